@@ -1,0 +1,226 @@
+"""Double DQN (section 2.3.1) with the paper's loss, clipping and update rule (section 2.2.3).
+
+A `DQNGroup` trains G seeds that currently share one architecture with stacked weights.
+The replay memory holds all S seeds of a job in preallocated arrays.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .env import OBS_DIM
+from .network import Architecture, StackedMLP, init_params
+
+
+@dataclass(frozen=True)
+class DQNSettings:
+    """Learner settings; every one the paper leaves open is explained in docs/assumptions.md."""
+
+    gamma: float = 0.99
+    optimizer: str = "adam"  # "sgd" is the paper's plain gradient descent
+    learning_rate: float = 1e-3
+    adam_betas: tuple[float, float] = (0.9, 0.999)
+    adam_eps: float = 1e-8
+    batch_size: int = 64
+    replay_size: int = 50_000
+    learning_starts: int = 1_000
+    train_freq: int = 4
+    target_update_steps: int = 1_000
+    grad_clip: float = 1.0  # C
+    huber_delta: float = 1.0  # delta
+    terminal_on_horizon: bool = True
+    epsilon_start: float = 1.0
+    epsilon_end: float = 0.05
+    epsilon_decay_episodes: int = 200
+
+    def epsilon_at(self, episode: int) -> float:
+        """Linear decay from epsilon_start to epsilon_end over the first epsilon_decay_episodes."""
+        if self.epsilon_decay_episodes <= 0:
+            return self.epsilon_end
+        frac = min(1.0, episode / self.epsilon_decay_episodes)
+        return self.epsilon_start + frac * (self.epsilon_end - self.epsilon_start)
+
+
+class ReplayBuffer:
+    """One ring buffer per seed, stored as arrays of shape (S, capacity, ...)."""
+
+    def __init__(self, n_seeds: int, capacity: int) -> None:
+        self.capacity = capacity
+        self.obs = np.zeros((n_seeds, capacity, OBS_DIM), dtype=np.float32)
+        self.next_obs = np.zeros((n_seeds, capacity, OBS_DIM), dtype=np.float32)
+        self.action = np.zeros((n_seeds, capacity), dtype=np.int64)
+        self.reward = np.zeros((n_seeds, capacity), dtype=np.float32)
+        self.done = np.zeros((n_seeds, capacity), dtype=np.float32)
+        self.pos = np.zeros(n_seeds, dtype=np.int64)
+        self.size = np.zeros(n_seeds, dtype=np.int64)
+        self._rows = np.arange(n_seeds)
+
+    def add(self, obs: np.ndarray, action: np.ndarray, reward: np.ndarray, next_obs: np.ndarray, done: float) -> None:
+        rows, pos = self._rows, self.pos
+        self.obs[rows, pos] = obs
+        self.next_obs[rows, pos] = next_obs
+        self.action[rows, pos] = action
+        self.reward[rows, pos] = reward
+        self.done[rows, pos] = done
+        self.pos = (pos + 1) % self.capacity
+        np.minimum(self.size + 1, self.capacity, out=self.size)
+
+    def sample(self, seeds: np.ndarray, uniforms: np.ndarray) -> tuple[torch.Tensor, ...]:
+        """Minibatch for the given seeds; uniforms (G, B) in [0, 1) pick indices uniformly in [0, size)."""
+        idx = (uniforms * self.size[seeds, None]).astype(np.int64)
+        rows = seeds[:, None]
+        return (
+            torch.from_numpy(self.obs[rows, idx]),
+            torch.from_numpy(self.action[rows, idx][..., None]),
+            torch.from_numpy(self.reward[rows, idx][..., None]),
+            torch.from_numpy(self.next_obs[rows, idx]),
+            torch.from_numpy(self.done[rows, idx][..., None]),
+        )
+
+    def chronological(self, seed: int) -> np.ndarray:
+        """Ring positions of seed's transitions, oldest first."""
+        size, pos = int(self.size[seed]), int(self.pos[seed])
+        if size < self.capacity:
+            return np.arange(size)
+        return (np.arange(size) + pos) % self.capacity
+
+    def keep_recent(self, seed: int, keep: int) -> None:
+        """Memory pruning: keep only seed's `keep` most recent transitions, moved to the front."""
+        order = self.chronological(seed)
+        keep = max(0, min(keep, order.size))
+        sel = order[order.size - keep :]
+        for arr in (self.obs, self.next_obs, self.action, self.reward, self.done):
+            arr[seed, :keep] = arr[seed, sel]
+        self.size[seed] = keep
+        self.pos[seed] = keep % self.capacity
+
+    def state_dict(self) -> dict:
+        return {k: getattr(self, k).copy() for k in ("obs", "next_obs", "action", "reward", "done", "pos", "size")}
+
+    def load_state_dict(self, state: dict) -> None:
+        for k, v in state.items():
+            getattr(self, k)[...] = v
+
+
+def huber(d: torch.Tensor, delta: float) -> torch.Tensor:
+    """L_delta(d), written so that it needs no branch: c = min(|d|, delta); c * (|d| - c / 2)."""
+    a = d.abs()
+    c = a.clamp(max=delta)
+    return c * (a - 0.5 * c)
+
+
+@dataclass
+class MemberState:
+    """Everything of one seed's learner that moves when seeds are regrouped."""
+
+    online: list[np.ndarray]
+    target: list[np.ndarray]
+    adam_m: list[np.ndarray] | None
+    adam_v: list[np.ndarray] | None
+    opt_steps: int
+
+
+def fresh_member(arch: Architecture, rng: np.random.Generator) -> MemberState:
+    params = init_params(arch, rng)
+    return MemberState(
+        online=params, target=[p.copy() for p in params], adam_m=None, adam_v=None, opt_steps=0
+    )
+
+
+class DQNGroup:
+    """G seeds sharing one architecture: online and target networks, optimiser state."""
+
+    def __init__(self, arch: Architecture, seeds: list[int], members: list[MemberState], settings: DQNSettings):
+        self.arch = arch
+        self.seeds = np.asarray(seeds, dtype=np.int64)
+        self.s = settings
+        self.online = StackedMLP(arch, [m.online for m in members])
+        self.target = StackedMLP(arch, [m.target for m in members])
+        self.opt_steps = np.array([m.opt_steps for m in members], dtype=np.int64)
+        if settings.optimizer == "adam":
+            self.adam_m = [
+                torch.from_numpy(np.stack([m.adam_m[i] if m.adam_m else np.zeros_like(m.online[i]) for m in members]))
+                for i in range(len(self.online.params))
+            ]
+            self.adam_v = [
+                torch.from_numpy(np.stack([m.adam_v[i] if m.adam_v else np.zeros_like(m.online[i]) for m in members]))
+                for i in range(len(self.online.params))
+            ]
+        self.loss_sum = torch.zeros(len(seeds), dtype=torch.float64)
+        self.n_updates = 0
+
+    def member(self, g: int) -> MemberState:
+        adam = self.s.optimizer == "adam"
+        return MemberState(
+            online=self.online.member(g),
+            target=self.target.member(g),
+            adam_m=[t[g].numpy().copy() for t in self.adam_m] if adam else None,
+            adam_v=[t[g].numpy().copy() for t in self.adam_v] if adam else None,
+            opt_steps=int(self.opt_steps[g]),
+        )
+
+    def greedy_actions(self, obs: np.ndarray) -> np.ndarray:
+        """argmax_a Q(s, a; w) for each member's observation (G, 3)."""
+        return self.online.q_values_np(obs).argmax(axis=1)
+
+    def sync_target(self) -> None:
+        """w^- <- w."""
+        self.target.copy_from(self.online)
+
+    def compute_gradients(self, batch: tuple[torch.Tensor, ...]) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """Unclipped gradients of J(w) and the per-member loss, for one minibatch per member."""
+        obs, action, reward, next_obs, done = batch
+        n = obs.shape[1]
+        # One forward pass of the online network over [s_i; s_{i+1}]: the first half is
+        # backpropagated, the second half picks argmax_a' Q_w(s_{i+1}, a') for Double DQN.
+        q_all, hs = self.online.forward(torch.cat((obs, next_obs), dim=1))
+        best_next = q_all[:, n:].argmax(dim=2, keepdim=True)
+        q_next, _ = self.target.forward(next_obs)
+        y = reward + self.s.gamma * (1.0 - done) * q_next.gather(2, best_next)
+        td = q_all[:, :n].gather(2, action) - y  # Q(s_i, a_i) - y_i
+        loss = huber(td, self.s.huber_delta).mean(dim=(1, 2))
+        # dJ/dQ(s_i, a_i) = -clip(y_i - Q, -delta, delta) / N, zero for the other actions.
+        dq = torch.zeros_like(q_all[:, :n]).scatter_(2, action, td.clamp(-self.s.huber_delta, self.s.huber_delta) / n)
+        return self.online.backward(hs, dq), loss
+
+    def update(self, batch: tuple[torch.Tensor, ...]) -> None:
+        grads, loss = self.compute_gradients(batch)
+        c = self.s.grad_clip
+        torch._foreach_clamp_min_(grads, -c)
+        torch._foreach_clamp_max_(grads, c)
+        self.opt_steps += 1
+        if self.s.optimizer == "sgd":
+            torch._foreach_add_(self.online.params, grads, alpha=-self.s.learning_rate)
+        else:
+            self._adam_step(grads)
+        self.loss_sum += loss
+        self.n_updates += 1
+
+    def _adam_step(self, grads: list[torch.Tensor]) -> None:
+        b1, b2 = self.s.adam_betas
+        torch._foreach_lerp_(self.adam_m, grads, 1.0 - b1)
+        torch._foreach_mul_(self.adam_v, b2)
+        torch._foreach_addcmul_(self.adam_v, grads, grads, value=1.0 - b2)
+        steps = self.opt_steps
+        if np.all(steps == steps[0]):
+            t = int(steps[0])
+            bc1, bc2 = 1.0 - b1**t, 1.0 - b2**t
+            denom = torch._foreach_sqrt(self.adam_v)
+            torch._foreach_div_(denom, float(np.sqrt(bc2)))
+            torch._foreach_add_(denom, self.s.adam_eps)
+            torch._foreach_addcdiv_(self.online.params, self.adam_m, denom, value=-self.s.learning_rate / bc1)
+        else:  # members restarted their optimiser at different times: per-member bias correction
+            t = torch.from_numpy(steps.astype(np.float32))[:, None, None]
+            bc1 = 1.0 - torch.pow(torch.tensor(b1, dtype=torch.float32), t)
+            bc2 = 1.0 - torch.pow(torch.tensor(b2, dtype=torch.float32), t)
+            for p, m, v in zip(self.online.params, self.adam_m, self.adam_v):
+                p.sub_(self.s.learning_rate * (m / bc1) / ((v / bc2).sqrt() + self.s.adam_eps))
+
+    def take_mean_loss(self) -> np.ndarray:
+        """Mean loss per member since the last call (NaN where no update happened)."""
+        out = (self.loss_sum / self.n_updates).numpy().copy() if self.n_updates else np.full(len(self.seeds), np.nan)
+        self.loss_sum.zero_()
+        self.n_updates = 0
+        return out

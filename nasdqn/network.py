@@ -1,0 +1,199 @@
+"""The Q-network of section 2.2: an MLP given by an architecture c = (L, U, sigma).
+
+Weights of G independent networks that share one architecture are stacked along a
+leading "group" axis, so that one batched matmul trains several seeds at once; a
+single run is simply G = 1. Forward and backward propagation are written out as in
+section 2.2.1 and 2.2.3 (h = sigma(h W + b); eps_l = (eps_{l+1} W_{l+1}^T) * sigma'(z_l))
+instead of going through autograd, which on these small networks costs more in
+bookkeeping than in arithmetic.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .env import N_ACTIONS, OBS_DIM
+
+LAYER_CHOICES = (2, 3, 4)
+UNIT_CHOICES = (32, 64, 128)
+ACTIVATIONS = ("relu", "tanh", "leaky_relu")
+LEAKY_SLOPE = 0.01
+
+
+@dataclass(frozen=True, order=True)
+class Architecture:
+    """c = (L hidden layers, U units each, activation sigma)."""
+
+    layers: int
+    units: int
+    activation: str
+
+    def __post_init__(self) -> None:
+        if self.layers not in LAYER_CHOICES:
+            raise ValueError(f"architecture.layers: expected one of {LAYER_CHOICES}, got {self.layers!r}")
+        if self.units not in UNIT_CHOICES:
+            raise ValueError(f"architecture.units: expected one of {UNIT_CHOICES}, got {self.units!r}")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(
+                f"architecture.activation: expected one of {ACTIVATIONS}, got {self.activation!r}"
+            )
+
+    @property
+    def name(self) -> str:
+        return f"{self.layers}x{self.units}-{self.activation}"
+
+    @property
+    def sizes(self) -> list[int]:
+        """Layer widths n_0 .. n_{L+1}."""
+        return [OBS_DIM] + [self.units] * self.layers + [N_ACTIONS]
+
+    @property
+    def n_params(self) -> int:
+        s = self.sizes
+        return sum(a * b + b for a, b in zip(s[:-1], s[1:]))
+
+    @classmethod
+    def parse(cls, name: str) -> "Architecture":
+        """Inverse of `name`: '3x64-relu' -> Architecture(3, 64, 'relu')."""
+        try:
+            shape, activation = name.split("-", 1)
+            layers, units = shape.split("x")
+            return cls(int(layers), int(units), activation)
+        except ValueError as exc:
+            raise ValueError(f"cannot parse architecture {name!r}: {exc}") from None
+
+    def as_dict(self) -> dict:
+        return {"layers": self.layers, "units": self.units, "activation": self.activation}
+
+
+# C = L x U x Sigma, in a fixed order (figures and controller indices rely on it).
+SEARCH_SPACE: tuple[Architecture, ...] = tuple(
+    Architecture(l, u, a) for l, u, a in itertools.product(LAYER_CHOICES, UNIT_CHOICES, ACTIVATIONS)
+)
+
+
+def init_std(activation: str, fan_in: int, fan_out: int) -> float:
+    """Section 2.2.2: var 2/fan_in (He) for ReLU-based, 2/(fan_in+fan_out) (Glorot) for tanh."""
+    if activation == "tanh":
+        return float(np.sqrt(2.0 / (fan_in + fan_out)))
+    return float(np.sqrt(2.0 / fan_in))
+
+
+def init_params(arch: Architecture, rng: np.random.Generator) -> list[np.ndarray]:
+    """Fresh parameters [W_1..W_{L+1}, b_1..b_{L+1}]; W_l has shape (n_{l-1}, n_l), biases zero.
+
+    The linear output layer uses the same rule as the hidden layers (the paper gives one
+    rule for every weight matrix).
+    """
+    sizes = arch.sizes
+    weights = [
+        rng.normal(0.0, init_std(arch.activation, a, b), size=(a, b)).astype(np.float32)
+        for a, b in zip(sizes[:-1], sizes[1:])
+    ]
+    biases = [np.zeros((1, b), dtype=np.float32) for b in sizes[1:]]
+    return weights + biases
+
+
+def activate(z: torch.Tensor, activation: str) -> torch.Tensor:
+    if activation == "relu":
+        return torch.relu(z)
+    if activation == "tanh":
+        return torch.tanh(z)
+    return torch.nn.functional.leaky_relu(z, LEAKY_SLOPE)
+
+
+def activate_np(z: np.ndarray, activation: str) -> np.ndarray:
+    if activation == "relu":
+        return np.maximum(z, 0.0)
+    if activation == "tanh":
+        return np.tanh(z)
+    return np.where(z > 0, z, LEAKY_SLOPE * z)
+
+
+def activation_grad_from_output(h: torch.Tensor, activation: str) -> torch.Tensor:
+    """sigma'(z) written in terms of h = sigma(z), so the forward pass need not keep z."""
+    if activation == "relu":
+        return (h > 0).to(h.dtype)
+    if activation == "tanh":
+        return 1.0 - h * h
+    return torch.where(h > 0, 1.0, LEAKY_SLOPE)
+
+
+class StackedMLP:
+    """G networks of one architecture; parameters are float32 tensors with leading axis G.
+
+    `weights[l]` has shape (G, n_{l-1}, n_l) and `biases[l]` (G, 1, n_l). The numpy views
+    share memory with the tensors, so acting in numpy always sees the latest weights.
+    """
+
+    def __init__(self, arch: Architecture, params_per_member: list[list[np.ndarray]]) -> None:
+        self.arch = arch
+        self.n_layers = len(arch.sizes) - 1
+        self.params: list[torch.Tensor] = [
+            torch.from_numpy(np.ascontiguousarray(np.stack([m[i] for m in params_per_member])))
+            for i in range(2 * self.n_layers)
+        ]
+        self._np = [p.numpy() for p in self.params]
+
+    @property
+    def size(self) -> int:
+        return self.params[0].shape[0]
+
+    @property
+    def weights(self) -> list[torch.Tensor]:
+        return self.params[: self.n_layers]
+
+    @property
+    def biases(self) -> list[torch.Tensor]:
+        return self.params[self.n_layers :]
+
+    def member(self, g: int) -> list[np.ndarray]:
+        """A copy of member g's parameters, in init_params layout."""
+        return [p[g].copy() for p in self._np]
+
+    def copy_from(self, other: "StackedMLP") -> None:
+        for dst, src in zip(self.params, other.params):
+            dst.copy_(src)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """x: (G, B, n_0) -> Q (G, B, |A|) and the layer outputs h^(0..L) for backprop."""
+        hs = [x]
+        h = x
+        act = self.arch.activation
+        for l in range(self.n_layers):
+            h = torch.baddbmm(self.params[self.n_layers + l], h, self.params[l])
+            if l < self.n_layers - 1:
+                h = activate(h, act)
+            hs.append(h)
+        return h, hs[:-1]
+
+    def backward(self, hs: list[torch.Tensor], dq: torch.Tensor) -> list[torch.Tensor]:
+        """Section 2.2.3: gradients [dW_1..dW_{L+1}, db_1..db_{L+1}] from dJ/dQ (G, B, |A|).
+
+        hs may hold more rows than dq (the forward pass can be shared with the rows used
+        for the Double DQN target); only the first B rows are backpropagated.
+        """
+        n_rows = dq.shape[1]
+        grads: list[torch.Tensor] = [None] * (2 * self.n_layers)  # type: ignore[list-item]
+        eps = dq
+        for l in range(self.n_layers - 1, -1, -1):
+            h_prev = hs[l][:, :n_rows]
+            grads[l] = torch.bmm(h_prev.transpose(1, 2), eps)  # h^(l-1) eps^(l)T, summed over batch
+            grads[self.n_layers + l] = eps.sum(dim=1, keepdim=True)
+            if l > 0:
+                eps = torch.bmm(eps, self.params[l].transpose(1, 2))
+                eps = eps * activation_grad_from_output(h_prev, self.arch.activation)
+        return grads
+
+    def q_values_np(self, obs: np.ndarray) -> np.ndarray:
+        """Acting path: obs (G, n_0) -> Q (G, |A|), in numpy (cheaper than torch for one row)."""
+        h = obs[:, None, :]
+        act = self.arch.activation
+        for l in range(self.n_layers):
+            h = h @ self._np[l] + self._np[self.n_layers + l]
+            if l < self.n_layers - 1:
+                h = activate_np(h, act)
+        return h[:, 0, :]

@@ -26,8 +26,7 @@ class NASSettings:
     epsilon_min: float = 0.05
     epsilon_decay: float = 0.95  # rho_epsilon
     zscore_eps: float = 1e-8  # the small constant in the z-score
-    transition: str = "reinit"  # model transition: "reinit" or "distill"
-    distill_steps: int = 500
+    transition: str = "reinit"  # model transition: "reinit" (fresh weights) or "inherit"
     memory_pruning: str = "keep_recent"  # "keep_all", "keep_recent" or "clear"
     prune_keep_fraction: float = 0.5
     initial_architecture: str = "random"  # "random" or an architecture name such as "3x64-relu"

@@ -49,6 +49,18 @@ class TrainingDiverged(RuntimeError):
     """Loss or parameters became NaN/inf: stop instead of writing a curve of NaNs."""
 
 
+def inherit_params(old: list[np.ndarray], new: list[np.ndarray]) -> list[np.ndarray]:
+    """Copy into `new` the overlapping block of each matching layer of `old` (see _transition)."""
+    n_old, n_new = len(old) // 2, len(new) // 2
+    out = [p.copy() for p in new]
+    pairs = [(l, l) for l in range(min(n_old, n_new) - 1)] + [(n_old - 1, n_new - 1)]
+    for lo, ln in pairs:
+        for src, dst in ((old[lo], out[ln]), (old[n_old + lo], out[n_new + ln])):
+            r, c = min(src.shape[0], dst.shape[0]), min(src.shape[1], dst.shape[1])
+            dst[:r, :c] = src[:r, :c]
+    return out
+
+
 def make_controller(spec: AgentSpec):
     if spec.controller == "fixed":
         assert spec.architecture is not None
@@ -153,16 +165,25 @@ class Trainer:
             if transition:
                 if members is None:
                     members = self._members()
-                members[i] = self._transition(i, pick.arch)
+                members[i] = self._transition(i, members[i], pick.arch)
                 self.archs[i] = pick.arch
                 changed = True
         if changed:
             self.groups = self._build_groups(members)
 
-    def _transition(self, i: int, arch: Architecture) -> MemberState:
-        """Model transition (fresh initialisation of the new architecture) and memory pruning."""
+    def _transition(self, i: int, old: MemberState, arch: Architecture) -> MemberState:
+        """Model transition and memory pruning for seed i moving to `arch`.
+
+        "reinit": the new network starts from a fresh initialisation (the paper's reading).
+        "inherit": it starts fresh, then takes the overlapping block of every weight matrix
+        and bias it shares with the old network (hidden layer l from hidden layer l, output
+        from output), a cheap Net2Net-style warm start. The optimiser state always restarts.
+        """
         nas, dqn = self.spec.nas, self.spec.dqn
         member = fresh_member(arch, self.rngs[i]["init"])
+        if nas.transition == "inherit":
+            member.online = inherit_params(old.online, member.online)
+            member.target = [p.copy() for p in member.online]
         if nas.memory_pruning == "keep_recent":
             size = int(self.buffer.size[i])
             keep = max(int(round(nas.prune_keep_fraction * size)), min(size, dqn.learning_starts))

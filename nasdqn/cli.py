@@ -1,0 +1,186 @@
+"""Command line: `python -m nasdqn {train,aggregate,figures,report,schema,check-config}`.
+
+Every workflow rule calls the package through this module, so that what the workflow
+runs is exactly what a user can run by hand.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+from . import __version__
+from .config import ConfigError, agent_spec, canonical_json, json_schema, load, resolved_agent_config, validate
+from .results import ResultsError, atomic_write_text, csv_text, write_json
+from .train import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS, Trainer, TrainingDiverged, train
+
+OUTPUT_FILES = ("episodes.csv", "architectures.csv", "run.json")
+
+
+class UsageError(ValueError):
+    pass
+
+
+def fingerprint(resolved: dict, seed: int) -> str:
+    """Identity of one run: equal iff the training settings and the seed are equal."""
+    return hashlib.sha256(canonical_json({"resolved": resolved, "seed": seed}).encode()).hexdigest()[:16]
+
+
+def versions() -> dict:
+    import matplotlib
+    import numpy
+    import pandas
+    import scipy
+    import torch
+
+    return {
+        "python": platform.python_version(),
+        "nasdqn": __version__,
+        "torch": torch.__version__,
+        "numpy": numpy.__version__,
+        "pandas": pandas.__version__,
+        "scipy": scipy.__version__,
+        "matplotlib": matplotlib.__version__,
+    }
+
+
+def _out_dirs(out: str, seeds: list[int]) -> list[Path]:
+    if len(seeds) == 1:
+        return [Path(out.replace("{seed}", str(seeds[0])))]
+    if "{seed}" not in out:
+        raise UsageError("--out: with several --seed values the path must contain '{seed}'")
+    return [Path(out.replace("{seed}", str(s))) for s in seeds]
+
+
+def _check_out_dir(path: Path, fp: str) -> None:
+    """Refuse an output directory that already holds a different run."""
+    run_json = path / "run.json"
+    if run_json.exists():
+        try:
+            other = json.loads(run_json.read_text()).get("fingerprint")
+        except ValueError:
+            other = None
+        if other != fp:
+            raise UsageError(
+                f"--out {path}: holds a different run (run.json fingerprint {other}, this run {fp}); "
+                "choose another directory or delete it"
+            )
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    if args.config_json is not None:
+        try:
+            resolved = json.loads(args.config_json)
+        except ValueError as exc:
+            raise ConfigError(f"--config-json: not valid JSON ({exc})") from None
+        if not isinstance(resolved, dict) or resolved.get("agent") != args.agent:
+            raise ConfigError(f"--config-json: expected the resolved settings of agent {args.agent!r}")
+    else:
+        cfg = load(args.config)
+        resolved = resolved_agent_config(cfg, args.agent)
+    if args.episodes is not None:
+        if args.episodes <= 0:
+            raise UsageError(f"--episodes: expected a positive integer, got {args.episodes}")
+        resolved["episodes"] = args.episodes
+    seeds = args.seed
+    if len(set(seeds)) != len(seeds) or any(s < 0 for s in seeds):
+        raise UsageError(f"--seed: expected distinct non-negative integers, got {seeds}")
+    spec = agent_spec(resolved)
+    episodes = int(resolved["episodes"])
+    dirs = _out_dirs(args.out, seeds)
+    fps = [fingerprint(resolved, s) for s in seeds]
+    for d, fp in zip(dirs, fps):
+        _check_out_dir(d, fp)
+
+    def progress(tr: Trainer, steps_per_second: float) -> None:
+        avg = ", ".join(f"{tr.rolling_mean(i):7.1f}" for i in range(tr.n))
+        archs = ", ".join(a.name for a in tr.archs)
+        print(
+            f"[{spec.name} seed {','.join(map(str, seeds))}] episode {tr.episode}/{episodes} "
+            f"avg50 {avg} arch {archs} {steps_per_second:,.0f} steps/s",
+            file=sys.stderr, flush=True,
+        )
+
+    start = time.perf_counter()
+    trainer = train(spec, seeds, episodes, progress, args.progress_every)
+    wall = time.perf_counter() - start
+    info = versions()
+    for i, (d, fp, seed) in enumerate(zip(dirs, fps, seeds)):
+        log = trainer.logs[i]
+        atomic_write_text(d / "episodes.csv", csv_text(EPISODE_COLUMNS, log.episodes))
+        atomic_write_text(d / "architectures.csv", csv_text(ARCHITECTURE_COLUMNS, log.windows))
+        write_json(d / "run.json", {
+            "agent": spec.name,
+            "seed": seed,
+            "seeds_in_job": len(seeds),
+            "episodes": episodes,
+            "fingerprint": fp,
+            "resolved_config": resolved,
+            "versions": info,
+            "wall_seconds": wall,
+            "env_steps": trainer.global_step * len(seeds),
+            "env_steps_per_second": trainer.global_step * len(seeds) / wall,
+        })
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    import yaml
+
+    text = "# Generated by `python -m nasdqn schema` from nasdqn/config.py; do not edit by hand.\n"
+    text += yaml.safe_dump(json_schema(), sort_keys=False)
+    if args.out:
+        atomic_write_text(args.out, text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    cfg = load(args.config)
+    print(f"{args.config}: valid ({len(cfg['agents'])} agents, {len(cfg['protocol']['seeds'])} seeds)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m nasdqn", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train", help="train one agent on one or more seeds")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--config", help="study config YAML (config/config.yaml)")
+    src.add_argument("--config-json", help="an agent's resolved settings as JSON (what the workflow passes)")
+    p.add_argument("--agent", required=True, help="agent name from the config's 'agents' section")
+    p.add_argument("--seed", type=int, action="append", required=True, help="seed; repeat to train several in one process")
+    p.add_argument("--out", required=True, help="run directory; with several seeds it must contain '{seed}'")
+    p.add_argument("--episodes", type=int, help="override protocol.episodes")
+    p.add_argument("--progress-every", type=int, default=100, help="episodes between progress lines (stderr)")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("schema", help="print the config JSON schema (for workflow/schemas)")
+    p.add_argument("--out", help="write to this file instead of stdout")
+    p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("check-config", help="validate a config file and exit")
+    p.add_argument("config")
+    p.set_defaults(func=cmd_check_config)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "progress_every", 1) is not None and getattr(args, "progress_every", 1) <= 0:
+        parser.error("--progress-every: expected a positive integer")
+    try:
+        return args.func(args)
+    except (ConfigError, UsageError, ResultsError, TrainingDiverged) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

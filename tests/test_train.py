@@ -1,0 +1,99 @@
+"""Section 2.3.3: the two-level loop, determinism, transitions and pruning."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+from nasdqn.agent import DQNSettings
+from nasdqn.controller import NASSettings
+from nasdqn.env import PendulumParams
+from nasdqn.network import Architecture
+from nasdqn.results import csv_text
+from nasdqn.train import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS, AgentSpec, Trainer, TrainingDiverged, inherit_params, train
+
+FAST_DQN = DQNSettings(batch_size=16, learning_starts=100, replay_size=2000, target_update_steps=100,
+                       epsilon_decay_episodes=5)
+FAST_NAS = NASSettings(arch_update_interval=3, score_episodes=2, epsilon_start=0.5)
+SHORT_ENV = PendulumParams(horizon=50)
+
+
+def spec(controller="nas", arch=None, **nas):
+    return AgentSpec("test", controller, arch, FAST_DQN, dataclasses.replace(FAST_NAS, **nas), SHORT_ENV)
+
+
+def test_same_seed_same_results():
+    a = train(spec(), [0], 10)
+    b = train(spec(), [0], 10)
+    assert csv_text(EPISODE_COLUMNS, a.logs[0].episodes) == csv_text(EPISODE_COLUMNS, b.logs[0].episodes)
+    assert csv_text(ARCHITECTURE_COLUMNS, a.logs[0].windows) == csv_text(ARCHITECTURE_COLUMNS, b.logs[0].windows)
+    c = train(spec(), [1], 10)
+    assert c.logs[0].returns != a.logs[0].returns
+
+
+def test_windows_scores_and_transitions():
+    tr = train(spec(epsilon_start=1.0), [4], 10)
+    windows = tr.logs[0].windows
+    assert [w["window"] for w in windows] == [0, 1, 2, 3]
+    assert [(w["start_episode"], w["end_episode"]) for w in windows] == [(1, 3), (4, 6), (7, 9), (10, 10)]
+    returns = tr.logs[0].returns
+    assert windows[0]["score"] == pytest.approx(np.mean(returns[1:3]))
+    assert windows[3]["score"] == pytest.approx(returns[9])
+    assert windows[0]["pick"] == "initial"
+    for prev, w in zip(windows, windows[1:]):
+        assert w["transition"] == (w["architecture"] != prev["architecture"])
+    for row in tr.logs[0].episodes:
+        w = windows[(row["episode"] - 1) // 3]
+        assert (row["layers"], row["units"], row["activation"]) == (w["layers"], w["units"], w["activation"])
+
+
+def test_fixed_agent_never_changes():
+    arch = Architecture(2, 32, "relu")
+    tr = train(spec("fixed", arch), [0], 7)
+    assert {w["architecture"] for w in tr.logs[0].windows} == {"2x32-relu"}
+    assert not any(w["transition"] for w in tr.logs[0].windows)
+
+
+def test_pruning_keeps_recent_transitions_on_transition():
+    tr = Trainer(spec("random", memory_pruning="keep_recent", prune_keep_fraction=0.5), [2], 9)
+    sizes = []
+    while not tr.done:
+        tr.run_episode()
+        sizes.append(int(tr.buffer.size[0]))
+    transitions = [w["window"] for w in tr.logs[0].windows if w["transition"]]
+    assert transitions, "random controller made no transition in this seed; pick another"
+    k = transitions[0] * 3 - 1  # index of the episode that ended the window
+    assert sizes[k] == max(round(0.5 * (k + 1) * 50), 100)
+
+
+def test_multi_seed_job_matches_single_seed_jobs():
+    """Each seed draws from its own generators: batching seeds changes nothing but speed."""
+    together = train(spec("random"), [0, 1, 2], 9)
+    for i, seed in enumerate([0, 1, 2]):
+        alone = train(spec("random"), [seed], 9)
+        assert [w["architecture"] for w in alone.logs[0].windows] == [w["architecture"] for w in together.logs[i].windows]
+        assert np.allclose(alone.logs[0].returns, together.logs[i].returns, atol=1e-3)
+
+
+def test_inherit_copies_overlap():
+    rng = np.random.default_rng(0)
+    from nasdqn.network import init_params
+
+    old = init_params(Architecture(2, 32, "relu"), rng)
+    new = init_params(Architecture(3, 64, "relu"), rng)
+    out = inherit_params(old, new)
+    assert np.array_equal(out[0][:, :32], old[0]) and np.array_equal(out[0][:, 32:], new[0][:, 32:])
+    assert np.array_equal(out[1][:32, :32], old[1])
+    assert np.array_equal(out[3][:32], old[2])  # output layer from output layer
+    assert np.array_equal(out[2], new[2])
+
+
+def test_divergence_is_reported_not_written():
+    bad = dataclasses.replace(FAST_DQN, optimizer="sgd", learning_rate=1e30, grad_clip=1e30, gamma=1.0)
+    s = AgentSpec("boom", "fixed", Architecture(2, 32, "relu"), bad, FAST_NAS, SHORT_ENV)
+    with pytest.raises(TrainingDiverged, match="episode .*last finite"):
+        train(s, [0], 30)
+
+
+def test_episodes_must_be_positive():
+    with pytest.raises(ValueError, match="episodes"):
+        Trainer(spec(), [0], 0)

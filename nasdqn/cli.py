@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from . import __version__
-from .config import ConfigError, agent_spec, canonical_json, json_schema, load, resolved_agent_config, validate
+from .config import ConfigError, agent_spec, analysis_settings, canonical_json, json_schema, load, resolved_agent_config
 from .results import ResultsError, atomic_write_text, csv_text, write_json
 from .train import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS, Trainer, TrainingDiverged, train
 
@@ -124,7 +124,68 @@ def cmd_train(args: argparse.Namespace) -> int:
             "wall_seconds": wall,
             "env_steps": trainer.global_step * len(seeds),
             "env_steps_per_second": trainer.global_step * len(seeds) / wall,
+            "search_overhead_seconds": trainer.search_seconds / len(seeds),
         })
+    return 0
+
+
+def _analysis(args: argparse.Namespace) -> dict:
+    if getattr(args, "analysis_json", None):
+        try:
+            return json.loads(args.analysis_json)
+        except ValueError as exc:
+            raise ConfigError(f"--analysis-json: not valid JSON ({exc})") from None
+    return analysis_settings(load(args.config))
+
+
+def _metric_settings(a: dict):
+    from .metrics import MetricSettings
+
+    return MetricSettings(a["rolling_window"], float(a["success_threshold"]), a["final_episodes"])
+
+
+def cmd_aggregate(args: argparse.Namespace) -> int:
+    from .metrics import format_per_run, per_run_table
+    from .stats import comparison_table, summary_table
+
+    a = _analysis(args)
+    runs_root = Path(args.runs)
+    run_dirs = [runs_root / agent / f"seed{seed}" for agent in a["agents"] for seed in a["seeds"]]
+    # Read and validate everything first: a bad file stops here, before any table is written.
+    per_run = per_run_table(run_dirs, _metric_settings(a), a["episodes"])
+    summary = summary_table(per_run, a["agents"])
+    comparisons = comparison_table(per_run, a["agents"])
+    out = Path(args.out_dir)
+    atomic_write_text(out / "per_run.csv", format_per_run(per_run))
+    atomic_write_text(out / "summary.csv", csv_text(list(summary.columns), summary.to_dict("records")))
+    atomic_write_text(out / "stats.csv", csv_text(list(comparisons.columns), comparisons.to_dict("records")))
+    return 0
+
+
+def cmd_figure(args: argparse.Namespace) -> int:
+    from .figures import FIGURES, build, load_study
+    from .network import Architecture
+
+    if args.name not in FIGURES:
+        raise UsageError(f"--name: expected one of {', '.join(FIGURES)}, got {args.name!r}")
+    a = _analysis(args)
+    fixed = {k: Architecture(**v) for k, v in a["fixed"].items()}
+    study = None
+    if args.name != "fig2_architectures":
+        study = load_study(args.per_run, args.runs, a["agents"], _metric_settings(a))
+    build(args.name, Path(args.out_dir) / args.name, study, fixed)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import build_report
+
+    a = _analysis(args)
+    metrics = Path(args.metrics_dir)
+    run_jsons = [Path(args.runs) / agent / f"seed{seed}" / "run.json" for agent in a["agents"] for seed in a["seeds"]]
+    out = Path(args.out)
+    text = build_report(metrics / "per_run.csv", metrics / "summary.csv", metrics / "stats.csv", run_jsons, args.figure_dir, out)
+    atomic_write_text(out, text)
     return 0
 
 
@@ -160,6 +221,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--episodes", type=int, help="override protocol.episodes")
     p.add_argument("--progress-every", type=int, default=100, help="episodes between progress lines (stderr)")
     p.set_defaults(func=cmd_train)
+
+    def analysis_source(p: argparse.ArgumentParser) -> None:
+        src = p.add_mutually_exclusive_group(required=True)
+        src.add_argument("--config", help="study config YAML")
+        src.add_argument("--analysis-json", help="analysis settings as JSON (what the workflow passes)")
+
+    p = sub.add_parser("aggregate", help="per-run metrics, summary and statistics tables")
+    analysis_source(p)
+    p.add_argument("--runs", default="results/runs", help="root of the run directories")
+    p.add_argument("--out-dir", default="results/metrics")
+    p.set_defaults(func=cmd_aggregate)
+
+    p = sub.add_parser("figure", help="rebuild one of the paper's figures (PNG and PDF)")
+    analysis_source(p)
+    p.add_argument("--name", required=True, help="fig2_architectures, fig3_summary, ..., fig7_final")
+    p.add_argument("--per-run", default="results/metrics/per_run.csv")
+    p.add_argument("--runs", default="results/runs")
+    p.add_argument("--out-dir", default="results/figures")
+    p.set_defaults(func=cmd_figure)
+
+    p = sub.add_parser("report", help="write REPORT.md with tables, figures and claim verdicts")
+    analysis_source(p)
+    p.add_argument("--metrics-dir", default="results/metrics")
+    p.add_argument("--runs", default="results/runs")
+    p.add_argument("--figure-dir", default="figures", help="figure folder as seen from the report")
+    p.add_argument("--out", default="results/REPORT.md")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("schema", help="print the config JSON schema (for workflow/schemas)")
     p.add_argument("--out", help="write to this file instead of stdout")

@@ -312,3 +312,17 @@ def json_schema() -> dict:
         "required": [*SECTIONS, "agents"],
         "additionalProperties": False,
     }
+
+
+def analysis_settings(cfg: dict) -> dict:
+    """What aggregation, figures and the report depend on (and nothing that only affects training)."""
+    p = cfg["protocol"]
+    return {
+        "agents": list(cfg["agents"]),
+        "seeds": list(p["seeds"]),
+        "episodes": p["episodes"],
+        "rolling_window": p["rolling_window"],
+        "success_threshold": p["success_threshold"],
+        "final_episodes": p["final_episodes"],
+        "fixed": {a: dict(s["architecture"]) for a, s in cfg["agents"].items() if s["controller"] == "fixed"},
+    }

@@ -110,6 +110,7 @@ class Trainer:
         self.episode = 0  # episodes completed
         self.global_step = 0
         self.last_finite_loss = [float("nan")] * self.n
+        self.search_seconds = 0.0  # wall time of scoring, selection, transition and pruning
 
     # ----- grouping of seeds by architecture -------------------------------------------
     def _build_groups(self, members: list[MemberState]) -> list[DQNGroup]:
@@ -236,7 +237,9 @@ class Trainer:
             if math.isfinite(losses[i]):
                 self.last_finite_loss[i] = float(losses[i])
         if self.episode % m == 0 or self.episode == self.episodes:
+            t0 = time.perf_counter()
             self._end_window(last=self.episode == self.episodes)
+            self.search_seconds += time.perf_counter() - t0
 
     def _check_finite(self) -> None:
         for g in self.groups:

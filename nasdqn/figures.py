@@ -1,0 +1,258 @@
+"""Rebuild the paper's Figures 2-7 from the runs, deterministically.
+
+Byte-identical files from identical inputs: the Agg backend, fonts bundled with
+matplotlib, no timestamps or software tags in PNG/PDF metadata, a fixed hash salt.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from .metrics import MetricSettings, load_run, rolling_mean  # noqa: E402
+from .network import ACTIVATIONS, LAYER_CHOICES, SEARCH_SPACE, UNIT_CHOICES, Architecture  # noqa: E402
+from .results import atomic_write_bytes  # noqa: E402
+
+FIGURES = {
+    "fig2_architectures": "Figure 2: the three fixed Q-network architectures",
+    "fig3_summary": "Figure 3: multi-panel summary of the five agents",
+    "fig4_convergence": "Figure 4: convergence speed (episodes to a 50-episode average above 150)",
+    "fig5_cost": "Figure 5: computational cost",
+    "fig6_search": "Figure 6: where NAS-DQN and Random-NAS searched",
+    "fig7_final": "Figure 7: final-100-episode performance",
+}
+# Figures that plot wall-clock time and therefore differ from run to run.
+TIMED_FIGURES = ("fig3_summary", "fig5_cost")
+LABELS = {
+    "fixed_small": "Fixed Small", "fixed_medium": "Fixed Medium", "fixed_large": "Fixed Large",
+    "random_nas": "Random-NAS", "nas_dqn": "NAS-DQN",
+}
+COLORS = ["#4C72B0", "#55A868", "#C44E52", "#8172B2", "#CCB974", "#64B5CD", "#8C8C8C"]
+
+plt.rcParams.update({"svg.hashsalt": "nasdqn", "pdf.compression": 6, "font.size": 9, "figure.dpi": 100})
+
+
+def label(agent: str) -> str:
+    return LABELS.get(agent, agent)
+
+
+def color(agents: list[str], agent: str) -> str:
+    return COLORS[agents.index(agent) % len(COLORS)]
+
+
+@dataclass
+class Study:
+    agents: list[str]
+    per_run: pd.DataFrame
+    returns: dict[tuple[str, int], np.ndarray]
+    windows: dict[tuple[str, int], pd.DataFrame]
+    params_in_use: dict[tuple[str, int], float]  # mean parameter count over episodes
+    metric: MetricSettings
+
+
+def load_study(per_run_csv: str | Path, runs_root: str | Path, agents: list[str], metric: MetricSettings) -> Study:
+    per_run = pd.read_csv(per_run_csv, dtype={"episodes_to_150": "Int64"})
+    returns, windows, params = {}, {}, {}
+    for agent, seed in zip(per_run["agent"], per_run["seed"]):
+        episodes, arch_rows, _ = load_run(Path(runs_root) / agent / f"seed{seed}", None)
+        key = (agent, int(seed))
+        returns[key] = episodes["return"].to_numpy()
+        windows[key] = arch_rows
+        sizes = {a: a.n_params for a in SEARCH_SPACE}
+        params[key] = float(np.mean([
+            sizes[Architecture(int(l), int(u), str(a))]
+            for l, u, a in zip(episodes["layers"], episodes["units"], episodes["activation"])
+        ]))
+    return Study([a for a in agents if a in set(per_run["agent"])], per_run, returns, windows, params, metric)
+
+
+def save(fig: plt.Figure, out_stem: str | Path) -> None:
+    """Write out_stem.png and out_stem.pdf without any time-dependent metadata."""
+    import io
+
+    out_stem = Path(out_stem)
+    for ext, meta in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None})):
+        buf = io.BytesIO()
+        fig.savefig(buf, format=ext, metadata=meta, dpi=150 if ext == "png" else None)
+        atomic_write_bytes(out_stem.with_suffix(f".{ext}"), buf.getvalue())
+    plt.close(fig)
+
+
+# ----- Figure 2 ---------------------------------------------------------------------------
+def draw_network(ax: plt.Axes, arch: Architecture, title: str, max_drawn: int = 10) -> None:
+    """Node-link drawing; wide layers show max_drawn nodes and a label with the real width."""
+    sizes = arch.sizes
+    xs = np.linspace(0, 1, len(sizes))
+    names = ["input\n(cos θ, sin θ, ω)"] + [f"hidden {i + 1}\n{n} {arch.activation}" for i, n in enumerate(sizes[1:-1])] + ["Q(s, a)\n3 actions"]
+    coords = []
+    for x, n in zip(xs, sizes):
+        k = min(n, max_drawn)
+        coords.append([(x, y) for y in np.linspace(0.1, 0.9, k)] if k > 1 else [(x, 0.5)])
+    for left, right in zip(coords[:-1], coords[1:]):
+        for (x0, y0) in left:
+            for (x1, y1) in right:
+                ax.plot([x0, x1], [y0, y1], color="#999999", lw=0.3, zorder=1)
+    for (x, pts), n, name in zip(zip(xs, coords), sizes, names):
+        ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=60, color="#4C72B0", zorder=2, edgecolor="white")
+        if n > max_drawn:
+            ax.text(x, 0.5, "⋮", ha="center", va="center", fontsize=14, zorder=3, backgroundcolor="white")
+        ax.text(x, -0.02, name, ha="center", va="top", fontsize=7)
+    ax.set_title(f"{title}\n{arch.layers}x{arch.units} {arch.activation}, {arch.n_params:,} parameters")
+    ax.set_xlim(-0.1, 1.1)
+    ax.set_ylim(-0.25, 1.0)
+    ax.axis("off")
+
+
+def fig2(fixed: dict[str, Architecture], out_stem: str | Path) -> None:
+    fig, axes = plt.subplots(1, len(fixed), figsize=(4.2 * len(fixed), 3.6))
+    axes = np.atleast_1d(axes)
+    for ax, (agent, arch) in zip(axes, fixed.items()):
+        draw_network(ax, arch, label(agent))
+    fig.tight_layout()
+    save(fig, out_stem)
+
+
+# ----- panels shared by Figures 3-7 ---------------------------------------------------------
+def panel_learning_curves(ax: plt.Axes, st: Study) -> None:
+    w = st.metric.rolling_window
+    for agent in st.agents:
+        curves = [rolling_mean(r, w) for (a, _), r in sorted(st.returns.items()) if a == agent]
+        n = min(len(c) for c in curves)
+        stack = np.stack([c[:n] for c in curves])
+        x = np.arange(w, w + n)
+        mean = stack.mean(axis=0)
+        ax.plot(x, mean, color=color(st.agents, agent), lw=1.2, label=label(agent))
+        ax.fill_between(x, stack.min(axis=0), stack.max(axis=0), color=color(st.agents, agent), alpha=0.15, lw=0)
+    ax.axhline(st.metric.success_threshold, color="black", ls=":", lw=0.8)
+    ax.set_xlabel("episode")
+    ax.set_ylabel(f"{w}-episode average return")
+    ax.set_title("Learning curves (mean, band = min-max over seeds)")
+    ax.legend(fontsize=7, loc="lower right")
+
+
+def _seed_points(ax: plt.Axes, st: Study, metric: str, missing_label: str | None = None) -> None:
+    for i, agent in enumerate(st.agents):
+        vals = st.per_run.loc[st.per_run["agent"] == agent, metric].astype("Float64")
+        finite = vals.dropna().to_numpy(dtype=float)
+        jitter = np.linspace(-0.12, 0.12, max(len(vals), 1))[: len(finite)]
+        ax.scatter(i + jitter, finite, color="black", s=12, zorder=3)
+        n_missing = int(vals.isna().sum())
+        if n_missing and missing_label:
+            ax.text(i, ax.get_ylim()[1], f"{n_missing}× {missing_label}", ha="center", va="top", fontsize=7, color="#C44E52")
+
+
+def panel_bars(ax: plt.Axes, st: Study, metric: str, ylabel: str, title: str, missing_label: str | None = None) -> None:
+    means = []
+    for agent in st.agents:
+        v = st.per_run.loc[st.per_run["agent"] == agent, metric].astype("Float64").dropna().to_numpy(dtype=float)
+        means.append(v.mean() if v.size else 0.0)
+    ax.bar(range(len(st.agents)), means, color=[color(st.agents, a) for a in st.agents], alpha=0.7)
+    ax.set_xticks(range(len(st.agents)), [label(a) for a in st.agents], rotation=25, ha="right")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    _seed_points(ax, st, metric, missing_label)
+
+
+def panel_final_box(ax: plt.Axes, st: Study) -> None:
+    data = [st.per_run.loc[st.per_run["agent"] == a, "final_performance"].to_numpy(dtype=float) for a in st.agents]
+    bp = ax.boxplot(data, patch_artist=True, widths=0.5)
+    for patch, agent in zip(bp["boxes"], st.agents):
+        patch.set_facecolor(color(st.agents, agent))
+        patch.set_alpha(0.6)
+    ax.set_xticks(range(1, len(st.agents) + 1), [label(a) for a in st.agents], rotation=25, ha="right")
+    ax.set_ylabel(f"mean return, last {st.metric.final_episodes} episodes")
+    ax.set_title("Final performance (per seed)")
+
+
+def panel_complexity(ax: plt.Axes, st: Study) -> None:
+    for agent in st.agents:
+        keys = [k for k in st.returns if k[0] == agent]
+        xs = [st.params_in_use[k] for k in keys]
+        ys = [float(st.per_run.loc[(st.per_run["agent"] == k[0]) & (st.per_run["seed"] == k[1]), "final_performance"].iloc[0]) for k in keys]
+        ax.scatter(xs, ys, color=color(st.agents, agent), label=label(agent), s=25)
+    ax.set_xscale("log")
+    ax.set_xlabel("parameters in use (mean over episodes)")
+    ax.set_ylabel("final performance")
+    ax.set_title("Complexity vs performance")
+
+
+def fig3(st: Study, out_stem: str | Path) -> None:
+    fig, axes = plt.subplots(2, 3, figsize=(14, 8))
+    panel_learning_curves(axes[0, 0], st)
+    panel_final_box(axes[0, 1], st)
+    panel_bars(axes[0, 2], st, "episodes_to_150", "episodes", f"Episodes to convergence (avg > {st.metric.success_threshold:g})", "not reached")
+    panel_bars(axes[1, 0], st, "stability", "std of return, last episodes", "Stability (lower is better)")
+    panel_bars(axes[1, 1], st, "train_seconds", "seconds", "Computational cost (wall time per run)")
+    panel_complexity(axes[1, 2], st)
+    fig.tight_layout()
+    save(fig, out_stem)
+
+
+def fig4(st: Study, out_stem: str | Path) -> None:
+    fig, ax = plt.subplots(figsize=(6, 4))
+    panel_bars(ax, st, "episodes_to_150", "episodes", f"Episodes until the {st.metric.rolling_window}-episode average exceeds {st.metric.success_threshold:g}", "not reached")
+    ref = st.per_run.loc[st.per_run["agent"] == "nas_dqn", "episodes_to_150"].astype("Float64").dropna()
+    if len(ref):
+        for i, agent in enumerate(st.agents):
+            v = st.per_run.loc[st.per_run["agent"] == agent, "episodes_to_150"].astype("Float64").dropna()
+            if len(v) and agent != "nas_dqn":
+                ax.text(i, 0, f"{float(v.mean()) / float(ref.mean()):.2f}×", ha="center", va="bottom", fontsize=7)
+    fig.tight_layout()
+    save(fig, out_stem)
+
+
+def fig5(st: Study, out_stem: str | Path) -> None:
+    fig, ax = plt.subplots(figsize=(6, 4))
+    panel_bars(ax, st, "train_seconds", "seconds", "Training wall time per run (bars: mean, dots: seeds)")
+    fig.tight_layout()
+    save(fig, out_stem)
+
+
+def fig6(st: Study, out_stem: str | Path, agents: tuple[str, ...] = ("nas_dqn", "random_nas")) -> None:
+    present = [a for a in agents if a in st.agents]
+    fig, axes = plt.subplots(1, max(len(present), 1), figsize=(6.5 * max(len(present), 1), 3.8), squeeze=False)
+    cols = [(u, act) for u in UNIT_CHOICES for act in ACTIVATIONS]
+    for ax, agent in zip(axes[0], present):
+        counts = np.zeros((len(LAYER_CHOICES), len(cols)))
+        scores = [[[] for _ in cols] for _ in LAYER_CHOICES]
+        for (a, _), w in sorted(st.windows.items()):
+            if a != agent:
+                continue
+            for l, u, act, s in zip(w["layers"], w["units"], w["activation"], w["score"]):
+                i, j = LAYER_CHOICES.index(int(l)), cols.index((int(u), str(act)))
+                counts[i, j] += 1
+                if s == s:
+                    scores[i][j].append(float(s))
+        im = ax.imshow(counts, cmap="Blues", aspect="auto", vmin=0)
+        for i in range(len(LAYER_CHOICES)):
+            for j in range(len(cols)):
+                if counts[i, j]:
+                    ax.text(j, i, f"{int(counts[i, j])}\n{np.mean(scores[i][j]):.0f}", ha="center", va="center", fontsize=6,
+                            color="white" if counts[i, j] > counts.max() / 2 else "black")
+        ax.set_xticks(range(len(cols)), [f"{u}\n{act.replace('leaky_relu', 'lrelu')}" for u, act in cols], fontsize=6)
+        ax.set_yticks(range(len(LAYER_CHOICES)), [f"L={l}" for l in LAYER_CHOICES])
+        ax.set_title(f"{label(agent)}: windows per architecture (top) and mean score (bottom)")
+        fig.colorbar(im, ax=ax, fraction=0.03)
+    fig.tight_layout()
+    save(fig, out_stem)
+
+
+def fig7(st: Study, out_stem: str | Path) -> None:
+    fig, ax = plt.subplots(figsize=(6, 4))
+    panel_bars(ax, st, "final_performance", f"mean return, last {st.metric.final_episodes} episodes", "Final performance")
+    fig.tight_layout()
+    save(fig, out_stem)
+
+
+def build(name: str, out_stem: str | Path, st: Study | None, fixed: dict[str, Architecture]) -> None:
+    if name == "fig2_architectures":
+        fig2(fixed, out_stem)
+        return
+    assert st is not None
+    {"fig3_summary": fig3, "fig4_convergence": fig4, "fig5_cost": fig5, "fig6_search": fig6, "fig7_final": fig7}[name](st, out_stem)

@@ -1,0 +1,23 @@
+rule aggregate:
+    """Per-run metrics, across-seed summary and NAS-DQN-vs-others statistics."""
+    input:
+        runs=expand("results/runs/{agent}/seed{seed}/{file}", agent=AGENTS, seed=SEEDS, file=RUN_FILES),
+        code=AGGREGATE_CODE,
+    output:
+        per_run=report("results/metrics/per_run.csv", caption="../report/per_run.rst", category="Tables"),
+        summary=report("results/metrics/summary.csv", caption="../report/summary.rst", category="Tables"),
+        stats=report("results/metrics/stats.csv", caption="../report/stats.rst", category="Tables"),
+    params:
+        analysis=ANALYSIS_JSON,
+        out_dir=subpath(output.per_run, parent=True),
+    log:
+        "results/logs/aggregate.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../../envs/nasdqn.yaml"
+    shell:
+        "python -m nasdqn aggregate --analysis-json {params.analysis:q} --runs results/runs"
+        " --out-dir {params.out_dir} > {log} 2>&1"

@@ -1,0 +1,50 @@
+# Shared definitions: the package's own (stricter) config check, the job list and the
+# source files each stage depends on.
+import os
+import sys
+
+REPO = workflow.basedir
+# Jobs run `python -m nasdqn` from whatever environment executes them (the venv of the
+# README commands, or a conda env from envs/): make the repository's package importable.
+os.environ["PYTHONPATH"] = REPO + (os.pathsep + os.environ["PYTHONPATH"] if os.environ.get("PYTHONPATH") else "")
+sys.path.insert(0, REPO)
+
+from nasdqn.config import ConfigError, analysis_settings, canonical_json, resolved_agent_config
+from nasdqn.config import validate as validate_study
+from nasdqn.figures import FIGURES
+
+try:
+    validate_study(config)
+except ConfigError as exc:
+    raise WorkflowError(f"invalid config: {exc}")
+
+AGENTS = list(config["agents"])
+SEEDS = list(config["protocol"]["seeds"])
+FIGURE_NAMES = list(FIGURES)
+ANALYSIS_JSON = canonical_json(analysis_settings(config))
+RUN_FILES = ["episodes.csv", "architectures.csv", "run.json"]
+
+# Source files per stage: editing one reruns that stage and what depends on it, nothing else.
+CORE_CODE = [f"nasdqn/{m}.py" for m in ("env", "network", "agent", "controller", "train")]
+AGGREGATE_CODE = [f"nasdqn/{m}.py" for m in ("metrics", "stats", "results")]
+FIGURE_CODE = ["nasdqn/figures.py"]
+REPORT_CODE = ["nasdqn/report.py"]
+
+
+wildcard_constraints:
+    agent="|".join(AGENTS),
+    seed=r"\d+",
+
+
+def agent_settings(wildcards):
+    """The resolved settings of one agent: a training job reruns exactly when these change."""
+    return canonical_json(resolved_agent_config(config, wildcards.agent))
+
+
+def train_runtime_minutes(wildcards):
+    """Generous wall-time request for a scheduler: 3 minutes per 1000 episodes, at least 10."""
+    return max(10, int(3 * config["protocol"]["episodes"] / 1000))
+
+
+def run_dirs():
+    return [f"results/runs/{a}/seed{s}" for a in AGENTS for s in SEEDS]

@@ -5,13 +5,20 @@ from snakemake.utils import min_version, validate
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+# The paper protocol, unless another config is given with --configfile (which then
+# replaces it instead of being merged into it).
+if not config:
+
+    configfile: "config/config.yaml"
+
+
+# The package's own check first (its messages name the key), then the JSON schema.
+include: "workflow/rules/common.smk"
 
 
 validate(config, "workflow/schemas/config.schema.yaml")
 
 
-include: "workflow/rules/common.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"

@@ -12,6 +12,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -177,6 +178,7 @@ def panel_complexity(ax: plt.Axes, st: Study) -> None:
         ys = [float(st.per_run.loc[(st.per_run["agent"] == k[0]) & (st.per_run["seed"] == k[1]), "final_performance"].iloc[0]) for k in keys]
         ax.scatter(xs, ys, color=color(st.agents, agent), label=label(agent), s=25)
     ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel("parameters in use (mean over episodes)")
     ax.set_ylabel("final performance")
     ax.set_title("Complexity vs performance")

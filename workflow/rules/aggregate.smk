@@ -19,5 +19,5 @@ rule aggregate:
     conda:
         "../../envs/nasdqn.yaml"
     shell:
-        "python -m nasdqn aggregate --analysis-json {params.analysis:q} --runs results/runs"
+        "PYTHONPATH=. python -m nasdqn aggregate --analysis-json {params.analysis:q} --runs results/runs"
         " --out-dir {params.out_dir} > {log} 2>&1"

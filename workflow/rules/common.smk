@@ -1,13 +1,11 @@
 # Shared definitions: the package's own (stricter) config check, the job list and the
 # source files each stage depends on.
-import os
+# Jobs run in the repository root (the working directory) and call the package of this
+# repository with `PYTHONPATH=. python -m nasdqn`, from whatever environment executes them
+# (the venv of the README commands, or a conda env from envs/).
 import sys
 
-REPO = workflow.basedir
-# Jobs run `python -m nasdqn` from whatever environment executes them (the venv of the
-# README commands, or a conda env from envs/): make the repository's package importable.
-os.environ["PYTHONPATH"] = REPO + (os.pathsep + os.environ["PYTHONPATH"] if os.environ.get("PYTHONPATH") else "")
-sys.path.insert(0, REPO)
+sys.path.insert(0, workflow.basedir)
 
 from nasdqn.config import ConfigError, analysis_settings, canonical_json, resolved_agent_config
 from nasdqn.config import validate as validate_study
@@ -48,3 +46,12 @@ def train_runtime_minutes(wildcards):
 
 def run_dirs():
     return [f"results/runs/{a}/seed{s}" for a in AGENTS for s in SEEDS]
+
+
+def figure_inputs(wildcards):
+    """Figure 2 draws the configured fixed architectures only; the others read the runs."""
+    if wildcards.figure == "fig2_architectures":
+        return []
+    return ["results/metrics/per_run.csv"] + expand(
+        "results/runs/{agent}/seed{seed}/{file}", agent=AGENTS, seed=SEEDS, file=RUN_FILES
+    )

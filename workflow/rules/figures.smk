@@ -1,12 +1,3 @@
-def figure_inputs(wildcards):
-    """Figure 2 draws the configured fixed architectures only; the others read the runs."""
-    if wildcards.figure == "fig2_architectures":
-        return []
-    return ["results/metrics/per_run.csv"] + expand(
-        "results/runs/{agent}/seed{seed}/{file}", agent=AGENTS, seed=SEEDS, file=RUN_FILES
-    )
-
-
 rule figure:
     """One of the paper's Figures 2-7, as PNG and PDF."""
     input:
@@ -33,5 +24,5 @@ rule figure:
     conda:
         "../../envs/nasdqn.yaml"
     shell:
-        "python -m nasdqn figure --analysis-json {params.analysis:q} --name {wildcards.figure}"
+        "PYTHONPATH=. python -m nasdqn figure --analysis-json {params.analysis:q} --name {wildcards.figure}"
         " --per-run results/metrics/per_run.csv --runs results/runs --out-dir {params.out_dir} > {log} 2>&1"

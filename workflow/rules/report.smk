@@ -18,5 +18,5 @@ rule report:
     conda:
         "../../envs/nasdqn.yaml"
     shell:
-        "python -m nasdqn report --analysis-json {params.analysis:q} --metrics-dir results/metrics"
+        "PYTHONPATH=. python -m nasdqn report --analysis-json {params.analysis:q} --metrics-dir results/metrics"
         " --runs results/runs --figure-dir figures --out {output} > {log} 2>&1"

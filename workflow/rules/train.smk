@@ -21,5 +21,5 @@ rule train:
     conda:
         "../../envs/nasdqn.yaml"
     shell:
-        "python -m nasdqn train --config-json {params.settings:q} --agent {wildcards.agent}"
+        "PYTHONPATH=. python -m nasdqn train --config-json {params.settings:q} --agent {wildcards.agent}"
         " --seed {wildcards.seed} --out {params.out} --progress-every {params.progress_every} > {log} 2>&1"

@@ -1,0 +1,146 @@
+"""The Snakemake workflow end to end on config/smoke.yaml, and its incremental behaviour."""
+from __future__ import annotations
+
+import re
+import shutil
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import REPO, copy_workflow, snakemake
+from nasdqn.figures import FIGURES, TIMED_FIGURES
+from nasdqn.metrics import PER_RUN_COLUMNS
+
+SMOKE = yaml.safe_load((REPO / "config/smoke.yaml").read_text())
+
+
+def planned_jobs(proc) -> dict[str, int]:
+    """Rule -> job count from the table a dry run prints."""
+    text = proc.stdout + proc.stderr
+    if "Nothing to be done" in text:
+        return {}
+    counts = {}
+    for rule, n in re.findall(r"^(\w+)\s+(\d+)$", text, flags=re.M):
+        if rule != "total":
+            counts[rule] = int(n)
+    return counts
+
+
+def dry_run_jobs(proc) -> list[str]:
+    """Every 'rule X:' block's rule and wildcards of a dry run."""
+    return re.findall(r"^(?:local)?rule (\w+):\n(?:.*\n)*?\s+wildcards: (.*)$", proc.stdout, flags=re.M)
+
+
+def test_every_output_exists_and_is_well_formed(smoke_run):
+    agents, seeds = list(SMOKE["agents"]), SMOKE["protocol"]["seeds"]
+    for agent in agents:
+        for seed in seeds:
+            run = smoke_run / "results/runs" / agent / f"seed{seed}"
+            ep = pd.read_csv(run / "episodes.csv")
+            assert list(ep.columns[:7]) == ["episode", "return", "steps", "epsilon", "layers", "units", "activation"]
+            assert len(ep) == SMOKE["protocol"]["episodes"] and ep["return"].notna().all()
+            arch = pd.read_csv(run / "architectures.csv")
+            assert len(arch) == 3  # 12 episodes / windows of 4
+            assert (smoke_run / f"results/logs/train/{agent}/seed{seed}.log").exists()
+            assert (smoke_run / f"results/benchmarks/train/{agent}/seed{seed}.tsv").exists()
+    per_run = pd.read_csv(smoke_run / "results/metrics/per_run.csv")
+    assert list(per_run.columns) == PER_RUN_COLUMNS and len(per_run) == len(agents) * len(seeds)
+    summary = pd.read_csv(smoke_run / "results/metrics/summary.csv")
+    assert {"mean", "std", "ci95_low", "ci95_high"} <= set(summary.columns)
+    stats = pd.read_csv(smoke_run / "results/metrics/stats.csv")
+    assert {"welch_p_holm", "mannwhitney_p_holm", "hedges_g", "min_attainable_mw_p"} <= set(stats.columns)
+    assert set(stats["agent"]) == set(agents) - {"nas_dqn"}
+    for name in FIGURES:
+        for ext, magic in (("png", b"\x89PNG"), ("pdf", b"%PDF")):
+            data = (smoke_run / f"results/figures/{name}.{ext}").read_bytes()
+            assert data.startswith(magic) and len(data) > 2000
+    report = (smoke_run / "results/REPORT.md").read_text()
+    for claim in ("Final performance", "3x faster", "10x faster", "Peak", "Stability", "overhead"):
+        assert claim in report
+    assert re.search(r"\*\*(holds|does not hold|inconclusive[^*]*)\*\*", report)
+
+
+def test_complete_run_reruns_nothing(smoke_run):
+    proc = snakemake(smoke_run, "--configfile", "config/smoke.yaml", "-n")
+    assert planned_jobs(proc) == {}, proc.stdout
+
+
+def test_changing_one_agent_reruns_only_that_agent(smoke_run, tmp_path):
+    cfg = yaml.safe_load((smoke_run / "config/smoke.yaml").read_text())
+    cfg["agents"]["fixed_medium"]["dqn"] = {"learning_rate": 0.002}
+    path = tmp_path / "changed.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    proc = snakemake(smoke_run, "--configfile", str(path), "-n")
+    jobs = planned_jobs(proc)
+    assert jobs.get("train") == len(cfg["protocol"]["seeds"]), proc.stdout
+    trained = [w for rule, w in dry_run_jobs(proc) if rule == "train"]
+    assert trained and all("agent=fixed_medium" in w for w in trained)
+    assert jobs.get("aggregate") == 1 and jobs.get("report") == 1
+
+
+def test_changing_figure_code_reruns_only_figures(smoke_run, tmp_path):
+    work = tmp_path / "copy"
+    shutil.copytree(smoke_run, work, symlinks=True)
+    figures = work / "nasdqn/figures.py"
+    figures.write_text(figures.read_text() + "\n# a harmless edit\n")
+    jobs = planned_jobs(snakemake(work, "--configfile", "config/smoke.yaml", "-n"))
+    assert jobs.get("figure") == len(FIGURES)
+    assert "train" not in jobs and "aggregate" not in jobs
+
+
+def test_two_runs_from_scratch_are_identical(smoke_run, tmp_path):
+    other = copy_workflow(tmp_path / "smoke_b")
+    snakemake(other, "--configfile", "config/smoke.yaml", "--cores", "2")
+    for agent in SMOKE["agents"]:
+        for seed in SMOKE["protocol"]["seeds"]:
+            for name in ("episodes.csv", "architectures.csv"):
+                rel = f"results/runs/{agent}/seed{seed}/{name}"
+                assert (smoke_run / rel).read_bytes() == (other / rel).read_bytes(), rel
+    a = pd.read_csv(smoke_run / "results/metrics/per_run.csv").drop(columns="train_seconds")
+    b = pd.read_csv(other / "results/metrics/per_run.csv").drop(columns="train_seconds")
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    for name in FIGURES:
+        if name in TIMED_FIGURES:
+            continue
+        for ext in ("png", "pdf"):
+            rel = f"results/figures/{name}.{ext}"
+            assert (smoke_run / rel).read_bytes() == (other / rel).read_bytes(), rel
+    # rebuilding every figure from the same inputs gives the same bytes
+    before = {p.name: p.read_bytes() for p in (other / "results/figures").iterdir()}
+    snakemake(other, "--configfile", "config/smoke.yaml", "--cores", "2", "--forcerun", "figure")
+    after = {p.name: p.read_bytes() for p in (other / "results/figures").iterdir()}
+    assert before == after
+
+
+def test_paper_config_plans_fifteen_training_jobs():
+    proc = snakemake(REPO, "-n", "--directory", str(REPO), "--rerun-triggers", "mtime", "--forceall")
+    jobs = planned_jobs(proc)
+    assert jobs["train"] == 15 and jobs["aggregate"] == 1 and jobs["figure"] == len(FIGURES) and jobs["report"] == 1
+
+
+def test_lint_is_clean():
+    proc = snakemake(REPO, "--lint", check=False)
+    assert "Congratulations, your workflow is in a good condition" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize(
+    "mutate, key",
+    [
+        (lambda c: c["agents"].update({"mystery": {"controller": "genius"}}), "agents.mystery.controller"),
+        (lambda c: c["dqn"].update({"batch_size": "sixty-four"}), "dqn.batch_size"),
+        (lambda c: c["nas"].pop("temperature"), "nas.temperature"),
+        (lambda c: c["protocol"].update({"seeds": []}), "seeds"),
+        (lambda c: c["protocol"].update({"episodes": -5}), "episodes"),
+        (lambda c: c["agents"]["fixed_small"]["architecture"].update({"units": 48}), "units"),
+    ],
+)
+def test_invalid_config_rejected_before_any_job(tmp_path, mutate, key):
+    work = copy_workflow(tmp_path / "bad")
+    cfg = yaml.safe_load((work / "config/smoke.yaml").read_text())
+    mutate(cfg)
+    (work / "bad.yaml").write_text(yaml.safe_dump(cfg))
+    proc = snakemake(work, "--configfile", "bad.yaml", "--cores", "1", check=False)
+    assert proc.returncode != 0
+    assert key in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    assert not (work / "results").exists()

@@ -18,8 +18,9 @@ $(BIN)/activate-stamp: pyproject.toml
 
 setup: $(BIN)/activate-stamp
 
+# Jobs call `python`: the venv's bin goes first on PATH, as `source .venv/bin/activate` would do.
 reproduce: setup
-	$(BIN)/snakemake --cores $(CORES)
+	PATH="$(CURDIR)/$(BIN):$$PATH" snakemake --cores $(CORES)
 
 test: setup
 	$(BIN)/python -m pytest -q

@@ -28,6 +28,8 @@ def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 600)
     """Run the snakemake of this interpreter's environment in workdir."""
     cmd = [sys.executable, "-m", "snakemake", *args]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    # jobs call `python`: make it this interpreter, as an activated venv would
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout, env=env)
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")

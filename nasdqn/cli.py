@@ -82,6 +82,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     else:
         cfg = load(args.config)
         resolved = resolved_agent_config(cfg, args.agent)
+        if args.progress_every is None:
+            args.progress_every = cfg["protocol"]["progress_every"]
+    if args.progress_every is None:
+        args.progress_every = 100
     if args.episodes is not None:
         if args.episodes <= 0:
             raise UsageError(f"--episodes: expected a positive integer, got {args.episodes}")
@@ -219,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, action="append", required=True, help="seed; repeat to train several in one process")
     p.add_argument("--out", required=True, help="run directory; with several seeds it must contain '{seed}'")
     p.add_argument("--episodes", type=int, help="override protocol.episodes")
-    p.add_argument("--progress-every", type=int, default=100, help="episodes between progress lines (stderr)")
+    p.add_argument("--progress-every", type=int, help="episodes between progress lines on stderr (default: protocol.progress_every, or 100)")
     p.set_defaults(func=cmd_train)
 
     def analysis_source(p: argparse.ArgumentParser) -> None:
@@ -262,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "progress_every", 1) is not None and getattr(args, "progress_every", 1) <= 0:
+    if (getattr(args, "progress_every", None) or 1) <= 0:
         parser.error("--progress-every: expected a positive integer")
     try:
         return args.func(args)

@@ -1,0 +1,75 @@
+"""The CLI: outputs of one run, byte-identical reruns, and clear errors on bad input."""
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from conftest import REPO
+
+SMOKE = str(REPO / "config/smoke.yaml")
+
+
+def run_cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "nasdqn", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def test_train_writes_three_files_and_reruns_identically(tmp_path):
+    outs = []
+    for name in ("a", "b"):
+        proc = run_cli("train", "--config", SMOKE, "--agent", "nas_dqn", "--seed", "3", "--out", str(tmp_path / name))
+        assert proc.returncode == 0, proc.stderr
+        assert "episode 4/12" in proc.stderr and "steps/s" in proc.stderr
+        outs.append(tmp_path / name)
+    for f in ("episodes.csv", "architectures.csv"):
+        assert (outs[0] / f).read_bytes() == (outs[1] / f).read_bytes()
+    info = json.loads((outs[0] / "run.json").read_text())
+    assert info["seed"] == 3 and info["agent"] == "nas_dqn" and info["episodes"] == 12
+    assert info["versions"]["torch"].startswith("2.13.0") and info["env_steps_per_second"] > 0
+    assert info["resolved_config"]["nas"]["arch_update_interval"] == 4
+    arch = pd.read_csv(outs[0] / "architectures.csv")
+    assert list(arch["window"]) == [0, 1, 2] and set(arch["pick"]) <= {"initial", "explore", "exploit"}
+    assert not list(outs[0].glob(".*tmp"))  # no temporary files left behind
+
+
+def test_episodes_override_and_multi_seed(tmp_path):
+    proc = run_cli("train", "--config", SMOKE, "--agent", "fixed_small", "--seed", "0", "--seed", "1",
+                   "--episodes", "5", "--out", str(tmp_path / "seed{seed}"))
+    assert proc.returncode == 0, proc.stderr
+    for s in (0, 1):
+        assert len(pd.read_csv(tmp_path / f"seed{s}" / "episodes.csv")) == 5
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--agent", "fixed_huge", "--seed", "0"], "unknown agent 'fixed_huge'"),
+        (["--agent", "fixed_small", "--seed", "0", "--episodes", "-3"], "--episodes: expected a positive integer"),
+        (["--agent", "fixed_small", "--seed", "0", "--episodes", "0"], "--episodes: expected a positive integer"),
+        (["--agent", "fixed_small", "--seed", "1", "--seed", "1"], "--seed"),
+    ],
+)
+def test_bad_input_exits_nonzero_with_message(tmp_path, args, message):
+    proc = run_cli("train", "--config", SMOKE, "--out", str(tmp_path / "out"), *args)
+    assert proc.returncode != 0 and message in proc.stderr
+    assert not (tmp_path / "out" / "episodes.csv").exists()
+
+
+def test_missing_config_key_and_unreadable_config(tmp_path):
+    text = (REPO / "config/smoke.yaml").read_text().replace("  batch_size: 16\n", "")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text)
+    proc = run_cli("train", "--config", str(bad), "--agent", "fixed_small", "--seed", "0", "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "dqn.batch_size" in proc.stderr
+    proc = run_cli("train", "--config", str(tmp_path / "nope.yaml"), "--agent", "fixed_small", "--seed", "0", "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "nope.yaml" in proc.stderr
+
+
+def test_output_dir_holding_a_different_run_is_refused(tmp_path):
+    out = str(tmp_path / "run")
+    assert run_cli("train", "--config", SMOKE, "--agent", "fixed_small", "--seed", "0", "--episodes", "3", "--out", out).returncode == 0
+    before = (tmp_path / "run" / "episodes.csv").read_bytes()
+    proc = run_cli("train", "--config", SMOKE, "--agent", "fixed_small", "--seed", "1", "--episodes", "3", "--out", out)
+    assert proc.returncode == 2 and "holds a different run" in proc.stderr
+    assert (tmp_path / "run" / "episodes.csv").read_bytes() == before

@@ -1,0 +1,109 @@
+"""Config validation: every bad value is rejected with a message naming the key."""
+import copy
+import re
+import tomllib
+
+import pytest
+import yaml
+
+from conftest import REPO
+from nasdqn.cli import build_parser
+from nasdqn.config import ConfigError, json_schema, load, resolved_agent_config, validate
+
+PAPER = yaml.safe_load((REPO / "config/config.yaml").read_text())
+
+
+def test_shipped_configs_are_valid():
+    for name in ("config.yaml", "smoke.yaml"):
+        load(REPO / "config" / name)
+
+
+def test_schema_file_is_generated_from_the_package():
+    committed = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+    assert committed == json_schema(), "run: python -m nasdqn schema --out workflow/schemas/config.schema.yaml"
+
+
+@pytest.mark.parametrize(
+    "path, value, key",
+    [
+        (("protocol", "episodes"), 0, "protocol.episodes"),
+        (("protocol", "episodes"), 2.5, "protocol.episodes"),
+        (("protocol", "seeds"), [0, 0, 1], "protocol.seeds"),
+        (("protocol", "seeds"), [], "protocol.seeds"),
+        (("dqn", "gamma"), 1.5, "dqn.gamma"),
+        (("dqn", "optimizer"), "rmsprop", "dqn.optimizer"),
+        (("dqn", "learning_rate"), -1e-3, "dqn.learning_rate"),
+        (("nas", "epsilon_start"), -0.1, "nas.epsilon_start"),
+        (("nas", "arch_update_interval"), 0, "nas.arch_update_interval"),
+        (("nas", "transition"), "magic", "nas.transition"),
+        (("nas", "initial_architecture"), "5x64-relu", "nas.initial_architecture"),
+        (("env", "initial_state"), "upside_down", "env.initial_state"),
+        (("agents", "fixed_small", "architecture", "activation"), "swish", "agents.fixed_small.architecture.activation"),
+        (("agents", "fixed_large", "architecture", "layers"), 7, "agents.fixed_large.architecture.layers"),
+        (("agents", "nas_dqn", "controller"), "oracle", "agents.nas_dqn.controller"),
+    ],
+)
+def test_bad_values_name_the_key(path, value, key):
+    cfg = copy.deepcopy(PAPER)
+    node = cfg
+    for p in path[:-1]:
+        node = node[p]
+    node[path[-1]] = value
+    with pytest.raises(ConfigError, match=re.escape(key)):
+        validate(cfg)
+
+
+def test_missing_and_unknown_keys():
+    cfg = copy.deepcopy(PAPER)
+    del cfg["dqn"]["batch_size"]
+    with pytest.raises(ConfigError, match=r"'dqn.batch_size' is missing"):
+        validate(cfg)
+    cfg = copy.deepcopy(PAPER)
+    cfg["dqn"]["batchsize"] = 3
+    with pytest.raises(ConfigError, match=r"dqn.batchsize.*unknown"):
+        validate(cfg)
+    with pytest.raises(ConfigError, match="protocol"):
+        validate({"agents": PAPER["agents"]})
+
+
+def test_agent_override_changes_only_that_agent():
+    cfg = copy.deepcopy(PAPER)
+    cfg["agents"]["fixed_medium"]["dqn"] = {"learning_rate": 0.01}
+    validate(cfg)
+    assert resolved_agent_config(cfg, "fixed_medium")["dqn"]["learning_rate"] == 0.01
+    assert resolved_agent_config(cfg, "fixed_small") == resolved_agent_config(PAPER, "fixed_small")
+    cfg["protocol"]["seeds_per_job"] = 3  # execution only: no training rerun
+    assert resolved_agent_config(cfg, "fixed_small") == resolved_agent_config(PAPER, "fixed_small")
+
+
+def test_unknown_agent():
+    with pytest.raises(ConfigError, match="unknown agent 'fixed_huge'"):
+        resolved_agent_config(PAPER, "fixed_huge")
+
+
+def test_semantic_checks():
+    cfg = copy.deepcopy(PAPER)
+    cfg["nas"]["score_episodes"] = 500
+    with pytest.raises(ConfigError, match="nas.score_episodes"):
+        validate(cfg)
+
+
+def test_conda_env_pins_agree_with_package_and_every_rule_declares_it():
+    env = yaml.safe_load((REPO / "envs/nasdqn.yaml").read_text())
+    pip = next(d for d in env["dependencies"] if isinstance(d, dict))["pip"]
+    package = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert sorted(pip) == sorted(package)
+    assert "torch==2.13.0" in pip
+    assert any(str(d).startswith("python=3.11") for d in env["dependencies"])
+    for smk in (REPO / "workflow/rules").glob("*.smk"):
+        text = smk.read_text()
+        rules = re.findall(r"^rule (\w+):", text, flags=re.M)
+        for rule in rules:
+            body = text.split(f"rule {rule}:", 1)[1].split("\nrule ", 1)[0]
+            assert 'conda:\n        "../../envs/nasdqn.yaml"' in body, f"{smk.name}: rule {rule} declares no conda env"
+    assert any((REPO / "workflow/rules").glob("*.smk"))
+
+
+def test_cli_parser_requires_agent_and_seed():
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["train", "--config", "x.yaml"])

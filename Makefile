@@ -1,14 +1,16 @@
 # The two commands of README.md:
 #   make reproduce   set up .venv and run the whole paper protocol (results/)
 #   make test        set up .venv and run the test suite (what CI runs)
+# Options: CORES=n (default all), CONFIG=file (default config/config.yaml), PYTHON=python3.11.
 PYTHON ?= python3.11
-VENV   := .venv
+VENV   ?= .venv
 BIN    := $(VENV)/bin
 CORES  ?= all
+CONFIG ?= config/config.yaml
 
 .PHONY: reproduce test test-slow setup clean-results
 
-$(BIN)/activate-stamp: pyproject.toml
+$(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 is required; set PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -16,11 +18,15 @@ $(BIN)/activate-stamp: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[workflow,test]'
 	touch $@
 
-setup: $(BIN)/activate-stamp
+setup: $(VENV)/.installed
 
-# Jobs call `python`: the venv's bin goes first on PATH, as `source .venv/bin/activate` would do.
+# Jobs call `python`: the venv's bin goes first on PATH, as `source .venv/bin/activate` would.
+# A run killed earlier leaves Snakemake's lock behind; it is cleared first (do not start two
+# `make reproduce` in one checkout at the same time). Interrupted jobs rerun and resume from
+# their checkpoints (rerun-incomplete in profiles/default).
 reproduce: setup
-	PATH="$(CURDIR)/$(BIN):$$PATH" snakemake --cores $(CORES)
+	PATH="$(abspath $(BIN)):$$PATH" snakemake --configfile $(CONFIG) --unlock > /dev/null
+	PATH="$(abspath $(BIN)):$$PATH" snakemake --configfile $(CONFIG) --cores $(CORES)
 
 test: setup
 	$(BIN)/python -m pytest -q

@@ -13,19 +13,20 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__
+from . import __version__, checkpoint
 from .config import ConfigError, agent_spec, analysis_settings, canonical_json, json_schema, load, resolved_agent_config
 from .results import ResultsError, atomic_write_text, csv_text, write_json
 from .train import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS, Trainer, TrainingDiverged, train
 
 OUTPUT_FILES = ("episodes.csv", "architectures.csv", "run.json")
+CHECKPOINT_NAME = "checkpoint.pkl"
 
 
 class UsageError(ValueError):
     pass
 
 
-def fingerprint(resolved: dict, seed: int) -> str:
+def fingerprint(resolved: dict, seed: int | list[int]) -> str:
     """Identity of one run: equal iff the training settings and the seed are equal."""
     return hashlib.sha256(canonical_json({"resolved": resolved, "seed": seed}).encode()).hexdigest()[:16]
 
@@ -84,8 +85,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         resolved = resolved_agent_config(cfg, args.agent)
         if args.progress_every is None:
             args.progress_every = cfg["protocol"]["progress_every"]
-    if args.progress_every is None:
-        args.progress_every = 100
+        if args.checkpoint_every is None:
+            args.checkpoint_every = cfg["protocol"]["checkpoint_every"]
+    args.progress_every = args.progress_every or 100
+    args.checkpoint_every = args.checkpoint_every or 100
+    if args.checkpoint_every <= 0:
+        raise UsageError(f"--checkpoint-every: expected a positive integer, got {args.checkpoint_every}")
     if args.episodes is not None:
         if args.episodes <= 0:
             raise UsageError(f"--episodes: expected a positive integer, got {args.episodes}")
@@ -109,9 +114,31 @@ def cmd_train(args: argparse.Namespace) -> int:
             file=sys.stderr, flush=True,
         )
 
+    ckpt_path = dirs[0] / CHECKPOINT_NAME
+    job_fp = fingerprint(resolved, seeds[0]) if len(seeds) == 1 else fingerprint(resolved, seeds)  # type: ignore[arg-type]
+    trainer, wall_before = None, 0.0
+    if ckpt_path.exists():
+        try:
+            payload = checkpoint.load(ckpt_path, job_fp)
+        except checkpoint.CheckpointError as exc:
+            if args.stale_checkpoint == "refuse":
+                raise UsageError(f"{exc}; not loaded. Delete it, or pass --stale-checkpoint discard") from None
+            print(f"warning: {exc}; discarded, starting from scratch", file=sys.stderr, flush=True)
+            ckpt_path.unlink()
+        else:
+            trainer = Trainer(spec, seeds, episodes)
+            checkpoint.load_trainer_state(trainer, payload["trainer"])
+            wall_before = float(payload["wall_seconds"])
+            print(f"resuming from {ckpt_path} at episode {trainer.episode}/{episodes}", file=sys.stderr, flush=True)
+
     start = time.perf_counter()
-    trainer = train(spec, seeds, episodes, progress, args.progress_every)
-    wall = time.perf_counter() - start
+
+    def after_episode(tr: Trainer) -> None:
+        if tr.episode % args.checkpoint_every == 0 and not tr.done:
+            checkpoint.save(ckpt_path, tr, job_fp, wall_before + time.perf_counter() - start)
+
+    trainer = train(spec, seeds, episodes, progress, args.progress_every, trainer=trainer, after_episode=after_episode)
+    wall = wall_before + time.perf_counter() - start
     info = versions()
     for i, (d, fp, seed) in enumerate(zip(dirs, fps, seeds)):
         log = trainer.logs[i]
@@ -130,6 +157,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             "env_steps_per_second": trainer.global_step * len(seeds) / wall,
             "search_overhead_seconds": trainer.search_seconds / len(seeds),
         })
+    if ckpt_path.exists() and not args.keep_checkpoint:
+        ckpt_path.unlink()
     return 0
 
 
@@ -224,6 +253,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="run directory; with several seeds it must contain '{seed}'")
     p.add_argument("--episodes", type=int, help="override protocol.episodes")
     p.add_argument("--progress-every", type=int, help="episodes between progress lines on stderr (default: protocol.progress_every, or 100)")
+    p.add_argument("--checkpoint-every", type=int, help="episodes between checkpoints (default: protocol.checkpoint_every, or 100)")
+    p.add_argument("--keep-checkpoint", action="store_true", help="keep the last checkpoint after the run completes")
+    p.add_argument("--stale-checkpoint", choices=("refuse", "discard"), default="refuse",
+                   help="what to do with a checkpoint of a different run in --out (the workflow discards: it reruns on purpose)")
     p.set_defaults(func=cmd_train)
 
     def analysis_source(p: argparse.ArgumentParser) -> None:
@@ -270,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--progress-every: expected a positive integer")
     try:
         return args.func(args)
-    except (ConfigError, UsageError, ResultsError, TrainingDiverged) as exc:
+    except (ConfigError, UsageError, ResultsError, TrainingDiverged, checkpoint.CheckpointError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

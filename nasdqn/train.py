@@ -23,6 +23,7 @@ import torch
 from .agent import DQNGroup, DQNSettings, MemberState, ReplayBuffer, fresh_member
 from .controller import FixedController, NASController, NASSettings, Pick, RandomController
 from .env import PendulumParams, VecPendulum
+from .faults import fault_armed, fault_point
 from .network import SEARCH_SPACE, Architecture
 
 EPISODE_COLUMNS = ["episode", "return", "steps", "epsilon", "layers", "units", "activation", "loss"]
@@ -170,6 +171,7 @@ class Trainer:
                 self.archs[i] = pick.arch
                 changed = True
         if changed:
+            fault_point("transition")
             self.groups = self._build_groups(members)
 
     def _transition(self, i: int, old: MemberState, arch: Architecture) -> MemberState:
@@ -204,7 +206,10 @@ class Trainer:
         greedy = np.zeros(self.n, dtype=np.int64)
         single = len(self.groups) == 1
         done_flag = 1.0 if dqn.terminal_on_horizon else 0.0
+        die_at = horizon // 2 if fault_armed("episode") else -1
         for t in range(horizon):
+            if t == die_at:
+                fault_point("episode")
             if single:
                 greedy = self.groups[0].greedy_actions(obs)
             else:
@@ -271,13 +276,21 @@ def train(
     episodes: int,
     progress: Callable[[Trainer, float], None] | None = None,
     progress_every: int = 100,
+    trainer: Trainer | None = None,
+    after_episode: Callable[[Trainer], None] | None = None,
 ) -> Trainer:
-    """Run a whole training; `progress(trainer, steps_per_second)` is called every progress_every episodes."""
+    """Run (or continue, given a restored `trainer`) a whole training.
+
+    `progress(trainer, steps_per_second)` is called every progress_every episodes and
+    `after_episode(trainer)` after every episode (the CLI takes checkpoints there).
+    """
     torch.set_num_threads(1)
-    trainer = Trainer(spec, seeds, episodes)
-    t0, step0 = time.perf_counter(), 0
+    trainer = trainer or Trainer(spec, seeds, episodes)
+    t0, step0 = time.perf_counter(), trainer.global_step
     while not trainer.done:
         trainer.run_episode()
+        if after_episode:
+            after_episode(trainer)
         if progress and (trainer.episode % progress_every == 0 or trainer.done):
             now = time.perf_counter()
             progress(trainer, (trainer.global_step - step0) * trainer.n / max(now - t0, 1e-9))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-WORKFLOW_FILES = ["Snakefile", "workflow", "config", "envs", "profiles", "nasdqn", "pyproject.toml"]
+WORKFLOW_FILES = ["Snakefile", "Makefile", "workflow", "config", "envs", "profiles", "nasdqn", "pyproject.toml"]
 
 
 def copy_workflow(dest: Path) -> Path:

@@ -9,6 +9,7 @@ rule train:
     params:
         settings=agent_settings,
         progress_every=config["protocol"]["progress_every"],
+        checkpoint_every=config["protocol"]["checkpoint_every"],
         out=subpath(output.run, parent=True),
     log:
         "results/logs/train/{agent}/seed{seed}.log",
@@ -22,4 +23,5 @@ rule train:
         "../../envs/nasdqn.yaml"
     shell:
         "PYTHONPATH=. python -m nasdqn train --config-json {params.settings:q} --agent {wildcards.agent}"
-        " --seed {wildcards.seed} --out {params.out} --progress-every {params.progress_every} > {log} 2>&1"
+        " --seed {wildcards.seed} --out {params.out} --progress-every {params.progress_every}"
+        " --checkpoint-every {params.checkpoint_every} --stale-checkpoint discard > {log} 2>&1"

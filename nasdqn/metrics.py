@@ -57,6 +57,10 @@ def load_run(run_dir: str | Path, expected_episodes: int | None) -> tuple[pd.Dat
     episodes = read_episodes(run_dir / "episodes.csv", expected_episodes)
     windows = read_architectures(run_dir / "architectures.csv")
     info = read_run_json(run_dir / "run.json")
+    if info["agent"] != run_dir.parent.name or f"seed{info['seed']}" != run_dir.name:
+        raise ResultsError(
+            f"{run_dir / 'run.json'}: belongs to agent {info['agent']!r} seed {info['seed']}, not to this directory"
+        )
     if info.get("episodes") != len(episodes):
         raise ResultsError(f"{run_dir / 'run.json'}: says {info.get('episodes')} episodes, episodes.csv holds {len(episodes)}")
     return episodes, windows, info

@@ -103,7 +103,7 @@ def read_architectures(path: str | Path) -> pd.DataFrame:
 def read_run_json(path: str | Path) -> dict:
     path = Path(path)
     try:
-        data = json.loads(path.read_text())
+        data = json.loads(path.read_text(), object_pairs_hook=_no_duplicate_keys)
     except FileNotFoundError:
         raise ResultsError(f"{path}: missing") from None
     except (OSError, ValueError) as exc:
@@ -112,6 +112,14 @@ def read_run_json(path: str | Path) -> dict:
         if not isinstance(data.get(key), kind):
             raise ResultsError(f"{path}: key '{key}' is missing or has the wrong type")
     return data
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict:
+    keys = [k for k, _ in pairs]
+    dup = sorted({k for k in keys if keys.count(k) > 1})
+    if dup:
+        raise ValueError(f"duplicate key(s) {', '.join(dup)}")
+    return dict(pairs)
 
 
 def _read_csv(path: Path, columns: list[str]) -> pd.DataFrame:

@@ -1,0 +1,138 @@
+"""Integrity: malformed configs and results files are rejected with a message naming the
+key or file, and nothing previously written changes (property-based, with hypothesis)."""
+from __future__ import annotations
+
+import copy
+import io
+import json
+import shutil
+import tempfile
+from contextlib import redirect_stderr
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from conftest import REPO
+from nasdqn.cli import main
+from nasdqn.config import ConfigError, validate
+
+SMOKE = yaml.safe_load((REPO / "config/smoke.yaml").read_text())
+
+
+def key_paths(node, prefix=()):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield prefix + (k,)
+            yield from key_paths(v, prefix + (k,))
+
+
+PATHS = list(key_paths(SMOKE))
+JUNK = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=8), st.lists(st.integers(-3, 3), max_size=4), st.dictionaries(st.text(max_size=4), st.integers(), max_size=2),
+)
+
+
+def mutate(cfg, path, value, delete):
+    node = cfg
+    for p in path[:-1]:
+        node = node[p]
+    if delete:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+
+
+def run_main(args):
+    err = io.StringIO()
+    with redirect_stderr(err):
+        rc = main(args)
+    return rc, err.getvalue()
+
+
+@settings(max_examples=150, deadline=None)
+@given(path=st.sampled_from(PATHS), value=JUNK, delete=st.booleans())
+def test_malformed_config_is_rejected_with_the_key(path, value, delete):
+    cfg = copy.deepcopy(SMOKE)
+    mutate(cfg, path, value, delete)
+    try:
+        validate(cfg)
+    except ConfigError as exc:
+        msg = str(exc)
+        assert "config key" in msg or "unknown agent" in msg
+        named = [p for p in path if isinstance(p, str)]
+        assert any(p in msg for p in named) or "agents" in msg, msg
+    # anything else (TypeError, KeyError, ...) propagates and fails the test
+
+
+@pytest.fixture(scope="module")
+def finished_runs(tmp_path_factory):
+    """A small complete study (2 agents x 2 seeds) and its tables."""
+    root = tmp_path_factory.mktemp("study")
+    cfg = copy.deepcopy(SMOKE)
+    cfg["agents"] = {k: cfg["agents"][k] for k in ("fixed_small", "nas_dqn")}
+    cfg["protocol"]["episodes"] = 6
+    (root / "cfg.yaml").write_text(yaml.safe_dump(cfg))
+    for agent in cfg["agents"]:
+        for seed in cfg["protocol"]["seeds"]:
+            rc, err = run_main(["train", "--config", str(root / "cfg.yaml"), "--agent", agent, "--seed", str(seed),
+                                "--out", str(root / "runs" / agent / f"seed{seed}")])
+            assert rc == 0, err
+    rc, err = run_main(["aggregate", "--config", str(root / "cfg.yaml"), "--runs", str(root / "runs"), "--out-dir", str(root / "metrics")])
+    assert rc == 0, err
+    return root
+
+
+def snapshot(root: Path) -> dict:
+    return {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+CORRUPTIONS = {
+    "drop_column": lambda lines: [",".join(c for i, c in enumerate(l.split(",")) if i != 1) for l in lines],
+    "nan_return": lambda lines: lines[:2] + [l.replace(l.split(",")[1], "nan", 1) for l in lines[2:3]] + lines[3:],
+    "text_in_number": lambda lines: lines[:2] + [l.replace(l.split(",")[0], "three", 1) for l in lines[2:3]] + lines[3:],
+    "truncated": lambda lines: lines[:3],
+    "duplicate_episode": lambda lines: lines[:2] + lines[1:],
+    "empty": lambda lines: [],
+    "garbage": lambda lines: ['"unterminated', "\x00\x01"],
+}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(sorted(CORRUPTIONS)), agent=st.sampled_from(["fixed_small", "nas_dqn"]), seed=st.sampled_from([0, 1]),
+       target=st.sampled_from(["episodes.csv", "architectures.csv", "run.json"]))
+def test_corrupt_results_file_stops_aggregation(finished_runs, kind, agent, seed, target):
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        shutil.copytree(finished_runs, root, dirs_exist_ok=True)
+        path = root / "runs" / agent / f"seed{seed}" / target
+        lines = path.read_text().splitlines()
+        new = "\n".join(CORRUPTIONS[kind](lines)) + "\n"
+        assume(new != path.read_text())
+        path.write_text(new)
+        before = snapshot(root / "metrics")
+        rc, err = run_main(["aggregate", "--config", str(root / "cfg.yaml"), "--runs", str(root / "runs"), "--out-dir", str(root / "metrics")])
+        if target == "architectures.csv" and kind in ("drop_column",) and rc == 0:
+            pytest.fail("a dropped architectures.csv column went unnoticed")
+        assert rc == 2, f"{kind} in {target} was accepted"
+        assert str(path) in err, err
+        assert snapshot(root / "metrics") == before
+
+
+def test_missing_run_file_is_named(finished_runs, tmp_path):
+    shutil.copytree(finished_runs, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "runs/nas_dqn/seed1/run.json").unlink()
+    rc, err = run_main(["aggregate", "--config", str(tmp_path / "cfg.yaml"), "--runs", str(tmp_path / "runs"), "--out-dir", str(tmp_path / "metrics")])
+    assert rc == 2 and "nas_dqn/seed1/run.json: missing" in err
+
+
+def test_wrong_episode_count_is_named(finished_runs, tmp_path):
+    shutil.copytree(finished_runs, tmp_path, dirs_exist_ok=True)
+    cfg = yaml.safe_load((tmp_path / "cfg.yaml").read_text())
+    cfg["protocol"]["episodes"] = 7
+    (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(cfg))
+    rc, err = run_main(["aggregate", "--config", str(tmp_path / "cfg.yaml"), "--runs", str(tmp_path / "runs"), "--out-dir", str(tmp_path / "metrics")])
+    assert rc == 2 and "holds 6 episodes, the config asks for 7" in err

@@ -46,7 +46,9 @@ def better_claim(stats_df: pd.DataFrame, metric: str) -> tuple[str, str]:
     ]
     evidence = "; ".join(parts)
     if len(worse):
-        return "does not hold", f"{', '.join(worse['agent'])} is better than NAS-DQN beyond noise. " + evidence
+        names = list(worse["agent"])
+        verb = "is" if len(names) == 1 else "are"
+        return "does not hold", f"{', '.join(names)} {verb} better than NAS-DQN beyond noise. " + evidence
     if bool(rows["reference_better"].all()) and bool((rows["welch_p_holm"] < ALPHA).all()):
         return "holds", evidence
     return "inconclusive at this number of seeds", evidence

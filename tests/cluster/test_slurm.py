@@ -1,0 +1,90 @@
+"""The smoke workflow through profiles/slurm on a real one-node SLURM cluster (Debian's
+slurm-wlm and munge, started by start_slurm.sh). Needs root and apt; skipped, saying why,
+where either is missing. Compares its results with a local run of the same config."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import REPO, copy_workflow, snakemake
+
+HERE = Path(__file__).resolve().parent
+
+
+def _why_not() -> str | None:
+    if os.geteuid() != 0:
+        return "needs root to install and start slurmctld, slurmd and munged"
+    if shutil.which("apt-get") is None:
+        return "needs apt-get (Debian) to install slurm-wlm and munge"
+    try:
+        import snakemake_executor_plugin_slurm  # noqa: F401
+    except ImportError:
+        return "snakemake-executor-plugin-slurm is not installed (pip install -e '.[workflow]')"
+    return None
+
+
+@pytest.fixture(scope="module")
+def slurm_cluster():
+    why = _why_not()
+    if why:
+        pytest.skip(f"SLURM cluster test skipped: {why}")
+    t0 = time.perf_counter()
+    proc = subprocess.run(["bash", str(HERE / "start_slurm.sh")], capture_output=True, text=True, timeout=600)
+    if proc.returncode == 3:
+        pytest.skip(f"SLURM cluster test skipped: {proc.stderr.strip()}")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    state = proc.stdout.strip().splitlines()[-1]
+    started = time.perf_counter() - t0
+    yield Path(state), started
+    subprocess.run(["bash", str(HERE / "stop_slurm.sh"), state], timeout=120)
+
+
+def test_smoke_workflow_on_slurm_matches_local_run(slurm_cluster, smoke_run, tmp_path, capsys):
+    state, start_seconds = slurm_cluster
+    work = copy_workflow(tmp_path / "slurm")
+    os.environ["SLURM_CONF"] = str(state / "slurm.conf")
+    t0 = time.perf_counter()
+    snakemake(work, "--profile", "profiles/slurm", "--configfile", "config/smoke.yaml",
+              "--slurm-init-seconds-before-status-checks", "5", "--seconds-between-status-checks", "3", timeout=1200)
+    run_seconds = time.perf_counter() - t0
+    with capsys.disabled():
+        print(f"\n[slurm] cluster start {start_seconds:.1f} s, smoke workflow through profiles/slurm {run_seconds:.1f} s")
+
+    # every training job ran as a SLURM job: a SLURM log named by its job id, and the
+    # controller's log records that job id as completed
+    ctld = (state / "slurmctld.log").read_text()
+    import yaml
+
+    smoke = yaml.safe_load((REPO / "config/smoke.yaml").read_text())
+    for agent in smoke["agents"]:
+        for seed in smoke["protocol"]["seeds"]:
+            logs = list((work / ".snakemake/slurm_logs/rule_train" / f"{agent}_{seed}").glob("*.log"))
+            assert logs, f"no SLURM log for train {agent} seed {seed}"
+            job_ids = [int(p.stem) for p in logs]
+            assert any(re.search(rf"JobId={jid} .*(done|WEXITSTATUS 0)", ctld) for jid in job_ids), (agent, seed, job_ids)
+
+    # byte-identical results to the local run, timings aside
+    for agent in smoke["agents"]:
+        for seed in smoke["protocol"]["seeds"]:
+            for name in ("episodes.csv", "architectures.csv"):
+                rel = f"results/runs/{agent}/seed{seed}/{name}"
+                assert (work / rel).read_bytes() == (smoke_run / rel).read_bytes(), rel
+    a = pd.read_csv(work / "results/metrics/per_run.csv").drop(columns="train_seconds")
+    b = pd.read_csv(smoke_run / "results/metrics/per_run.csv").drop(columns="train_seconds")
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert (work / "results/REPORT.md").exists()
+
+
+def test_slurm_profile_plans_the_same_jobs_as_local():
+    local = snakemake(REPO, "-n", "--forceall", "--rerun-triggers", "mtime")
+    slurm = snakemake(REPO, "-n", "--forceall", "--rerun-triggers", "mtime", "--profile", "profiles/slurm")
+    table = lambda p: re.findall(r"^(\w+)\s+(\d+)$", p.stdout + p.stderr, flags=re.M)  # noqa: E731
+    assert table(local) == table(slurm) and ("train", "15") in table(local)

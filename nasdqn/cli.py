@@ -114,7 +114,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             file=sys.stderr, flush=True,
         )
 
-    ckpt_path = dirs[0] / CHECKPOINT_NAME
+    ckpt_path = Path(args.checkpoint_dir or dirs[0]) / CHECKPOINT_NAME
     job_fp = fingerprint(resolved, seeds[0]) if len(seeds) == 1 else fingerprint(resolved, seeds)  # type: ignore[arg-type]
     trainer, wall_before = None, 0.0
     if ckpt_path.exists():
@@ -254,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--episodes", type=int, help="override protocol.episodes")
     p.add_argument("--progress-every", type=int, help="episodes between progress lines on stderr (default: protocol.progress_every, or 100)")
     p.add_argument("--checkpoint-every", type=int, help="episodes between checkpoints (default: protocol.checkpoint_every, or 100)")
+    p.add_argument("--checkpoint-dir", help="where the checkpoint lives (default: the first seed's --out)")
     p.add_argument("--keep-checkpoint", action="store_true", help="keep the last checkpoint after the run completes")
     p.add_argument("--stale-checkpoint", choices=("refuse", "discard"), default="refuse",
                    help="what to do with a checkpoint of a different run in --out (the workflow discards: it reruns on purpose)")

@@ -21,6 +21,9 @@ SEEDS = list(config["protocol"]["seeds"])
 FIGURE_NAMES = list(FIGURES)
 ANALYSIS_JSON = canonical_json(analysis_settings(config))
 RUN_FILES = ["episodes.csv", "architectures.csv", "run.json"]
+SEEDS_PER_JOB = config["protocol"]["seeds_per_job"]
+# Seeds trained together in one process when seeds_per_job > 1, in config order.
+BATCHES = [SEEDS[i : i + SEEDS_PER_JOB] for i in range(0, len(SEEDS), SEEDS_PER_JOB)]
 
 # Source files per stage: editing one reruns that stage and what depends on it, nothing else.
 CORE_CODE = [f"nasdqn/{m}.py" for m in ("env", "network", "agent", "controller", "train")]
@@ -32,6 +35,7 @@ REPORT_CODE = ["nasdqn/report.py"]
 wildcard_constraints:
     agent="|".join(AGENTS),
     seed=r"\d+",
+    batch=r"\d+(-\d+)*",
 
 
 def agent_settings(wildcards):
@@ -55,3 +59,17 @@ def figure_inputs(wildcards):
     return ["results/metrics/per_run.csv"] + expand(
         "results/runs/{agent}/seed{seed}/{file}", agent=AGENTS, seed=SEEDS, file=RUN_FILES
     )
+
+
+def batch_dir_of_seed(wildcards):
+    """The batch directory that holds this seed's run (seeds_per_job > 1)."""
+    batch = next(b for b in BATCHES if int(wildcards.seed) in b)
+    return f"results/batches/{wildcards.agent}/seeds{'-'.join(map(str, batch))}"
+
+
+def batch_runtime_minutes(wildcards):
+    return train_runtime_minutes(wildcards) * len(wildcards.batch.split("-"))
+
+
+def batch_mem_mb(wildcards):
+    return 1000 + 500 * len(wildcards.batch.split("-"))

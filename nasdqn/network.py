@@ -97,14 +97,6 @@ def init_params(arch: Architecture, rng: np.random.Generator) -> list[np.ndarray
     return weights + biases
 
 
-def activate(z: torch.Tensor, activation: str) -> torch.Tensor:
-    if activation == "relu":
-        return torch.relu(z)
-    if activation == "tanh":
-        return torch.tanh(z)
-    return torch.nn.functional.leaky_relu(z, LEAKY_SLOPE)
-
-
 def activate_np(z: np.ndarray, activation: str) -> np.ndarray:
     if activation == "relu":
         return np.maximum(z, 0.0)
@@ -113,13 +105,23 @@ def activate_np(z: np.ndarray, activation: str) -> np.ndarray:
     return np.where(z > 0, z, LEAKY_SLOPE * z)
 
 
-def activation_grad_from_output(h: torch.Tensor, activation: str) -> torch.Tensor:
-    """sigma'(z) written in terms of h = sigma(z), so the forward pass need not keep z."""
+def activate_(z: torch.Tensor, activation: str) -> torch.Tensor:
+    """In place on a fresh pre-activation tensor (saves an allocation per layer)."""
     if activation == "relu":
-        return (h > 0).to(h.dtype)
+        return z.relu_()
     if activation == "tanh":
-        return 1.0 - h * h
-    return torch.where(h > 0, 1.0, LEAKY_SLOPE)
+        return z.tanh_()
+    return torch.nn.functional.leaky_relu_(z, LEAKY_SLOPE)
+
+
+def activation_backward(grad: torch.Tensor, h: torch.Tensor, activation: str) -> torch.Tensor:
+    """grad * sigma'(z), with sigma' written in terms of the output h = sigma(z) (z is not kept):
+    relu: 1[h > 0]; tanh: 1 - h^2; leaky relu: 1 where h > 0, else the slope. One fused op each."""
+    if activation == "relu":
+        return torch.ops.aten.threshold_backward(grad, h, 0.0)
+    if activation == "tanh":
+        return torch.ops.aten.tanh_backward(grad, h)
+    return torch.ops.aten.leaky_relu_backward(grad, h, LEAKY_SLOPE, True)
 
 
 class StackedMLP:
@@ -166,7 +168,7 @@ class StackedMLP:
         for l in range(self.n_layers):
             h = torch.baddbmm(self.params[self.n_layers + l], h, self.params[l])
             if l < self.n_layers - 1:
-                h = activate(h, act)
+                h = activate_(h, act)
             hs.append(h)
         return h, hs[:-1]
 
@@ -184,8 +186,7 @@ class StackedMLP:
             grads[l] = torch.bmm(h_prev.transpose(1, 2), eps)  # h^(l-1) eps^(l)T, summed over batch
             grads[self.n_layers + l] = eps.sum(dim=1, keepdim=True)
             if l > 0:
-                eps = torch.bmm(eps, self.params[l].transpose(1, 2))
-                eps = eps * activation_grad_from_output(h_prev, self.arch.activation)
+                eps = activation_backward(torch.bmm(eps, self.params[l].transpose(1, 2)), h_prev, self.arch.activation)
         return grads
 
     def q_values_np(self, obs: np.ndarray) -> np.ndarray:

@@ -17,6 +17,7 @@ import pytest
 from conftest import REPO, copy_workflow, snakemake
 
 HERE = Path(__file__).resolve().parent
+pytestmark = pytest.mark.cluster
 
 
 def _why_not() -> str | None:
@@ -91,3 +92,28 @@ def test_slurm_profile_plans_the_same_jobs_as_local():
     slurm = snakemake(REPO, "-n", "--forceall", "--rerun-triggers", "mtime", "--profile", "profiles/slurm")
     table = lambda p: re.findall(r"^(\w+)\s+(\d+)$", p.stdout + p.stderr, flags=re.M)  # noqa: E731
     assert table(local) == table(slurm) and ("train", "15") in table(local)
+
+
+@pytest.mark.slow
+def test_job_killed_at_its_time_limit_resumes_from_checkpoint(slurm_cluster, tmp_path, capsys):
+    """A training job longer than its SLURM time limit (1 minute) is killed by SLURM (TIMEOUT),
+    resubmitted by the profile's retries, and resumes from its checkpoint instead of restarting."""
+    import yaml
+
+    state, _ = slurm_cluster
+    work = copy_workflow(tmp_path / "timeout")
+    cfg = yaml.safe_load((work / "config/config.yaml").read_text())
+    cfg["agents"] = {"fixed_large": cfg["agents"]["fixed_large"]}
+    cfg["protocol"].update({"seeds": [0], "episodes": 4000, "checkpoint_every": 50})
+    (work / "long.yaml").write_text(yaml.safe_dump(cfg))
+    os.environ["SLURM_CONF"] = str(state / "slurm.conf")
+    t0 = time.perf_counter()
+    snakemake(work, "--profile", "profiles/slurm", "--configfile", "long.yaml", "--set-resources", "train:runtime=1",
+              "--slurm-init-seconds-before-status-checks", "5", "--seconds-between-status-checks", "5",
+              "results/runs/fixed_large/seed0/run.json", timeout=1500)
+    log = (work / "results/logs/train/fixed_large/seed0.log").read_text()
+    ctld = (state / "slurmctld.log").read_text()
+    with capsys.disabled():
+        print(f"\n[slurm] time-limit test: {time.perf_counter() - t0:.0f} s; {log.count('resuming from')} resume(s)")
+    assert re.search(r"Time limit exhausted for JobId=|JobId=\S+ .*TIMEOUT", ctld), "SLURM never enforced the time limit"
+    assert "resuming from" in log and "episode 4000/4000" in log

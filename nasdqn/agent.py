@@ -44,39 +44,52 @@ class DQNSettings:
 
 
 class ReplayBuffer:
-    """One ring buffer per seed, stored as arrays of shape (S, capacity, ...)."""
+    """One ring buffer per seed, all in one float32 array of shape (S, capacity, 9).
+
+    A row is [s (3), s' (3), a, r, 1 - done]: one fancy-index gather fetches a whole
+    minibatch, and 1 - done is stored so that the target needs a single fused op.
+    """
+
+    OBS, NEXT_OBS, ACTION, REWARD, NOT_DONE = slice(0, 3), slice(3, 6), 6, 7, 8
+    WIDTH = 2 * OBS_DIM + 3
 
     def __init__(self, n_seeds: int, capacity: int) -> None:
         self.capacity = capacity
-        self.obs = np.zeros((n_seeds, capacity, OBS_DIM), dtype=np.float32)
-        self.next_obs = np.zeros((n_seeds, capacity, OBS_DIM), dtype=np.float32)
-        self.action = np.zeros((n_seeds, capacity), dtype=np.int64)
-        self.reward = np.zeros((n_seeds, capacity), dtype=np.float32)
-        self.done = np.zeros((n_seeds, capacity), dtype=np.float32)
+        self.data = np.zeros((n_seeds, capacity, self.WIDTH), dtype=np.float32)
         self.pos = np.zeros(n_seeds, dtype=np.int64)
         self.size = np.zeros(n_seeds, dtype=np.int64)
         self._rows = np.arange(n_seeds)
+        self._row = np.zeros((n_seeds, self.WIDTH), dtype=np.float32)
+
+    # views by field, for readers and tests
+    obs = property(lambda self: self.data[..., self.OBS])
+    next_obs = property(lambda self: self.data[..., self.NEXT_OBS])
+    action = property(lambda self: self.data[..., self.ACTION])
+    reward = property(lambda self: self.data[..., self.REWARD])
+    not_done = property(lambda self: self.data[..., self.NOT_DONE])
 
     def add(self, obs: np.ndarray, action: np.ndarray, reward: np.ndarray, next_obs: np.ndarray, done: float) -> None:
-        rows, pos = self._rows, self.pos
-        self.obs[rows, pos] = obs
-        self.next_obs[rows, pos] = next_obs
-        self.action[rows, pos] = action
-        self.reward[rows, pos] = reward
-        self.done[rows, pos] = done
-        self.pos = (pos + 1) % self.capacity
+        row = self._row
+        row[:, self.OBS] = obs
+        row[:, self.NEXT_OBS] = next_obs
+        row[:, self.ACTION] = action
+        row[:, self.REWARD] = reward
+        row[:, self.NOT_DONE] = 1.0 - done
+        self.data[self._rows, self.pos] = row
+        self.pos = (self.pos + 1) % self.capacity
         np.minimum(self.size + 1, self.capacity, out=self.size)
 
     def sample(self, seeds: np.ndarray, uniforms: np.ndarray) -> tuple[torch.Tensor, ...]:
-        """Minibatch for the given seeds; uniforms (G, B) in [0, 1) pick indices uniformly in [0, size)."""
+        """Minibatch (obs, action, reward, next_obs, not_done) for the given seeds, each (G, B, .);
+        uniforms (G, B) in [0, 1) pick indices uniformly in [0, size)."""
         idx = (uniforms * self.size[seeds, None]).astype(np.int64)
-        rows = seeds[:, None]
+        batch = torch.from_numpy(self.data[seeds[:, None], idx])
         return (
-            torch.from_numpy(self.obs[rows, idx]),
-            torch.from_numpy(self.action[rows, idx][..., None]),
-            torch.from_numpy(self.reward[rows, idx][..., None]),
-            torch.from_numpy(self.next_obs[rows, idx]),
-            torch.from_numpy(self.done[rows, idx][..., None]),
+            batch[..., self.OBS],
+            batch[..., self.ACTION : self.ACTION + 1].long(),
+            batch[..., self.REWARD : self.REWARD + 1],
+            batch[..., self.NEXT_OBS],
+            batch[..., self.NOT_DONE : self.NOT_DONE + 1],
         )
 
     def chronological(self, seed: int) -> np.ndarray:
@@ -90,25 +103,17 @@ class ReplayBuffer:
         """Memory pruning: keep only seed's `keep` most recent transitions, moved to the front."""
         order = self.chronological(seed)
         keep = max(0, min(keep, order.size))
-        sel = order[order.size - keep :]
-        for arr in (self.obs, self.next_obs, self.action, self.reward, self.done):
-            arr[seed, :keep] = arr[seed, sel]
+        self.data[seed, :keep] = self.data[seed, order[order.size - keep :]]
         self.size[seed] = keep
         self.pos[seed] = keep % self.capacity
 
     def state_dict(self) -> dict:
-        return {k: getattr(self, k).copy() for k in ("obs", "next_obs", "action", "reward", "done", "pos", "size")}
+        return {"data": self.data.copy(), "pos": self.pos.copy(), "size": self.size.copy()}
 
     def load_state_dict(self, state: dict) -> None:
-        for k, v in state.items():
-            getattr(self, k)[...] = v
-
-
-def huber(d: torch.Tensor, delta: float) -> torch.Tensor:
-    """L_delta(d), written so that it needs no branch: c = min(|d|, delta); c * (|d| - c / 2)."""
-    a = d.abs()
-    c = a.clamp(max=delta)
-    return c * (a - 0.5 * c)
+        self.data[...] = state["data"]
+        self.pos = state["pos"].copy()
+        self.size[...] = state["size"]
 
 
 @dataclass
@@ -170,19 +175,24 @@ class DQNGroup:
         self.target.copy_from(self.online)
 
     def compute_gradients(self, batch: tuple[torch.Tensor, ...]) -> tuple[list[torch.Tensor], torch.Tensor]:
-        """Unclipped gradients of J(w) and the per-member loss, for one minibatch per member."""
-        obs, action, reward, next_obs, done = batch
-        n = obs.shape[1]
+        """Unclipped gradients of J(w) and the per-member loss, for one minibatch per member.
+
+        batch = (s, a, r, s', 1 - done), each of shape (G, N, .).
+        """
+        obs, action, reward, next_obs, not_done = batch
+        n, delta = obs.shape[1], self.s.huber_delta
         # One forward pass of the online network over [s_i; s_{i+1}]: the first half is
         # backpropagated, the second half picks argmax_a' Q_w(s_{i+1}, a') for Double DQN.
         q_all, hs = self.online.forward(torch.cat((obs, next_obs), dim=1))
         best_next = q_all[:, n:].argmax(dim=2, keepdim=True)
         q_next, _ = self.target.forward(next_obs)
-        y = reward + self.s.gamma * (1.0 - done) * q_next.gather(2, best_next)
-        td = q_all[:, :n].gather(2, action) - y  # Q(s_i, a_i) - y_i
-        loss = huber(td, self.s.huber_delta).mean(dim=(1, 2))
+        # y_i = r_i + gamma Q_{w-}(s_{i+1}, argmax_a' Q_w(s_{i+1}, a')), and y_i = r_i at terminal states
+        y = torch.addcmul(reward, not_done, q_next.gather(2, best_next), value=self.s.gamma)
+        q_taken = q_all[:, :n].gather(2, action)
+        loss = torch.nn.functional.huber_loss(q_taken, y, reduction="none", delta=delta).mean(dim=(1, 2))
         # dJ/dQ(s_i, a_i) = -clip(y_i - Q, -delta, delta) / N, zero for the other actions.
-        dq = torch.zeros_like(q_all[:, :n]).scatter_(2, action, td.clamp(-self.s.huber_delta, self.s.huber_delta) / n)
+        td = (q_taken - y).clamp_(-delta, delta).mul_(1.0 / n)
+        dq = torch.zeros_like(q_all[:, :n]).scatter_(2, action, td)
         return self.online.backward(hs, dq), loss
 
     def update(self, batch: tuple[torch.Tensor, ...]) -> None:

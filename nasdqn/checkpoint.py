@@ -19,7 +19,7 @@ from .faults import fault_point
 from .results import atomic_write_bytes
 from .train import SeedLog, Trainer
 
-FORMAT = 1
+FORMAT = 2
 
 
 class CheckpointError(ValueError):

@@ -1,0 +1,17 @@
+"""The defaults learn (slow: 3 x 2000 episodes, about a minute with the seeds batched)."""
+import pytest
+
+from conftest import REPO
+from nasdqn.config import agent_spec, load, resolved_agent_config
+from nasdqn.metrics import MetricSettings, run_metrics
+from nasdqn.train import train
+
+
+@pytest.mark.slow
+def test_fixed_medium_reaches_150_on_seeds_0_1_2():
+    cfg = load(REPO / "config/config.yaml")
+    spec = agent_spec(resolved_agent_config(cfg, "fixed_medium"))
+    trainer = train(spec, [0, 1, 2], cfg["protocol"]["episodes"])
+    for log in trainer.logs:
+        m = run_metrics(log.returns, MetricSettings())
+        assert m["episodes_to_150"] is not None, "fixed_medium never reached a 50-episode average above 150"

@@ -166,3 +166,11 @@ def test_seeds_per_job_batches_seeds_and_gives_the_same_runs(smoke_run, tmp_path
     a = pd.read_csv(work / "results/metrics/per_run.csv").drop(columns="train_seconds")
     b = pd.read_csv(smoke_run / "results/metrics/per_run.csv").drop(columns="train_seconds")
     pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+def test_html_report_has_every_figure_with_its_caption(smoke_run, tmp_path):
+    out = tmp_path / "report.html"
+    snakemake(smoke_run, "--configfile", "config/smoke.yaml", "--report", str(out))
+    html = out.read_text(errors="replace")
+    assert "fig6_search.png" in html and "per_run.csv" in html
+    assert "Architecture search (paper Figure 6)" in html and "NAS-DQN against each other agent" in html

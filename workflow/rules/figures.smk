@@ -6,7 +6,7 @@ rule figure:
     output:
         png=report(
             "results/figures/{figure}.png",
-            caption="../report/{figure}.rst",
+            caption="../report/figure.rst",
             category="Figures",
         ),
         pdf="results/figures/{figure}.pdf",

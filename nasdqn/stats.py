@@ -28,32 +28,36 @@ STATS_COLUMNS = [
 ]
 
 
-def bootstrap_mean_ci(values: np.ndarray, rng: np.random.Generator, n_boot: int = N_BOOT) -> tuple[float, float]:
+def bootstrap_means(values: np.ndarray, rng: np.random.Generator, n_boot: int = N_BOOT) -> np.ndarray:
+    """Means of n_boot resamples (with replacement) of `values`."""
     values = np.asarray(values, dtype=np.float64)
-    if values.size == 0:
-        return float("nan"), float("nan")
-    means = values[rng.integers(0, values.size, (n_boot, values.size))].mean(axis=1)
-    lo, hi = np.percentile(means, [2.5, 97.5])
+    return values[rng.integers(0, values.size, (n_boot, values.size))].mean(axis=1)
+
+
+def percentile_ci(samples: np.ndarray) -> tuple[float, float]:
+    lo, hi = np.percentile(samples, [2.5, 97.5])
     return float(lo), float(hi)
+
+
+NAN_CI = (float("nan"), float("nan"))
+
+
+def bootstrap_mean_ci(values: np.ndarray, rng: np.random.Generator, n_boot: int = N_BOOT) -> tuple[float, float]:
+    return percentile_ci(bootstrap_means(values, rng, n_boot)) if np.size(values) else NAN_CI
 
 
 def bootstrap_diff_ci(a: np.ndarray, b: np.ndarray, rng: np.random.Generator, n_boot: int = N_BOOT) -> tuple[float, float]:
+    """CI of mean(a) - mean(b), resampling each group."""
     if a.size == 0 or b.size == 0:
-        return float("nan"), float("nan")
-    da = a[rng.integers(0, a.size, (n_boot, a.size))].mean(axis=1)
-    db = b[rng.integers(0, b.size, (n_boot, b.size))].mean(axis=1)
-    lo, hi = np.percentile(da - db, [2.5, 97.5])
-    return float(lo), float(hi)
+        return NAN_CI
+    return percentile_ci(bootstrap_means(a, rng, n_boot) - bootstrap_means(b, rng, n_boot))
 
 
 def bootstrap_ratio_ci(num: np.ndarray, den: np.ndarray, rng: np.random.Generator, n_boot: int = N_BOOT) -> tuple[float, float]:
     """CI of mean(num) / mean(den), resampling each group."""
     if num.size == 0 or den.size == 0:
-        return float("nan"), float("nan")
-    mn = num[rng.integers(0, num.size, (n_boot, num.size))].mean(axis=1)
-    md = den[rng.integers(0, den.size, (n_boot, den.size))].mean(axis=1)
-    lo, hi = np.percentile(mn / md, [2.5, 97.5])
-    return float(lo), float(hi)
+        return NAN_CI
+    return percentile_ci(bootstrap_means(num, rng, n_boot) / bootstrap_means(den, rng, n_boot))
 
 
 def holm(pvalues: list[float]) -> list[float]:

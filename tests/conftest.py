@@ -36,6 +36,21 @@ def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 600)
     return proc
 
 
+def assert_same_results(a: Path, b: Path, config: dict) -> None:
+    """Two workflow runs of one config: byte-identical run CSVs, and per_run.csv equal but for
+    its timing column."""
+    import pandas as pd
+
+    for agent in config["agents"]:
+        for seed in config["protocol"]["seeds"]:
+            for name in ("episodes.csv", "architectures.csv"):
+                rel = f"results/runs/{agent}/seed{seed}/{name}"
+                assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+    ta = pd.read_csv(a / "results/metrics/per_run.csv").drop(columns="train_seconds")
+    tb = pd.read_csv(b / "results/metrics/per_run.csv").drop(columns="train_seconds")
+    pd.testing.assert_frame_equal(ta, tb, check_exact=True)
+
+
 @pytest.fixture(scope="session")
 def smoke_run(tmp_path_factory) -> Path:
     """One complete run of the smoke workflow, shared by the workflow tests (read-only)."""

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO, copy_workflow, snakemake
+from conftest import REPO, assert_same_results, copy_workflow, snakemake
 from nasdqn.figures import FIGURES, TIMED_FIGURES
 from nasdqn.metrics import PER_RUN_COLUMNS
 
@@ -93,14 +93,7 @@ def test_changing_figure_code_reruns_only_figures(smoke_run, tmp_path):
 def test_two_runs_from_scratch_are_identical(smoke_run, tmp_path):
     other = copy_workflow(tmp_path / "smoke_b")
     snakemake(other, "--configfile", "config/smoke.yaml", "--cores", "2")
-    for agent in SMOKE["agents"]:
-        for seed in SMOKE["protocol"]["seeds"]:
-            for name in ("episodes.csv", "architectures.csv"):
-                rel = f"results/runs/{agent}/seed{seed}/{name}"
-                assert (smoke_run / rel).read_bytes() == (other / rel).read_bytes(), rel
-    a = pd.read_csv(smoke_run / "results/metrics/per_run.csv").drop(columns="train_seconds")
-    b = pd.read_csv(other / "results/metrics/per_run.csv").drop(columns="train_seconds")
-    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert_same_results(smoke_run, other, SMOKE)
     for name in FIGURES:
         if name in TIMED_FIGURES:
             continue
@@ -159,13 +152,7 @@ def test_seeds_per_job_batches_seeds_and_gives_the_same_runs(smoke_run, tmp_path
     for agent in SMOKE["agents"]:
         info = json.loads((work / f"results/runs/{agent}/seed0/run.json").read_text())
         assert info["seeds_in_job"] == 2
-        for seed in SMOKE["protocol"]["seeds"]:
-            for name in ("episodes.csv", "architectures.csv"):
-                rel = f"results/runs/{agent}/seed{seed}/{name}"
-                assert (work / rel).read_bytes() == (smoke_run / rel).read_bytes(), rel
-    a = pd.read_csv(work / "results/metrics/per_run.csv").drop(columns="train_seconds")
-    b = pd.read_csv(smoke_run / "results/metrics/per_run.csv").drop(columns="train_seconds")
-    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert_same_results(work, smoke_run, SMOKE)
 
 
 def test_html_report_has_every_figure_with_its_caption(smoke_run, tmp_path):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import REPO, copy_workflow, snakemake
+from conftest import REPO, assert_same_results, copy_workflow, snakemake
 
 HERE = Path(__file__).resolve().parent
 pytestmark = pytest.mark.cluster
@@ -76,14 +76,7 @@ def test_smoke_workflow_on_slurm_matches_local_run(slurm_cluster, smoke_run, tmp
     assert ran == expected, f"training jobs without a completed SLURM job: {expected - ran}"
 
     # byte-identical results to the local run, timings aside
-    for agent in smoke["agents"]:
-        for seed in smoke["protocol"]["seeds"]:
-            for name in ("episodes.csv", "architectures.csv"):
-                rel = f"results/runs/{agent}/seed{seed}/{name}"
-                assert (work / rel).read_bytes() == (smoke_run / rel).read_bytes(), rel
-    a = pd.read_csv(work / "results/metrics/per_run.csv").drop(columns="train_seconds")
-    b = pd.read_csv(smoke_run / "results/metrics/per_run.csv").drop(columns="train_seconds")
-    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert_same_results(work, smoke_run, smoke)
     assert (work / "results/REPORT.md").exists()
 
 

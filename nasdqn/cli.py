@@ -14,11 +14,19 @@ import time
 from pathlib import Path
 
 from . import __version__, checkpoint
-from .config import ConfigError, agent_spec, analysis_settings, canonical_json, json_schema, load, resolved_agent_config
+from .config import (
+    ConfigError,
+    agent_spec,
+    analysis_settings,
+    canonical_json,
+    json_schema,
+    load,
+    resolved_agent_config,
+    validate_resolved,
+)
 from .results import ResultsError, atomic_write_text, csv_text, write_json
 from .train import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS, Trainer, TrainingDiverged, train
 
-OUTPUT_FILES = ("episodes.csv", "architectures.csv", "run.json")
 CHECKPOINT_NAME = "checkpoint.pkl"
 
 
@@ -78,8 +86,9 @@ def cmd_train(args: argparse.Namespace) -> int:
             resolved = json.loads(args.config_json)
         except ValueError as exc:
             raise ConfigError(f"--config-json: not valid JSON ({exc})") from None
-        if not isinstance(resolved, dict) or resolved.get("agent") != args.agent:
-            raise ConfigError(f"--config-json: expected the resolved settings of agent {args.agent!r}")
+        validate_resolved(resolved)
+        if resolved["agent"] != args.agent:
+            raise ConfigError(f"--config-json: holds the settings of agent {resolved['agent']!r}, not of --agent {args.agent!r}")
     else:
         cfg = load(args.config)
         resolved = resolved_agent_config(cfg, args.agent)

@@ -256,6 +256,22 @@ def resolved_agent_config(cfg: dict, agent: str) -> dict:
     return out
 
 
+def validate_resolved(resolved: Any, where: str = "--config-json") -> dict:
+    """Check one agent's resolved settings (what the workflow passes to a training job)."""
+    if not isinstance(resolved, dict):
+        raise ConfigError(f"{where}: expected a JSON object, got {type(resolved).__name__}")
+    for key in ("agent", "controller", "episodes", *OVERRIDABLE):
+        if key not in resolved:
+            raise ConfigError(f"{where}: key '{key}' is missing")
+    if not _matches(resolved["episodes"], _POS_INT[0]):
+        raise ConfigError(f"{where}: key 'episodes': expected a positive integer, got {resolved['episodes']!r}")
+    for section in OVERRIDABLE:
+        _check_section(section, resolved[section], SECTIONS[section], partial=False)
+    _check_agent(str(resolved["agent"]), {k: v for k, v in resolved.items() if k in ("controller", "architecture")})
+    _check_semantics("", resolved)
+    return resolved
+
+
 def agent_spec(resolved: dict) -> AgentSpec:
     dqn = dict(resolved["dqn"])
     return AgentSpec(

@@ -73,3 +73,15 @@ def test_output_dir_holding_a_different_run_is_refused(tmp_path):
     proc = run_cli("train", "--config", SMOKE, "--agent", "fixed_small", "--seed", "1", "--episodes", "3", "--out", out)
     assert proc.returncode == 2 and "holds a different run" in proc.stderr
     assert (tmp_path / "run" / "episodes.csv").read_bytes() == before
+
+
+def test_config_json_is_validated(tmp_path):
+    from nasdqn.config import load, resolved_agent_config
+
+    resolved = resolved_agent_config(load(SMOKE), "fixed_small")
+    del resolved["dqn"]["gamma"]
+    proc = run_cli("train", "--config-json", json.dumps(resolved), "--agent", "fixed_small", "--seed", "0", "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "dqn.gamma" in proc.stderr
+    resolved = resolved_agent_config(load(SMOKE), "fixed_small")
+    proc = run_cli("train", "--config-json", json.dumps(resolved), "--agent", "nas_dqn", "--seed", "0", "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "not of --agent 'nas_dqn'" in proc.stderr

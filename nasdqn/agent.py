@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from .env import OBS_DIM
-from .network import Architecture, StackedMLP, init_params
+from .network import Architecture, StackedMLP, flat_views, init_params
 
 
 @dataclass(frozen=True)
@@ -145,14 +145,13 @@ class DQNGroup:
         self.target = StackedMLP(arch, [m.target for m in members])
         self.opt_steps = np.array([m.opt_steps for m in members], dtype=np.int64)
         if settings.optimizer == "adam":
-            self.adam_m = [
-                torch.from_numpy(np.stack([m.adam_m[i] if m.adam_m else np.zeros_like(m.online[i]) for m in members]))
-                for i in range(len(self.online.params))
-            ]
-            self.adam_v = [
-                torch.from_numpy(np.stack([m.adam_v[i] if m.adam_v else np.zeros_like(m.online[i]) for m in members]))
-                for i in range(len(self.online.params))
-            ]
+            self.adam_m_flat, self.adam_m = flat_views(self.online.shapes)
+            self.adam_v_flat, self.adam_v = flat_views(self.online.shapes)
+            for i in range(len(self.adam_m)):
+                for g, m in enumerate(members):
+                    if m.adam_m is not None:
+                        self.adam_m[i][g] = torch.from_numpy(m.adam_m[i])
+                        self.adam_v[i][g] = torch.from_numpy(m.adam_v[i])
         self.loss_sum = torch.zeros(len(seeds), dtype=torch.float64)
         self.n_updates = 0
 
@@ -196,37 +195,35 @@ class DQNGroup:
         return self.online.backward(hs, dq), loss
 
     def update(self, batch: tuple[torch.Tensor, ...]) -> None:
-        grads, loss = self.compute_gradients(batch)
+        _, loss = self.compute_gradients(batch)
         c = self.s.grad_clip
-        torch._foreach_clamp_min_(grads, -c)
-        torch._foreach_clamp_max_(grads, c)
+        grads = self.online.grad_flat  # every gradient, as one flat tensor
+        grads.clamp_(-c, c)  # element-wise clip(grad, -C, C)
         self.opt_steps += 1
         if self.s.optimizer == "sgd":
-            torch._foreach_add_(self.online.params, grads, alpha=-self.s.learning_rate)
+            self.online.flat.add_(grads, alpha=-self.s.learning_rate)  # w <- w - alpha clip(grad)
         else:
             self._adam_step(grads)
         self.loss_sum += loss
         self.n_updates += 1
 
-    def _adam_step(self, grads: list[torch.Tensor]) -> None:
+    def _adam_step(self, grads: torch.Tensor) -> None:
         b1, b2 = self.s.adam_betas
-        torch._foreach_lerp_(self.adam_m, grads, 1.0 - b1)
-        torch._foreach_mul_(self.adam_v, b2)
-        torch._foreach_addcmul_(self.adam_v, grads, grads, value=1.0 - b2)
+        m, v = self.adam_m_flat, self.adam_v_flat
+        m.lerp_(grads, 1.0 - b1)
+        v.mul_(b2).addcmul_(grads, grads, value=1.0 - b2)
         steps = self.opt_steps
         if np.all(steps == steps[0]):
             t = int(steps[0])
             bc1, bc2 = 1.0 - b1**t, 1.0 - b2**t
-            denom = torch._foreach_sqrt(self.adam_v)
-            torch._foreach_div_(denom, float(np.sqrt(bc2)))
-            torch._foreach_add_(denom, self.s.adam_eps)
-            torch._foreach_addcdiv_(self.online.params, self.adam_m, denom, value=-self.s.learning_rate / bc1)
+            denom = v.sqrt().div_(float(np.sqrt(bc2))).add_(self.s.adam_eps)
+            self.online.flat.addcdiv_(m, denom, value=-self.s.learning_rate / bc1)
         else:  # members restarted their optimiser at different times: per-member bias correction
             t = torch.from_numpy(steps.astype(np.float32))[:, None, None]
             bc1 = 1.0 - torch.pow(torch.tensor(b1, dtype=torch.float32), t)
             bc2 = 1.0 - torch.pow(torch.tensor(b2, dtype=torch.float32), t)
-            for p, m, v in zip(self.online.params, self.adam_m, self.adam_v):
-                p.sub_(self.s.learning_rate * (m / bc1) / ((v / bc2).sqrt() + self.s.adam_eps))
+            for p, m_l, v_l in zip(self.online.params, self.adam_m, self.adam_v):
+                p.sub_(self.s.learning_rate * (m_l / bc1) / ((v_l / bc2).sqrt() + self.s.adam_eps))
 
     def take_mean_loss(self) -> np.ndarray:
         """Mean loss per member since the last call (NaN where no update happened)."""

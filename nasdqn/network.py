@@ -124,20 +124,36 @@ def activation_backward(grad: torch.Tensor, h: torch.Tensor, activation: str) ->
     return torch.ops.aten.leaky_relu_backward(grad, h, LEAKY_SLOPE, True)
 
 
+def flat_views(shapes: list[tuple[int, ...]]) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """One contiguous float32 buffer and a view of it per shape: elementwise work on all
+    parameters (clipping, the optimiser step, target sync) is then one op, not one per tensor."""
+    sizes = [int(np.prod(s)) for s in shapes]
+    flat = torch.zeros(sum(sizes))
+    views, offset = [], 0
+    for shape, n in zip(shapes, sizes):
+        views.append(flat[offset : offset + n].view(shape))
+        offset += n
+    return flat, views
+
+
 class StackedMLP:
     """G networks of one architecture; parameters are float32 tensors with leading axis G.
 
-    `weights[l]` has shape (G, n_{l-1}, n_l) and `biases[l]` (G, 1, n_l). The numpy views
-    share memory with the tensors, so acting in numpy always sees the latest weights.
+    `weights[l]` has shape (G, n_{l-1}, n_l) and `biases[l]` (G, 1, n_l); all are views of
+    one flat buffer (`flat`), and the gradients of the last backward pass are views of
+    `grad_flat`. The numpy views share memory with the tensors, so acting in numpy always
+    sees the latest weights.
     """
 
     def __init__(self, arch: Architecture, params_per_member: list[list[np.ndarray]]) -> None:
         self.arch = arch
         self.n_layers = len(arch.sizes) - 1
-        self.params: list[torch.Tensor] = [
-            torch.from_numpy(np.ascontiguousarray(np.stack([m[i] for m in params_per_member])))
-            for i in range(2 * self.n_layers)
-        ]
+        g = len(params_per_member)
+        self.shapes = [(g, *p.shape) for p in params_per_member[0]]
+        self.flat, self.params = flat_views(self.shapes)
+        for i, p in enumerate(self.params):
+            p.copy_(torch.from_numpy(np.stack([m[i] for m in params_per_member])))
+        self.grad_flat, self.grads = flat_views(self.shapes)
         self._np = [p.numpy() for p in self.params]
 
     @property
@@ -157,8 +173,7 @@ class StackedMLP:
         return [p[g].copy() for p in self._np]
 
     def copy_from(self, other: "StackedMLP") -> None:
-        for dst, src in zip(self.params, other.params):
-            dst.copy_(src)
+        self.flat.copy_(other.flat)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """x: (G, B, n_0) -> Q (G, B, |A|) and the layer outputs h^(0..L) for backprop."""
@@ -173,18 +188,19 @@ class StackedMLP:
         return h, hs[:-1]
 
     def backward(self, hs: list[torch.Tensor], dq: torch.Tensor) -> list[torch.Tensor]:
-        """Section 2.2.3: gradients [dW_1..dW_{L+1}, db_1..db_{L+1}] from dJ/dQ (G, B, |A|).
+        """Section 2.2.3: gradients [dW_1..dW_{L+1}, db_1..db_{L+1}] from dJ/dQ (G, B, |A|),
+        returned as the views `grads` (overwritten by the next call).
 
         hs may hold more rows than dq (the forward pass can be shared with the rows used
         for the Double DQN target); only the first B rows are backpropagated.
         """
         n_rows = dq.shape[1]
-        grads: list[torch.Tensor] = [None] * (2 * self.n_layers)  # type: ignore[list-item]
+        grads = self.grads  # written in place: views of grad_flat
         eps = dq
         for l in range(self.n_layers - 1, -1, -1):
             h_prev = hs[l][:, :n_rows]
-            grads[l] = torch.bmm(h_prev.transpose(1, 2), eps)  # h^(l-1) eps^(l)T, summed over batch
-            grads[self.n_layers + l] = eps.sum(dim=1, keepdim=True)
+            torch.bmm(h_prev.transpose(1, 2), eps, out=grads[l])  # h^(l-1) eps^(l)T, summed over batch
+            torch.sum(eps, dim=1, keepdim=True, out=grads[self.n_layers + l])
             if l > 0:
                 eps = activation_backward(torch.bmm(eps, self.params[l].transpose(1, 2)), h_prev, self.arch.activation)
         return grads

@@ -183,15 +183,16 @@ class DQNGroup:
         # One forward pass of the online network over [s_i; s_{i+1}]: the first half is
         # backpropagated, the second half picks argmax_a' Q_w(s_{i+1}, a') for Double DQN.
         q_all, hs = self.online.forward(torch.cat((obs, next_obs), dim=1))
-        best_next = q_all[:, n:].argmax(dim=2, keepdim=True)
+        q, q_next_online = q_all[:, :n], q_all[:, n:]
+        best_next = q_next_online.argmax(dim=2, keepdim=True)
         q_next, _ = self.target.forward(next_obs)
         # y_i = r_i + gamma Q_{w-}(s_{i+1}, argmax_a' Q_w(s_{i+1}, a')), and y_i = r_i at terminal states
         y = torch.addcmul(reward, not_done, q_next.gather(2, best_next), value=self.s.gamma)
-        q_taken = q_all[:, :n].gather(2, action)
+        q_taken = q.gather(2, action)
         loss = torch.nn.functional.huber_loss(q_taken, y, reduction="none", delta=delta).mean(dim=(1, 2))
         # dJ/dQ(s_i, a_i) = -clip(y_i - Q, -delta, delta) / N, zero for the other actions.
         td = (q_taken - y).clamp_(-delta, delta).mul_(1.0 / n)
-        dq = torch.zeros_like(q_all[:, :n]).scatter_(2, action, td)
+        dq = torch.zeros_like(q).scatter_(2, action, td)
         return self.online.backward(hs, dq), loss
 
     def update(self, batch: tuple[torch.Tensor, ...]) -> None:

@@ -154,6 +154,8 @@ class StackedMLP:
         for i, p in enumerate(self.params):
             p.copy_(torch.from_numpy(np.stack([m[i] for m in params_per_member])))
         self.grad_flat, self.grads = flat_views(self.shapes)
+        # W^(l)T as views (they follow the in-place updates), for backpropagating eps
+        self._weights_t = [w.transpose(1, 2) for w in self.params[: self.n_layers]]
         self._np = [p.numpy() for p in self.params]
 
     @property
@@ -202,7 +204,7 @@ class StackedMLP:
             torch.bmm(h_prev.transpose(1, 2), eps, out=grads[l])  # h^(l-1) eps^(l)T, summed over batch
             torch.sum(eps, dim=1, keepdim=True, out=grads[self.n_layers + l])
             if l > 0:
-                eps = activation_backward(torch.bmm(eps, self.params[l].transpose(1, 2)), h_prev, self.arch.activation)
+                eps = activation_backward(torch.bmm(eps, self._weights_t[l]), h_prev, self.arch.activation)
         return grads
 
     def q_values_np(self, obs: np.ndarray) -> np.ndarray:

@@ -51,9 +51,14 @@ def torque_of(action: np.ndarray | int, params: PendulumParams) -> np.ndarray | 
     return (np.asarray(action, dtype=np.float64) - 1.0) * params.max_torque
 
 
-def observe(theta: np.ndarray, omega: np.ndarray) -> np.ndarray:
+def observe(theta: np.ndarray | float, omega: np.ndarray | float) -> np.ndarray:
     """s = [cos theta, sin theta, omega], shape (..., 3), float32."""
-    return np.stack([np.cos(theta), np.sin(theta), omega], axis=-1).astype(np.float32)
+    theta, omega = np.asarray(theta), np.asarray(omega)
+    obs = np.empty(theta.shape + (3,), dtype=np.float32)
+    obs[..., 0] = np.cos(theta)
+    obs[..., 1] = np.sin(theta)
+    obs[..., 2] = omega
+    return obs
 
 
 def sample_initial_state(rng: np.random.Generator, params: PendulumParams) -> tuple[float, float]:
@@ -72,7 +77,8 @@ def dynamics_step(
     """One semi-implicit Euler step; returns (theta', omega', reward on the pre-step state)."""
     reward = np.cos(theta) - params.torque_cost * torque * torque
     accel = (params.gravity / params.length) * np.sin(theta) + torque / (params.mass * params.length**2)
-    omega_next = np.clip(omega + accel * params.dt, -params.max_speed, params.max_speed)
+    # clip(., -omega_max, omega_max) before the angle update (np.clip is slow on tiny arrays)
+    omega_next = np.minimum(np.maximum(omega + accel * params.dt, -params.max_speed), params.max_speed)
     theta_next = wrap_angle(theta + omega_next * params.dt)
     return theta_next, omega_next, reward
 

@@ -239,7 +239,7 @@ def fig6(st: Study, out_stem: str | Path, agents: tuple[str, ...] = ("nas_dqn", 
                             color="white" if counts[i, j] > counts.max() / 2 else "black")
         ax.set_xticks(range(len(cols)), [f"{u}\n{act.replace('leaky_relu', 'lrelu')}" for u, act in cols], fontsize=6)
         ax.set_yticks(range(len(LAYER_CHOICES)), [f"L={l}" for l in LAYER_CHOICES])
-        ax.set_title(f"{label(agent)}: windows per architecture (top) and mean score (bottom)")
+        ax.set_title(f"{label(agent)}: windows spent on each architecture (upper number)\nand the mean controller score it got (lower number)", fontsize=8)
         fig.colorbar(im, ax=ax, fraction=0.03)
     fig.tight_layout()
     save(fig, out_stem)

@@ -226,7 +226,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     metrics = Path(args.metrics_dir)
     run_jsons = [Path(args.runs) / agent / f"seed{seed}" / "run.json" for agent in a["agents"] for seed in a["seeds"]]
     out = Path(args.out)
-    text = build_report(metrics / "per_run.csv", metrics / "summary.csv", metrics / "stats.csv", run_jsons, args.figure_dir, out)
+    text = build_report(metrics / "per_run.csv", metrics / "summary.csv", metrics / "stats.csv", run_jsons, args.figure_dir)
     atomic_write_text(out, text)
     return 0
 

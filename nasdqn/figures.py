@@ -60,12 +60,12 @@ class Study:
 def load_study(per_run_csv: str | Path, runs_root: str | Path, agents: list[str], metric: MetricSettings) -> Study:
     per_run = pd.read_csv(per_run_csv, dtype={"episodes_to_150": "Int64"})
     returns, windows, params = {}, {}, {}
+    sizes = {a: a.n_params for a in SEARCH_SPACE}
     for agent, seed in zip(per_run["agent"], per_run["seed"]):
         episodes, arch_rows, _ = load_run(Path(runs_root) / agent / f"seed{seed}", None)
         key = (agent, int(seed))
         returns[key] = episodes["return"].to_numpy()
         windows[key] = arch_rows
-        sizes = {a: a.n_params for a in SEARCH_SPACE}
         params[key] = float(np.mean([
             sizes[Architecture(int(l), int(u), str(a))]
             for l, u, a in zip(episodes["layers"], episodes["units"], episodes["activation"])

@@ -65,9 +65,6 @@ class Architecture:
         except ValueError as exc:
             raise ValueError(f"cannot parse architecture {name!r}: {exc}") from None
 
-    def as_dict(self) -> dict:
-        return {"layers": self.layers, "units": self.units, "activation": self.activation}
-
 
 # C = L x U x Sigma, in a fixed order (figures and controller indices rely on it).
 SEARCH_SPACE: tuple[Architecture, ...] = tuple(
@@ -157,18 +154,6 @@ class StackedMLP:
         # W^(l)T as views (they follow the in-place updates), for backpropagating eps
         self._weights_t = [w.transpose(1, 2) for w in self.params[: self.n_layers]]
         self._np = [p.numpy() for p in self.params]
-
-    @property
-    def size(self) -> int:
-        return self.params[0].shape[0]
-
-    @property
-    def weights(self) -> list[torch.Tensor]:
-        return self.params[: self.n_layers]
-
-    @property
-    def biases(self) -> list[torch.Tensor]:
-        return self.params[self.n_layers :]
 
     def member(self, g: int) -> list[np.ndarray]:
         """A copy of member g's parameters, in init_params layout."""

@@ -31,7 +31,10 @@ ARCHITECTURE_COLUMNS = [
     "window", "start_episode", "end_episode", "architecture", "layers", "units", "activation",
     "score", "controller_epsilon", "pick", "transition",
 ]
-RNG_STREAMS = ("env", "act", "replay", "init", "controller")
+# Spawn order matters: stream i is SeedSequence(seed).spawn(...)[i]. The two controller kinds
+# draw from different streams (docs/assumptions.md, "Random streams"); index 6 is the greedy
+# evaluation stream (nasdqn/evaluate.py).
+RNG_STREAMS = ("env", "act", "replay", "init", "controller_random", "controller_nas")
 
 
 @dataclass(frozen=True)
@@ -71,11 +74,17 @@ def make_controller(spec: AgentSpec):
     return NASController(spec.nas)
 
 
-def seed_generators(seed: int) -> dict[str, np.random.Generator]:
+def seed_generators(seed: int, controller: str) -> dict[str, np.random.Generator]:
     """Independent generators per purpose, so that e.g. a change of batch size does not move
-    the pendulum's start states."""
+    the pendulum's start states. Every agent shares the env, act, replay and init streams of
+    its seed (common random numbers); the controller stream depends on the controller kind,
+    so that NAS-DQN's picks are not Random-NAS's picks."""
     children = np.random.SeedSequence(seed).spawn(len(RNG_STREAMS))
-    return {name: np.random.default_rng(child) for name, child in zip(RNG_STREAMS, children)}
+    streams = {name: np.random.default_rng(child) for name, child in zip(RNG_STREAMS, children)}
+    streams["controller"] = streams.pop(f"controller_{controller}", streams["controller_random"])
+    streams.pop("controller_random", None)
+    streams.pop("controller_nas", None)
+    return streams
 
 
 @dataclass
@@ -97,7 +106,7 @@ class Trainer:
         self.seeds = list(seeds)
         self.episodes = episodes
         self.n = len(seeds)
-        self.rngs = [seed_generators(s) for s in seeds]
+        self.rngs = [seed_generators(s, spec.controller) for s in seeds]
         self.controllers = [make_controller(spec) for _ in seeds]
         picks = [c.initial(r["controller"]) for c, r in zip(self.controllers, self.rngs)]
         self.archs: list[Architecture] = [p.arch for p in picks]

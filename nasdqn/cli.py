@@ -188,25 +188,33 @@ def _metric_settings(a: dict):
 
 def cmd_aggregate(args: argparse.Namespace) -> int:
     from .metrics import format_per_run, per_run_table
-    from .stats import comparison_table, summary_table
+    from .tables import Analysis, claim_rows, comparison_rows, evaluate_claims, robust_table, summary_table
 
     a = _analysis(args)
+    analysis = Analysis.from_settings(a)
     runs_root = Path(args.runs)
     run_dirs = [runs_root / agent / f"seed{seed}" for agent in a["agents"] for seed in a["seeds"]]
-    # Read and validate everything first: a bad file stops here, before any table is written.
+    # Read, validate and compute everything first: a bad file stops here, before any table is written.
     per_run = per_run_table(run_dirs, _metric_settings(a), a["episodes"])
-    summary = summary_table(per_run, a["agents"])
-    comparisons = comparison_table(per_run, a["agents"])
+    evals = evaluate_claims(per_run, analysis)
+    n_seeds = len(a["seeds"])
+    tables = {
+        "summary.csv": summary_table(per_run, analysis),
+        "claims.csv": claim_rows(evals, analysis, n_seeds),
+        "comparisons.csv": comparison_rows(evals, per_run, analysis, n_seeds),
+        "robust.csv": robust_table(per_run, analysis),
+    }
     out = Path(args.out_dir)
     atomic_write_text(out / "per_run.csv", format_per_run(per_run))
-    atomic_write_text(out / "summary.csv", csv_text(list(summary.columns), summary.to_dict("records")))
-    atomic_write_text(out / "stats.csv", csv_text(list(comparisons.columns), comparisons.to_dict("records")))
+    for name, df in tables.items():
+        atomic_write_text(out / name, csv_text(list(df.columns), df.to_dict("records")))
     return 0
 
 
 def cmd_figure(args: argparse.Namespace) -> int:
     from .figures import FIGURES, build, load_study
     from .network import Architecture
+    from .tables import Analysis
 
     if args.name not in FIGURES:
         raise UsageError(f"--name: expected one of {', '.join(FIGURES)}, got {args.name!r}")
@@ -214,20 +222,19 @@ def cmd_figure(args: argparse.Namespace) -> int:
     fixed = {k: Architecture(**v) for k, v in a["fixed"].items()}
     study = None
     if args.name != "fig2_architectures":
-        study = load_study(args.per_run, args.runs, a["agents"], _metric_settings(a))
-    build(args.name, Path(args.out_dir) / args.name, study, fixed)
+        study = load_study(args.per_run, args.runs, Analysis.from_settings(a), a["controllers"], _metric_settings(a))
+    build(args.name, Path(args.out_dir) / args.name, study, fixed, a["labels"])
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import build_report
+    from .tables import Analysis
 
     a = _analysis(args)
-    metrics = Path(args.metrics_dir)
-    run_jsons = [Path(args.runs) / agent / f"seed{seed}" / "run.json" for agent in a["agents"] for seed in a["seeds"]]
-    out = Path(args.out)
-    text = build_report(metrics / "per_run.csv", metrics / "summary.csv", metrics / "stats.csv", run_jsons, args.figure_dir)
-    atomic_write_text(out, text)
+    text = build_report(Path(args.metrics_dir), Analysis.from_settings(a), args.figure_dir, a["episodes"],
+                        float(a["success_threshold"]))
+    atomic_write_text(Path(args.out), text)
     return 0
 
 
@@ -291,7 +298,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="write REPORT.md with tables, figures and claim verdicts")
     analysis_source(p)
     p.add_argument("--metrics-dir", default="results/metrics")
-    p.add_argument("--runs", default="results/runs")
     p.add_argument("--figure-dir", default="figures", help="figure folder as seen from the report")
     p.add_argument("--out", default="results/REPORT.md")
     p.set_defaults(func=cmd_report)

@@ -86,6 +86,25 @@ SECTIONS: dict[str, dict[str, tuple[dict, str]]] = {
         "prune_keep_fraction": _PROB,
         "initial_architecture": ({"type": "string"}, "'random' or an architecture name such as '3x64-relu'"),
     },
+    "analysis": {
+        "alpha": ({"type": "number", "exclusiveMinimum": 0, "maximum": 0.5}, "a number in (0, 0.5]"),
+        "power": ({"type": "number", "exclusiveMinimum": 0, "maximum": 0.99}, "a number in (0, 0.99]"),
+        "max_seeds": ({"type": "integer", "minimum": 3}, "an integer of at least 3"),
+        "factor_tolerance": ({"type": "number", "exclusiveMinimum": 1}, "a number above 1"),
+        "comparable_tolerance": ({"type": "number", "exclusiveMinimum": 1}, "a number above 1"),
+        "negligible_share": ({"type": "number", "exclusiveMinimum": 0, "maximum": 1}, "a number in (0, 1]"),
+        "bootstrap_samples": ({"type": "integer", "minimum": 100}, "an integer of at least 100"),
+        "bootstrap_seed": _NONNEG_INT,
+    },
+}
+# Which agent plays which part in the paper's claims (nasdqn/claims.py); null or [] where none does.
+_NAME_OR_NULL = ({"type": ["string", "null"]}, "an agent name or null")
+ROLES: dict[str, tuple[dict, str]] = {
+    "reference": ({"type": "string"}, "the name of the agent whose claims are tested (NAS-DQN)"),
+    "random_search": _NAME_OR_NULL,
+    "fixed": ({"type": "array", "items": {"type": "string"}, "uniqueItems": True}, "a list of agent names"),
+    "large_fixed": _NAME_OR_NULL,
+    "medium_fixed": _NAME_OR_NULL,
 }
 OVERRIDABLE = ("env", "dqn", "nas")
 CONTROLLERS = ("fixed", "random", "nas")
@@ -113,6 +132,8 @@ def _matches(value: Any, schema: dict) -> bool:
         ok = isinstance(value, bool)
     elif kind == "string":
         ok = isinstance(value, str)
+    elif kind == ["string", "null"]:
+        ok = value is None or isinstance(value, str)
     elif kind == "array":
         ok = isinstance(value, list) and len(value) >= schema.get("minItems", 0)
         ok = ok and all(_matches(v, schema["items"]) for v in value)
@@ -150,10 +171,12 @@ def _check_agent(name: str, agent: Any) -> None:
     where = f"agents.{name}"
     if not isinstance(agent, dict):
         raise ConfigError(f"config key '{where}': expected a mapping, got {type(agent).__name__}")
-    allowed = {"controller", "architecture", *OVERRIDABLE}
+    allowed = {"controller", "architecture", "label", *OVERRIDABLE}
     for key in agent:
         if key not in allowed:
             raise ConfigError(f"config key '{where}.{key}': unknown key; expected one of {', '.join(sorted(allowed))}")
+    if "label" in agent and not (isinstance(agent["label"], str) and agent["label"]):
+        raise ConfigError(f"config key '{where}.label': expected a non-empty string (the agent's name in tables and figures)")
     controller = agent.get("controller")
     if controller not in CONTROLLERS:
         raise ConfigError(f"config key '{where}.controller': expected one of {CONTROLLERS}, got {controller!r}")
@@ -203,8 +226,8 @@ def validate(cfg: Any) -> dict:
     if not isinstance(cfg, dict):
         raise ConfigError(f"config: expected a mapping at the top level, got {type(cfg).__name__}")
     for key in cfg:
-        if key not in (*SECTIONS, "agents"):
-            raise ConfigError(f"config key '{key}': unknown top-level key; expected one of {', '.join([*SECTIONS, 'agents'])}")
+        if key not in (*SECTIONS, "roles", "agents"):
+            raise ConfigError(f"config key '{key}': unknown top-level key; expected one of {', '.join([*SECTIONS, 'roles', 'agents'])}")
     for name, spec in SECTIONS.items():
         if name not in cfg:
             raise ConfigError(f"config key '{name}' is missing")
@@ -216,10 +239,30 @@ def validate(cfg: Any) -> dict:
         if not isinstance(name, str) or not name.replace("_", "").isalnum():
             raise ConfigError(f"config key 'agents.{name}': agent names must be letters, digits and underscores")
         _check_agent(name, agent)
+    _check_roles(cfg.get("roles"), agents)
     _check_semantics("", cfg)
     for name in agents:
         _check_semantics(f"agents.{name} (resolved) ", resolved_agent_config(cfg, name))
     return cfg
+
+
+def _check_roles(roles: Any, agents: dict) -> None:
+    """Every role names agents of the config; fixed roles name fixed-architecture agents."""
+    if roles is None:
+        raise ConfigError("config key 'roles' is missing; expected reference, random_search, fixed, large_fixed, medium_fixed")
+    _check_section("roles", roles, ROLES, partial=False)
+    named = [roles["reference"], roles["random_search"], *roles["fixed"], roles["large_fixed"], roles["medium_fixed"]]
+    for key, name in zip(["reference", "random_search"] + ["fixed"] * len(roles["fixed"]) + ["large_fixed", "medium_fixed"], named):
+        if name is not None and name not in agents:
+            raise ConfigError(f"config key 'roles.{key}': {name!r} is not an agent of this config ({', '.join(agents)})")
+    for key in ("large_fixed", "medium_fixed"):
+        if roles[key] is not None and roles[key] not in roles["fixed"]:
+            raise ConfigError(f"config key 'roles.{key}': {roles[key]!r} must also be listed in roles.fixed")
+    for name in roles["fixed"]:
+        if agents[name]["controller"] != "fixed":
+            raise ConfigError(f"config key 'roles.fixed': {name!r} is not a fixed-architecture agent")
+    if roles["reference"] in roles["fixed"] or roles["reference"] == roles["random_search"]:
+        raise ConfigError("config key 'roles.reference': the reference agent cannot also be a baseline")
 
 
 def load(path: str | Path) -> dict:
@@ -306,6 +349,7 @@ def json_schema() -> dict:
         "type": "object",
         "properties": {
             "controller": {"enum": list(CONTROLLERS)},
+            "label": {"type": "string", "minLength": 1},
             "architecture": _ARCH_SCHEMA,
             **{s: section_schema(SECTIONS[s], partial=True) for s in OVERRIDABLE},
         },
@@ -318,6 +362,7 @@ def json_schema() -> dict:
         "type": "object",
         "properties": {
             **{s: section_schema(spec, partial=False) for s, spec in SECTIONS.items()},
+            "roles": section_schema(ROLES, partial=False),
             "agents": {
                 "type": "object",
                 "minProperties": 1,
@@ -325,7 +370,7 @@ def json_schema() -> dict:
                 "additionalProperties": agent,
             },
         },
-        "required": [*SECTIONS, "agents"],
+        "required": [*SECTIONS, "roles", "agents"],
         "additionalProperties": False,
     }
 
@@ -341,4 +386,8 @@ def analysis_settings(cfg: dict) -> dict:
         "success_threshold": p["success_threshold"],
         "final_episodes": p["final_episodes"],
         "fixed": {a: dict(s["architecture"]) for a, s in cfg["agents"].items() if s["controller"] == "fixed"},
+        "controllers": {a: s["controller"] for a, s in cfg["agents"].items()},
+        "labels": {a: s.get("label", a) for a, s in cfg["agents"].items()},
+        "roles": copy.deepcopy(cfg["roles"]),
+        "decision": dict(cfg["analysis"]),
     }

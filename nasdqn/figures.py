@@ -1,4 +1,5 @@
-"""Rebuild the paper's Figures 2-7 from the runs, deterministically.
+"""Rebuild the paper's Figures 2-7 from the runs, plus Kaplan-Meier curves of the time to
+threshold and a performance profile, deterministically. Agent names come from the config.
 
 Byte-identical files from identical inputs: the Agg backend, fonts bundled with
 matplotlib, no timestamps or software tags in PNG/PDF metadata, a fixed hash salt.
@@ -16,31 +17,36 @@ import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .metrics import MetricSettings, load_run, rolling_mean  # noqa: E402
+from . import survival  # noqa: E402
+from .metrics import MetricSettings, load_run, read_per_run, rolling_mean  # noqa: E402
 from .network import ACTIVATIONS, LAYER_CHOICES, SEARCH_SPACE, UNIT_CHOICES, Architecture  # noqa: E402
 from .results import atomic_write_bytes  # noqa: E402
+from .tables import Analysis, performance_profile  # noqa: E402
 
 FIGURES = {
-    "fig2_architectures": "Figure 2: the three fixed Q-network architectures",
-    "fig3_summary": "Figure 3: multi-panel summary of the five agents",
-    "fig4_convergence": "Figure 4: convergence speed (episodes to a 50-episode average above 150)",
+    "fig2_architectures": "Figure 2: the fixed Q-network architectures",
+    "fig3_summary": "Figure 3: multi-panel summary of the agents",
+    "fig4_convergence": "Figure 4: convergence speed",
     "fig5_cost": "Figure 5: computational cost",
-    "fig6_search": "Figure 6: where NAS-DQN and Random-NAS searched",
-    "fig7_final": "Figure 7: final-100-episode performance",
+    "fig6_search": "Figure 6: where the architecture searches went",
+    "fig7_final": "Figure 7: final performance",
+    "fig8_time_to_threshold": "Kaplan-Meier curves of the time to threshold",
+    "fig9_performance_profile": "Performance profile of final performance",
 }
 # Figures that plot wall-clock time and therefore differ from run to run.
 TIMED_FIGURES = ("fig3_summary", "fig5_cost")
-LABELS = {
-    "fixed_small": "Fixed Small", "fixed_medium": "Fixed Medium", "fixed_large": "Fixed Large",
-    "random_nas": "Random-NAS", "nas_dqn": "NAS-DQN",
-}
 COLORS = ["#4C72B0", "#55A868", "#C44E52", "#8172B2", "#CCB974", "#64B5CD", "#8C8C8C"]
+CENSORED = dict(marker="^", facecolors="none", edgecolors="#C44E52", s=28, zorder=4)
 
 plt.rcParams.update({"svg.hashsalt": "nasdqn", "pdf.compression": 6, "font.size": 9, "figure.dpi": 100})
 
 
-def label(agent: str) -> str:
-    return LABELS.get(agent, agent)
+def captions(a: Analysis, threshold: float) -> dict[str, str]:
+    """Figure titles for the report, with the configured threshold."""
+    out = dict(FIGURES)
+    out["fig4_convergence"] += f" (episodes until the rolling average exceeds {threshold:g}; censored runs at the budget)"
+    out["fig8_time_to_threshold"] += f" (share of runs whose rolling average has exceeded {threshold:g})"
+    return out
 
 
 def color(agents: list[str], agent: str) -> str:
@@ -55,22 +61,33 @@ class Study:
     windows: dict[tuple[str, int], pd.DataFrame]
     params_in_use: dict[tuple[str, int], float]  # mean parameter count over episodes
     metric: MetricSettings
+    analysis: Analysis
+    searchers: list[str]  # agents whose architecture changes (controller random or nas)
+
+    def label(self, agent: str) -> str:
+        return self.analysis.label(agent)
+
+    def column(self, agent: str, name: str) -> np.ndarray:
+        return self.per_run.loc[self.per_run["agent"] == agent, name].to_numpy()
 
 
-def load_study(per_run_csv: str | Path, runs_root: str | Path, agents: list[str], metric: MetricSettings) -> Study:
-    per_run = pd.read_csv(per_run_csv, dtype={"episodes_to_150": "Int64"})
+def load_study(per_run_csv: str | Path, runs_root: str | Path, a: Analysis, controllers: dict[str, str],
+               metric: MetricSettings) -> Study:
+    per_run = read_per_run(per_run_csv)
     returns, windows, params = {}, {}, {}
-    sizes = {a: a.n_params for a in SEARCH_SPACE}
+    sizes = {arch: arch.n_params for arch in SEARCH_SPACE}
     for agent, seed in zip(per_run["agent"], per_run["seed"]):
         episodes, arch_rows, _ = load_run(Path(runs_root) / agent / f"seed{seed}", None)
         key = (agent, int(seed))
         returns[key] = episodes["return"].to_numpy()
         windows[key] = arch_rows
         params[key] = float(np.mean([
-            sizes[Architecture(int(l), int(u), str(a))]
-            for l, u, a in zip(episodes["layers"], episodes["units"], episodes["activation"])
+            sizes[Architecture(int(l), int(u), str(act))]
+            for l, u, act in zip(episodes["layers"], episodes["units"], episodes["activation"])
         ]))
-    return Study([a for a in agents if a in set(per_run["agent"])], per_run, returns, windows, params, metric)
+    agents = [x for x in a.agents if x in set(per_run["agent"])]
+    searchers = [x for x in agents if controllers.get(x) != "fixed"]
+    return Study(agents, per_run, returns, windows, params, metric, a, searchers)
 
 
 def save(fig: plt.Figure, out_stem: str | Path) -> None:
@@ -110,16 +127,16 @@ def draw_network(ax: plt.Axes, arch: Architecture, title: str, max_drawn: int = 
     ax.axis("off")
 
 
-def fig2(fixed: dict[str, Architecture], out_stem: str | Path) -> None:
-    fig, axes = plt.subplots(1, len(fixed), figsize=(4.2 * len(fixed), 3.6))
+def fig2(fixed: dict[str, Architecture], labels: dict[str, str], out_stem: str | Path) -> None:
+    fig, axes = plt.subplots(1, max(len(fixed), 1), figsize=(4.2 * max(len(fixed), 1), 3.6))
     axes = np.atleast_1d(axes)
     for ax, (agent, arch) in zip(axes, fixed.items()):
-        draw_network(ax, arch, label(agent))
+        draw_network(ax, arch, labels.get(agent, agent))
     fig.tight_layout()
     save(fig, out_stem)
 
 
-# ----- panels shared by Figures 3-7 ---------------------------------------------------------
+# ----- panels shared by Figures 3-9 ---------------------------------------------------------
 def panel_learning_curves(ax: plt.Axes, st: Study) -> None:
     w = st.metric.rolling_window
     for agent in st.agents:
@@ -127,8 +144,7 @@ def panel_learning_curves(ax: plt.Axes, st: Study) -> None:
         n = min(len(c) for c in curves)
         stack = np.stack([c[:n] for c in curves])
         x = np.arange(w, w + n)
-        mean = stack.mean(axis=0)
-        ax.plot(x, mean, color=color(st.agents, agent), lw=1.2, label=label(agent))
+        ax.plot(x, stack.mean(axis=0), color=color(st.agents, agent), lw=1.2, label=st.label(agent))
         ax.fill_between(x, stack.min(axis=0), stack.max(axis=0), color=color(st.agents, agent), alpha=0.15, lw=0)
     ax.axhline(st.metric.success_threshold, color="black", ls=":", lw=0.8)
     ax.set_xlabel("episode")
@@ -137,46 +153,61 @@ def panel_learning_curves(ax: plt.Axes, st: Study) -> None:
     ax.legend(fontsize=7, loc="lower right")
 
 
-def _seed_points(ax: plt.Axes, st: Study, metric: str, missing_label: str | None = None) -> None:
-    for i, agent in enumerate(st.agents):
-        vals = st.per_run.loc[st.per_run["agent"] == agent, metric].astype("Float64")
-        finite = vals.dropna().to_numpy(dtype=float)
-        jitter = np.linspace(-0.12, 0.12, max(len(vals), 1))[: len(finite)]
-        ax.scatter(i + jitter, finite, color="black", s=12, zorder=3)
-        n_missing = int(vals.isna().sum())
-        if n_missing and missing_label:
-            ax.text(i, ax.get_ylim()[1], f"{n_missing}× {missing_label}", ha="center", va="top", fontsize=7, color="#C44E52")
+def _ticks(ax: plt.Axes, st: Study) -> None:
+    ax.set_xticks(range(len(st.agents)), [st.label(a) for a in st.agents], rotation=25, ha="right")
 
 
-def panel_bars(ax: plt.Axes, st: Study, metric: str, ylabel: str, title: str, missing_label: str | None = None) -> None:
-    means = []
-    for agent in st.agents:
-        v = st.per_run.loc[st.per_run["agent"] == agent, metric].astype("Float64").dropna().to_numpy(dtype=float)
-        means.append(v.mean() if v.size else 0.0)
+def panel_bars(ax: plt.Axes, st: Study, metric: str, ylabel: str, title: str) -> None:
+    """Bar = mean over every run, dots = runs."""
+    means = [float(np.mean(st.column(a, metric))) for a in st.agents]
     ax.bar(range(len(st.agents)), means, color=[color(st.agents, a) for a in st.agents], alpha=0.7)
-    ax.set_xticks(range(len(st.agents)), [label(a) for a in st.agents], rotation=25, ha="right")
+    for i, agent in enumerate(st.agents):
+        v = st.column(agent, metric).astype(float)
+        ax.scatter(i + np.linspace(-0.12, 0.12, v.size), v, color="black", s=12, zorder=3)
+    _ticks(ax, st)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    _seed_points(ax, st, metric, missing_label)
+
+
+def panel_time_to_threshold(ax: plt.Axes, st: Study, title: str) -> list[float]:
+    """Bar = restricted mean time to threshold (censored runs count at the budget); dots =
+    runs that reached it, open triangles = censored runs, drawn at the budget. Returns the
+    restricted means."""
+    budget = st.analysis.budget
+    means = []
+    for i, agent in enumerate(st.agents):
+        t, reached = st.column(agent, "episodes_to_threshold").astype(float), st.column(agent, "threshold_reached").astype(bool)
+        means.append(float(survival.restricted_mean(t, budget)))
+        x = i + np.linspace(-0.12, 0.12, t.size)
+        ax.scatter(x[reached], t[reached], color="black", s=12, zorder=3)
+        ax.scatter(x[~reached], t[~reached], **CENSORED)
+        ax.text(i, budget * 1.02, f"{int(reached.sum())}/{t.size}", ha="center", va="bottom", fontsize=7)
+    ax.bar(range(len(st.agents)), means, color=[color(st.agents, a) for a in st.agents], alpha=0.7)
+    ax.axhline(budget, color="#C44E52", ls="--", lw=0.8)
+    ax.set_ylim(0, budget * 1.12)
+    _ticks(ax, st)
+    ax.set_ylabel("episodes (restricted mean)")
+    ax.set_title(title)
+    return means
 
 
 def panel_final_box(ax: plt.Axes, st: Study) -> None:
-    data = [st.per_run.loc[st.per_run["agent"] == a, "final_performance"].to_numpy(dtype=float) for a in st.agents]
+    data = [st.column(a, "final_performance").astype(float) for a in st.agents]
     bp = ax.boxplot(data, patch_artist=True, widths=0.5)
     for patch, agent in zip(bp["boxes"], st.agents):
         patch.set_facecolor(color(st.agents, agent))
         patch.set_alpha(0.6)
-    ax.set_xticks(range(1, len(st.agents) + 1), [label(a) for a in st.agents], rotation=25, ha="right")
+    ax.set_xticks(range(1, len(st.agents) + 1), [st.label(a) for a in st.agents], rotation=25, ha="right")
     ax.set_ylabel(f"mean return, last {st.metric.final_episodes} episodes")
     ax.set_title("Final performance (per seed)")
 
 
 def panel_complexity(ax: plt.Axes, st: Study) -> None:
     for agent in st.agents:
-        keys = [k for k in st.returns if k[0] == agent]
+        keys = sorted(k for k in st.returns if k[0] == agent)
         xs = [st.params_in_use[k] for k in keys]
         ys = [float(st.per_run.loc[(st.per_run["agent"] == k[0]) & (st.per_run["seed"] == k[1]), "final_performance"].iloc[0]) for k in keys]
-        ax.scatter(xs, ys, color=color(st.agents, agent), label=label(agent), s=25)
+        ax.scatter(xs, ys, color=color(st.agents, agent), label=st.label(agent), s=25)
     ax.set_xscale("log")
     ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel("parameters in use (mean over episodes)")
@@ -184,11 +215,15 @@ def panel_complexity(ax: plt.Axes, st: Study) -> None:
     ax.set_title("Complexity vs performance")
 
 
+def _threshold_title(st: Study) -> str:
+    return f"Episodes until the {st.metric.rolling_window}-episode average exceeds {st.metric.success_threshold:g}"
+
+
 def fig3(st: Study, out_stem: str | Path) -> None:
     fig, axes = plt.subplots(2, 3, figsize=(14, 8))
     panel_learning_curves(axes[0, 0], st)
     panel_final_box(axes[0, 1], st)
-    panel_bars(axes[0, 2], st, "episodes_to_150", "episodes", f"Episodes to convergence (avg > {st.metric.success_threshold:g})", "not reached")
+    panel_time_to_threshold(axes[0, 2], st, f"Episodes to convergence (avg > {st.metric.success_threshold:g}; ▲ censored)")
     panel_bars(axes[1, 0], st, "stability", "std of return, last episodes", "Stability (lower is better)")
     panel_bars(axes[1, 1], st, "train_seconds", "seconds", "Computational cost (wall time per run)")
     panel_complexity(axes[1, 2], st)
@@ -197,27 +232,34 @@ def fig3(st: Study, out_stem: str | Path) -> None:
 
 
 def fig4(st: Study, out_stem: str | Path) -> None:
-    fig, ax = plt.subplots(figsize=(6, 4))
-    panel_bars(ax, st, "episodes_to_150", "episodes", f"Episodes until the {st.metric.rolling_window}-episode average exceeds {st.metric.success_threshold:g}", "not reached")
-    ref = st.per_run.loc[st.per_run["agent"] == "nas_dqn", "episodes_to_150"].astype("Float64").dropna()
-    if len(ref):
+    """Restricted mean time to threshold; labels: each agent's restricted mean over the
+    reference agent's (how many times faster the reference is, censoring-aware)."""
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    means = panel_time_to_threshold(ax, st, _threshold_title(st) + "\n(bars: restricted mean; ▲ censored at the budget)")
+    ref = st.analysis.roles.get("reference")
+    if ref in st.agents:
+        r = means[st.agents.index(ref)]
         for i, agent in enumerate(st.agents):
-            v = st.per_run.loc[st.per_run["agent"] == agent, "episodes_to_150"].astype("Float64").dropna()
-            if len(v) and agent != "nas_dqn":
-                ax.text(i, 0, f"{float(v.mean()) / float(ref.mean()):.2f}×", ha="center", va="bottom", fontsize=7)
+            if agent != ref:
+                ax.text(i, means[i] / 2, f"{means[i] / r:.2f}×", ha="center", va="center", fontsize=7,
+                        bbox=dict(facecolor="white", alpha=0.7, lw=0, pad=1))
     fig.tight_layout()
     save(fig, out_stem)
 
 
 def fig5(st: Study, out_stem: str | Path) -> None:
-    fig, ax = plt.subplots(figsize=(6, 4))
-    panel_bars(ax, st, "train_seconds", "seconds", "Training wall time per run (bars: mean, dots: seeds)")
+    """Wall time per run, and next to it the share of it the architecture search took."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    panel_bars(ax1, st, "train_seconds", "seconds", "Training wall time per run (bars: mean, dots: seeds)")
+    share = st.per_run.assign(search_overhead_pct=100 * st.per_run["search_overhead_share"])
+    panel_bars(ax2, Study(st.agents, share, st.returns, st.windows, st.params_in_use, st.metric, st.analysis, st.searchers),
+               "search_overhead_pct", "% of wall time", "Measured search overhead\n(scoring, selection, transition, pruning)")
     fig.tight_layout()
     save(fig, out_stem)
 
 
-def fig6(st: Study, out_stem: str | Path, agents: tuple[str, ...] = ("nas_dqn", "random_nas")) -> None:
-    present = [a for a in agents if a in st.agents]
+def fig6(st: Study, out_stem: str | Path) -> None:
+    present = st.searchers
     fig, axes = plt.subplots(1, max(len(present), 1), figsize=(6.5 * max(len(present), 1), 3.8), squeeze=False)
     cols = [(u, act) for u in UNIT_CHOICES for act in ACTIVATIONS]
     for ax, agent in zip(axes[0], present):
@@ -239,7 +281,7 @@ def fig6(st: Study, out_stem: str | Path, agents: tuple[str, ...] = ("nas_dqn", 
                             color="white" if counts[i, j] > counts.max() / 2 else "black")
         ax.set_xticks(range(len(cols)), [f"{u}\n{act.replace('leaky_relu', 'lrelu')}" for u, act in cols], fontsize=6)
         ax.set_yticks(range(len(LAYER_CHOICES)), [f"L={l}" for l in LAYER_CHOICES])
-        ax.set_title(f"{label(agent)}: windows spent on each architecture (upper number)\nand the mean controller score it got (lower number)", fontsize=8)
+        ax.set_title(f"{st.label(agent)}: windows spent on each architecture (upper number)\nand the mean controller score it got (lower number)", fontsize=8)
         fig.colorbar(im, ax=ax, fraction=0.03)
     fig.tight_layout()
     save(fig, out_stem)
@@ -252,9 +294,54 @@ def fig7(st: Study, out_stem: str | Path) -> None:
     save(fig, out_stem)
 
 
-def build(name: str, out_stem: str | Path, st: Study | None, fixed: dict[str, Architecture]) -> None:
+def fig8(st: Study, out_stem: str | Path) -> None:
+    """Kaplan-Meier estimate of the share of runs that have reached the threshold by each
+    episode; + marks runs censored at the budget."""
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    budget = st.analysis.budget
+    for agent in st.agents:
+        t, reached = st.column(agent, "episodes_to_threshold").astype(float), st.column(agent, "threshold_reached").astype(bool)
+        times, surv = survival.kaplan_meier(t, reached)
+        xs = np.concatenate([[0.0], times, [budget]])
+        ys = np.concatenate([[0.0], 1 - surv, [1 - surv[-1] if surv.size else 0.0]])
+        ax.step(xs, ys, where="post", color=color(st.agents, agent), label=f"{st.label(agent)} ({int(reached.sum())}/{t.size})")
+        if (~reached).any():
+            ax.plot([budget], [ys[-1]], marker="+", ms=10, color=color(st.agents, agent))
+    ax.set_xlim(0, budget * 1.03)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("episode")
+    ax.set_ylabel("share of runs that reached the threshold")
+    ax.set_title(_threshold_title(st) + " (Kaplan-Meier; + censored)", fontsize=8)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    save(fig, out_stem)
+
+
+def fig9(st: Study, out_stem: str | Path) -> None:
+    """Performance profile (Agarwal et al., 2021): share of runs whose final performance
+    exceeds each score."""
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    allv = st.per_run["final_performance"].to_numpy(float)
+    taus = np.linspace(min(allv.min(), 0.0), allv.max() * 1.02 + 1e-9, 400)
+    for agent in st.agents:
+        prof = performance_profile(st.column(agent, "final_performance").astype(float), taus)
+        ax.step(taus, prof, where="post", color=color(st.agents, agent), label=st.label(agent))
+    ax.axvline(st.metric.success_threshold, color="black", ls=":", lw=0.8)
+    ax.set_xlabel(f"final performance (mean return, last {st.metric.final_episodes} episodes)")
+    ax.set_ylabel("share of runs above")
+    ax.set_title("Performance profile of final performance")
+    ax.legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    save(fig, out_stem)
+
+
+DRAW = {"fig3_summary": fig3, "fig4_convergence": fig4, "fig5_cost": fig5, "fig6_search": fig6, "fig7_final": fig7,
+        "fig8_time_to_threshold": fig8, "fig9_performance_profile": fig9}
+
+
+def build(name: str, out_stem: str | Path, st: Study | None, fixed: dict[str, Architecture], labels: dict[str, str]) -> None:
     if name == "fig2_architectures":
-        fig2(fixed, out_stem)
+        fig2(fixed, labels, out_stem)
         return
     assert st is not None
-    {"fig3_summary": fig3, "fig4_convergence": fig4, "fig5_cost": fig5, "fig6_search": fig6, "fig7_final": fig7}[name](st, out_stem)
+    DRAW[name](st, out_stem)

@@ -1,4 +1,12 @@
-"""Per-run metrics of section 2.4: final performance, stability, sample efficiency, peak."""
+"""Per-run metrics: the four of section 2.4 and the ones the paper's figures imply.
+
+Section 2.4: final performance (mean return of the final episodes), stability (their standard
+deviation), sample efficiency (first episode at which the rolling average exceeds the
+threshold) and peak. Sample efficiency is a time to an event: a run that never gets there is
+censored at the episode budget (`threshold_reached` false, `episodes_to_threshold` = budget),
+never dropped. Figure 6's "concentrates its search" is measured by `visit_entropy` and
+`best_pick_fraction`; section 3.3's overhead by `search_overhead_share`.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,10 +15,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .results import ResultsError, read_architectures, read_episodes, read_run_json
+from .results import ResultsError, csv_text, read_architectures, read_episodes, read_run_json
 
-PER_RUN_COLUMNS = ["agent", "seed", "final_performance", "stability", "episodes_to_150", "peak", "train_seconds"]
-METRICS = ["final_performance", "stability", "episodes_to_150", "peak", "train_seconds"]
+PER_RUN_COLUMNS = [
+    "agent", "seed", "final_performance", "stability", "episodes_to_threshold", "threshold_reached", "peak",
+    "train_seconds", "search_overhead_share", "visit_entropy", "best_pick_fraction",
+]
+# Columns measured with a clock: they differ from run to run and between machines.
+TIMED_COLUMNS = ("train_seconds", "search_overhead_share")
+# Columns that are plain numbers per run (everything but the keys and the event flag).
+VALUE_COLUMNS = [c for c in PER_RUN_COLUMNS if c not in ("agent", "seed", "threshold_reached")]
 
 
 @dataclass(frozen=True)
@@ -30,25 +44,41 @@ def rolling_mean(returns: np.ndarray, window: int) -> np.ndarray:
 
 
 def episodes_to_threshold(returns: np.ndarray, window: int, threshold: float) -> int | None:
-    """First episode (1-based) at which the `window`-episode rolling average exceeds `threshold`.
-
-    None when it never does: the tables then say "not reached" instead of inventing a number.
-    """
+    """First episode (1-based) at which the `window`-episode rolling average exceeds `threshold`;
+    None when it never does (the caller records a censored time)."""
     avg = rolling_mean(returns, window)
     hits = np.flatnonzero(avg > threshold)
     return int(hits[0]) + window if hits.size else None
 
 
 def run_metrics(returns: np.ndarray, m: MetricSettings) -> dict:
+    """Section 2.4's metrics of one run; an unreached threshold is censored at len(returns)."""
     returns = np.asarray(returns, dtype=np.float64)
     last = returns[-m.final_episodes :]
+    hit = episodes_to_threshold(returns, m.rolling_window, m.success_threshold)
     return {
         "final_performance": float(last.mean()),
         # sample standard deviation (ddof=1) of the last episodes' returns; lower is more stable
         "stability": float(last.std(ddof=1)) if last.size > 1 else 0.0,
-        "episodes_to_150": episodes_to_threshold(returns, m.rolling_window, m.success_threshold),
+        "episodes_to_threshold": hit if hit is not None else int(returns.size),
+        "threshold_reached": hit is not None,
         "peak": float(returns.max()),
     }
+
+
+def search_metrics(windows: pd.DataFrame) -> dict:
+    """Where the architecture search went (Figure 6), from one run's architecture windows.
+
+    visit_entropy: Shannon entropy (bits) of the architectures used over all windows; 0 for
+    a fixed agent. best_pick_fraction: of the updates, the share whose pick was the
+    architecture with the highest window score seen so far in the run (NaN without updates).
+    """
+    counts = windows["architecture"].value_counts().to_numpy(dtype=np.float64)
+    p = counts / counts.sum()
+    entropy = float(-(p * np.log2(p)).sum()) + 0.0
+    names, scores = list(windows["architecture"]), windows["score"].to_numpy(dtype=np.float64)
+    hits = [names[k] == names[int(np.nanargmax(scores[:k]))] for k in range(1, len(names)) if np.isfinite(scores[:k]).any()]
+    return {"visit_entropy": entropy, "best_pick_fraction": float(np.mean(hits)) if hits else float("nan")}
 
 
 def load_run(run_dir: str | Path, expected_episodes: int | None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
@@ -69,24 +99,33 @@ def load_run(run_dir: str | Path, expected_episodes: int | None) -> tuple[pd.Dat
 def per_run_table(run_dirs: list[str | Path], m: MetricSettings, expected_episodes: int | None) -> pd.DataFrame:
     rows = []
     for run_dir in run_dirs:
-        episodes, _, info = load_run(run_dir, expected_episodes)
+        episodes, windows, info = load_run(run_dir, expected_episodes)
         row = {"agent": info["agent"], "seed": info["seed"], **run_metrics(episodes["return"].to_numpy(), m)}
         # a job that trained several seeds together shares its wall time among them
         row["train_seconds"] = float(info["wall_seconds"]) / int(info["seeds_in_job"])
+        row["search_overhead_share"] = float(info.get("search_overhead_seconds", float("nan"))) / row["train_seconds"]
+        row.update(search_metrics(windows))
         rows.append(row)
     df = pd.DataFrame(rows, columns=PER_RUN_COLUMNS)
-    df["episodes_to_150"] = df["episodes_to_150"].astype("Int64")
     return df.sort_values(["agent", "seed"], kind="stable").reset_index(drop=True)
 
 
 def format_per_run(df: pd.DataFrame) -> str:
-    """CSV text with repr() floats (byte-stable) and an empty cell where the threshold was never reached."""
-    from .results import csv_text
-
+    """CSV text with repr() floats, so that equal runs give byte-identical tables."""
     rows = []
     for rec in df.to_dict("records"):
-        e = rec["episodes_to_150"]
-        rec["episodes_to_150"] = "" if pd.isna(e) else int(e)
         rec["seed"] = int(rec["seed"])
+        rec["episodes_to_threshold"] = int(rec["episodes_to_threshold"])
+        rec["threshold_reached"] = bool(rec["threshold_reached"])
         rows.append(rec)
     return csv_text(PER_RUN_COLUMNS, rows)
+
+
+def read_per_run(path: str | Path) -> pd.DataFrame:
+    """per_run.csv back into the table format_per_run wrote (the event flag as bool)."""
+    df = pd.read_csv(path)
+    missing = [c for c in PER_RUN_COLUMNS if c not in df.columns]
+    if missing:
+        raise ResultsError(f"{path}: missing column(s) {', '.join(missing)}")
+    df["threshold_reached"] = df["threshold_reached"].astype(bool)
+    return df

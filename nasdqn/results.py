@@ -51,7 +51,10 @@ def _cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return "" if math.isnan(value) else repr(value)
-    return str(value)
+    text = str(value)
+    if any(c in text for c in ',"\n\r'):  # RFC 4180 quoting, for free-text cells
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def csv_text(columns: list[str], rows: Iterable[dict]) -> str:

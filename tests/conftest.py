@@ -37,18 +37,40 @@ def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 600)
 
 
 def assert_same_results(a: Path, b: Path, config: dict) -> None:
-    """Two workflow runs of one config: byte-identical run CSVs, and per_run.csv equal but for
-    its timing column."""
-    import pandas as pd
-
+    """Two workflow runs of one config: byte-identical run CSVs, and equal tables but for
+    what a clock measured (wall time and the search's share of it)."""
     for agent in config["agents"]:
         for seed in config["protocol"]["seeds"]:
             for name in ("episodes.csv", "architectures.csv"):
                 rel = f"results/runs/{agent}/seed{seed}/{name}"
                 assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
-    ta = pd.read_csv(a / "results/metrics/per_run.csv").drop(columns="train_seconds")
-    tb = pd.read_csv(b / "results/metrics/per_run.csv").drop(columns="train_seconds")
-    pd.testing.assert_frame_equal(ta, tb, check_exact=True)
+    assert_same_tables(a / "results/metrics", b / "results/metrics")
+
+
+def untimed_tables(metrics: Path) -> dict:
+    """The metrics tables without anything a clock measured."""
+    import pandas as pd
+
+    from nasdqn.claims import CLAIMS
+    from nasdqn.metrics import TIMED_COLUMNS
+
+    timed_claims = {c.id for c in CLAIMS if c.column in TIMED_COLUMNS}
+    out = {"per_run": pd.read_csv(metrics / "per_run.csv").drop(columns=list(TIMED_COLUMNS))}
+    summary = pd.read_csv(metrics / "summary.csv")
+    out["summary"] = summary[~summary["metric"].isin(TIMED_COLUMNS)].reset_index(drop=True)
+    for name in ("claims", "comparisons"):
+        df = pd.read_csv(metrics / f"{name}.csv", keep_default_na=False, dtype=str)
+        out[name] = df[~df["claim"].isin(timed_claims)].reset_index(drop=True)
+    out["robust"] = pd.read_csv(metrics / "robust.csv")
+    return out
+
+
+def assert_same_tables(a: Path, b: Path) -> None:
+    import pandas as pd
+
+    ta, tb = untimed_tables(a), untimed_tables(b)
+    for name in ta:
+        pd.testing.assert_frame_equal(ta[name], tb[name], check_exact=True, obj=name)
 
 
 @pytest.fixture(scope="session")

@@ -74,6 +74,7 @@ def finished_runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("study")
     cfg = copy.deepcopy(SMOKE)
     cfg["agents"] = {k: cfg["agents"][k] for k in ("fixed_small", "nas_dqn")}
+    cfg["roles"] = {"reference": "nas_dqn", "random_search": None, "fixed": ["fixed_small"], "large_fixed": None, "medium_fixed": None}
     cfg["protocol"]["episodes"] = 6
     (root / "cfg.yaml").write_text(yaml.safe_dump(cfg))
     for agent in cfg["agents"]:

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from conftest import REPO, assert_same_results, copy_workflow, snakemake
+from nasdqn.claims import CLAIMS
 from nasdqn.figures import FIGURES, TIMED_FIGURES
 from nasdqn.metrics import PER_RUN_COLUMNS
 
@@ -49,17 +50,25 @@ def test_every_output_exists_and_is_well_formed(smoke_run):
     assert list(per_run.columns) == PER_RUN_COLUMNS and len(per_run) == len(agents) * len(seeds)
     summary = pd.read_csv(smoke_run / "results/metrics/summary.csv")
     assert {"mean", "std", "ci95_low", "ci95_high"} <= set(summary.columns)
-    stats = pd.read_csv(smoke_run / "results/metrics/stats.csv")
-    assert {"welch_p_holm", "mannwhitney_p_holm", "hedges_g", "min_attainable_mw_p"} <= set(stats.columns)
-    assert set(stats["agent"]) == set(agents) - {"nas_dqn"}
+    claims = pd.read_csv(smoke_run / "results/metrics/claims.csv", keep_default_na=False)
+    assert list(claims["claim"]) == [c.id for c in CLAIMS] and len(claims) >= 12
+    assert set(claims["verdict"]) <= {"supported", "contradicted", "inconclusive"}
+    comparisons = pd.read_csv(smoke_run / "results/metrics/comparisons.csv")
+    assert {"p", "p_holm", "estimate", "ci_low", "ci_high", "permutation_p"} <= set(comparisons.columns)
+    assert set(comparisons["than"]) >= set(agents) - {"nas_dqn"}
+    robust = pd.read_csv(smoke_run / "results/metrics/robust.csv")
+    assert set(robust["agent"]) == set(agents)
     for name in FIGURES:
         for ext, magic in (("png", b"\x89PNG"), ("pdf", b"%PDF")):
             data = (smoke_run / f"results/figures/{name}.{ext}").read_bytes()
             assert data.startswith(magic) and len(data) > 2000
     report = (smoke_run / "results/REPORT.md").read_text()
-    for claim in ("Final performance", "3x faster", "10x faster", "Peak", "Stability", "overhead"):
-        assert claim in report
-    assert re.search(r"\*\*(holds|does not hold|inconclusive[^*]*)\*\*", report)
+    table = report.split("## The paper's claims", 1)[1].split("## How the verdicts are decided", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    assert [re.match(r"\| `(\w+)`", r).group(1) for r in rows] == [c.id for c in CLAIMS]
+    for row in rows:
+        assert re.search(r"\*\*(supported|contradicted)\*\*|inconclusive at 2 seeds", row), row
+    assert "Holm-corrected over the pairs of the claim" in report and "Fixed Medium" in report
 
 
 def test_complete_run_reruns_nothing(smoke_run):
@@ -71,7 +80,7 @@ def test_changing_one_agent_reruns_only_that_agent(smoke_run, tmp_path):
     cfg = yaml.safe_load((smoke_run / "config/smoke.yaml").read_text())
     cfg["agents"]["fixed_medium"]["dqn"] = {"learning_rate": 0.002}
     path = tmp_path / "changed.yaml"
-    path.write_text(yaml.safe_dump(cfg))
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
     proc = snakemake(smoke_run, "--configfile", str(path), "-n")
     jobs = planned_jobs(proc)
     assert jobs.get("train") == len(cfg["protocol"]["seeds"]), proc.stdout
@@ -133,7 +142,7 @@ def test_invalid_config_rejected_before_any_job(tmp_path, mutate, key):
     work = copy_workflow(tmp_path / "bad")
     cfg = yaml.safe_load((work / "config/smoke.yaml").read_text())
     mutate(cfg)
-    (work / "bad.yaml").write_text(yaml.safe_dump(cfg))
+    (work / "bad.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     proc = snakemake(work, "--configfile", "bad.yaml", "--cores", "1", check=False)
     assert proc.returncode != 0
     assert key in proc.stdout + proc.stderr, proc.stdout + proc.stderr
@@ -146,7 +155,7 @@ def test_seeds_per_job_batches_seeds_and_gives_the_same_runs(smoke_run, tmp_path
     work = copy_workflow(tmp_path / "batched")
     cfg = yaml.safe_load((work / "config/smoke.yaml").read_text())
     cfg["protocol"]["seeds_per_job"] = 2
-    (work / "batched.yaml").write_text(yaml.safe_dump(cfg))
+    (work / "batched.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     proc = snakemake(work, "--configfile", "batched.yaml", "--cores", "2")
     assert "train_batch" in proc.stdout + proc.stderr
     for agent in SMOKE["agents"]:
@@ -159,5 +168,6 @@ def test_html_report_has_every_figure_with_its_caption(smoke_run, tmp_path):
     out = tmp_path / "report.html"
     snakemake(smoke_run, "--configfile", "config/smoke.yaml", "--report", str(out))
     html = out.read_text(errors="replace")
-    assert "fig6_search.png" in html and "per_run.csv" in html
-    assert "Architecture search (paper Figure 6)" in html and "NAS-DQN against each other agent" in html
+    assert "fig6_search.png" in html and "per_run.csv" in html and "fig8_time_to_threshold.png" in html
+    assert "Architecture search (paper Figure 6)" in html and "Every pair of agents behind every claim" in html
+    assert "censored at the budget of 12 episodes" in html  # captions take the threshold and budget from the config

@@ -27,7 +27,7 @@ BATCHES = [SEEDS[i : i + SEEDS_PER_JOB] for i in range(0, len(SEEDS), SEEDS_PER_
 
 # Source files per stage: editing one reruns that stage and what depends on it, nothing else.
 CORE_CODE = [f"nasdqn/{m}.py" for m in ("env", "network", "agent", "controller", "train")]
-AGGREGATE_CODE = [f"nasdqn/{m}.py" for m in ("metrics", "stats", "results")]
+AGGREGATE_CODE = [f"nasdqn/{m}.py" for m in ("metrics", "stats", "survival", "claims", "tables", "results")]
 FIGURE_CODE = ["nasdqn/figures.py"]
 REPORT_CODE = ["nasdqn/report.py"]
 

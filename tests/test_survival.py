@@ -1,0 +1,84 @@
+"""Time to threshold as a censored outcome: log-rank, Kaplan-Meier, restricted mean, factor."""
+import numpy as np
+import pytest
+from scipy import stats as sps
+
+from nasdqn import survival
+
+
+def random_groups(rng, budget=400):
+    na, nb = rng.integers(2, 12, 2)
+    ta, tb = rng.integers(50, budget, na).astype(float), rng.integers(50, budget, nb).astype(float)
+    ea, eb = rng.random(na) < 0.7, rng.random(nb) < 0.7
+    ta[~ea], tb[~eb] = budget, budget
+    return ta, ea, tb, eb
+
+
+def test_logrank_equals_scipy():
+    rng = np.random.default_rng(1)
+    for _ in range(150):
+        ta, ea, tb, eb = random_groups(rng)
+        if not (ea.any() or eb.any()):
+            continue
+        ours = survival.logrank(ta, ea, tb, eb)
+        ref = sps.logrank(sps.CensoredData(uncensored=ta[ea], right=ta[~ea]), sps.CensoredData(uncensored=tb[eb], right=tb[~eb]))
+        assert ours.z[0] == pytest.approx(ref.statistic, abs=1e-9)
+        assert ours.p_normal[0] == pytest.approx(ref.pvalue, abs=1e-9)
+
+
+def test_logrank_is_vectorised_over_studies():
+    rng = np.random.default_rng(2)
+    ta, tb = rng.integers(50, 400, (6, 4)).astype(float), rng.integers(50, 400, (6, 5)).astype(float)
+    ea, eb = ta < 350, tb < 350
+    together = survival.logrank(ta, ea, tb, eb)
+    for s in range(6):
+        alone = survival.logrank(ta[s], ea[s], tb[s], eb[s])
+        assert alone.o_minus_e[0] == pytest.approx(together.o_minus_e[s]) and alone.p[0] == together.p[s]
+
+
+def test_permutation_logrank_cannot_reject_at_three_vs_three():
+    """Exact: 20 splits of 6 runs, so the smallest two-sided p is 2/20 = 0.1."""
+    fast, slow = np.array([50.0, 51, 52]), np.array([1000.0, 1001, 1002])
+    res = survival.logrank(fast, np.ones(3, bool), slow, np.ones(3, bool))
+    assert res.p[0] == pytest.approx(0.1) and res.o_minus_e[0] > 0
+    assert res.p_normal[0] < 0.05  # the asymptotic test would have rejected
+
+
+def test_no_events_means_no_evidence():
+    res = survival.logrank(np.full(3, 400.0), np.zeros(3, bool), np.full(3, 400.0), np.zeros(3, bool))
+    assert res.p[0] == 1.0 and res.o_minus_e[0] == 0.0
+
+
+def test_kaplan_meier_equals_scipy_ecdf():
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        t, e, _, _ = random_groups(rng)
+        if not e.any():
+            continue
+        times, surv = survival.kaplan_meier(t, e)
+        ref = sps.ecdf(sps.CensoredData(uncensored=t[e], right=t[~e])).sf
+        assert np.allclose(surv, ref.evaluate(times))
+
+
+def test_restricted_mean_is_the_area_under_kaplan_meier():
+    rng = np.random.default_rng(4)
+    t, e, _, _ = random_groups(rng, budget=400)
+    times, surv = survival.kaplan_meier(t, e)
+    steps = np.concatenate([[0.0], times, [400.0]])
+    heights = np.concatenate([[1.0], surv])
+    area = float(np.sum(np.diff(steps) * heights))
+    assert survival.restricted_mean(t, 400) == pytest.approx(area)
+
+
+def test_acceleration_factor_recovers_a_known_speed_up():
+    rng = np.random.default_rng(5)
+    other = np.round(np.exp(rng.normal(6.5, 0.3, 40)))
+    ref = other[:20] / 3.0
+    est, low, high = survival.acceleration_factor(ref, np.ones(20, bool), other[20:], np.ones(20, bool), 0.05)
+    assert low[0] < 3.0 * np.exp(np.mean(np.log(other[20:]))) / np.exp(np.mean(np.log(other[:20]))) < high[0]
+    assert 1.5 < est[0] < 6 and 1 < low[0] < est[0] < high[0] < np.inf
+
+
+def test_acceleration_factor_is_unbounded_when_the_test_cannot_reject():
+    est, low, high = survival.acceleration_factor([60.0, 70, 80], np.ones(3, bool), [600.0, 700, 800], np.ones(3, bool), 0.05)
+    assert low[0] == 0.0 and high[0] == np.inf and 5 < est[0] < 15

@@ -23,7 +23,7 @@ import torch
 
 from nasdqn.agent import DQNGroup, DQNSettings, fresh_member
 from nasdqn.controller import NASSettings
-from nasdqn.env import InvertedPendulum, PendulumParams
+from nasdqn.env import PendulumParams
 from nasdqn.network import Architecture
 from nasdqn.train import AgentSpec, Trainer
 
@@ -44,23 +44,12 @@ def ours_steps_per_second(arch: Architecture, dqn: DQNSettings, steps: int) -> f
 
 
 def sb3_steps_per_second(arch: Architecture, dqn: DQNSettings, steps: int) -> float:
-    import gymnasium as gym
     from stable_baselines3 import DQN
 
-    class GymPendulum(gym.Env):
-        def __init__(self) -> None:
-            self.env = InvertedPendulum()
-            self.observation_space = gym.spaces.Box(-np.inf, np.inf, (3,), np.float32)
-            self.action_space = gym.spaces.Discrete(3)
-
-        def reset(self, *, seed=None, options=None):
-            return self.env.reset(seed=seed)
-
-        def step(self, action):
-            return self.env.step(int(action))
+    from nasdqn.gym_env import GymInvertedPendulum  # truncates itself at the horizon
 
     model = DQN(
-        "MlpPolicy", GymPendulum(), learning_rate=dqn.learning_rate, buffer_size=dqn.replay_size,
+        "MlpPolicy", GymInvertedPendulum(), learning_rate=dqn.learning_rate, buffer_size=dqn.replay_size,
         learning_starts=dqn.learning_starts, batch_size=dqn.batch_size, gamma=dqn.gamma,
         train_freq=dqn.train_freq, gradient_steps=1, target_update_interval=dqn.target_update_steps,
         exploration_fraction=0.1, max_grad_norm=1e9, device="cpu", seed=0, verbose=0,

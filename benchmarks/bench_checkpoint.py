@@ -16,8 +16,9 @@ from pathlib import Path
 import torch
 
 from nasdqn import checkpoint
-from nasdqn.config import agent_spec, load, resolved_agent_config
-from nasdqn.train import Trainer
+from nasdqn.config import load, resolved_agent_config
+from nasdqn.spec import agent_spec
+from nasdqn.train import Trainer, runs_of
 
 
 def main() -> None:
@@ -30,7 +31,7 @@ def main() -> None:
     cfg = load(args.config)
     every = cfg["protocol"]["checkpoint_every"]
     spec = agent_spec(resolved_agent_config(cfg, args.agent))
-    trainer = Trainer(spec, [0], args.episodes)
+    trainer = Trainer(runs_of(spec, [0]), args.episodes)
     train_s = ckpt_s = 0.0
     writes, size = 0, 0
     with tempfile.TemporaryDirectory() as tmp:

@@ -13,12 +13,13 @@ import time
 
 import torch
 
-from nasdqn.config import agent_spec, load, resolved_agent_config
-from nasdqn.train import Trainer
+from nasdqn.config import load, resolved_agent_config
+from nasdqn.spec import agent_spec
+from nasdqn.train import Trainer, runs_of
 
 
 def steps_per_second(spec, episodes: int, seeds: list[int]) -> float:
-    trainer = Trainer(spec, seeds, episodes + 10)
+    trainer = Trainer(runs_of(spec, seeds), episodes + 10)
     for _ in range(10):  # warm-up: fill the replay memory past learning_starts
         trainer.run_episode()
     t0, s0 = time.perf_counter(), trainer.global_step

@@ -15,7 +15,6 @@ cost of a step by more than one extra forward pass on SB3's side.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import time
 
 import numpy as np
@@ -25,7 +24,8 @@ from nasdqn.agent import DQNGroup, DQNSettings, fresh_member
 from nasdqn.controller import NASSettings
 from nasdqn.env import PendulumParams
 from nasdqn.network import Architecture
-from nasdqn.train import AgentSpec, Trainer
+from nasdqn.spec import AgentSpec
+from nasdqn.train import Trainer, runs_of
 
 ARCHS = [Architecture(2, 32, "relu"), Architecture(3, 64, "relu"), Architecture(4, 128, "relu")]
 
@@ -34,7 +34,7 @@ def ours_steps_per_second(arch: Architecture, dqn: DQNSettings, steps: int) -> f
     spec = AgentSpec("bench", "fixed", arch, dqn, NASSettings(), PendulumParams())
     episodes = max(1, steps // spec.env.horizon)
     warm = dqn.learning_starts // spec.env.horizon + 1
-    trainer = Trainer(spec, [0], episodes + warm)
+    trainer = Trainer(runs_of(spec, [0]), episodes + warm)
     for _ in range(warm):
         trainer.run_episode()
     t0, s0 = time.perf_counter(), trainer.global_step
@@ -64,7 +64,7 @@ def sb3_steps_per_second(arch: Architecture, dqn: DQNSettings, steps: int) -> fl
 
 def update_flops(arch: Architecture, batch: int) -> int:
     """FLOPs of one update: online forward on 2B rows, target forward on B, backward on B."""
-    s = arch.sizes
+    s = arch.sizes()
     macs = sum(a * b for a, b in zip(s[:-1], s[1:]))
     first = s[0] * s[1]
     forward = 2 * macs  # per row

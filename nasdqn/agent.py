@@ -1,17 +1,19 @@
 """Double DQN (section 2.3.1) with the paper's loss, clipping and update rule (section 2.2.3).
 
-A `DQNGroup` trains G seeds that currently share one architecture with stacked weights.
-The replay memory holds all S seeds of a job in preallocated arrays.
+A `DQNGroup` trains G runs that currently share one architecture with stacked weights.
+The replay memory holds all runs of a process in preallocated arrays.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import torch
 
 from .env import OBS_DIM
 from .network import Architecture, StackedMLP, flat_views, init_params
+from .space import check_choices
 
 
 @dataclass(frozen=True)
@@ -19,7 +21,7 @@ class DQNSettings:
     """Learner settings; every one the paper leaves open is explained in docs/assumptions.md."""
 
     gamma: float = 0.99
-    optimizer: str = "adam"  # "sgd" is the paper's plain gradient descent
+    optimizer: Literal["sgd", "adam"] = "adam"  # "sgd" is the paper's plain gradient descent
     learning_rate: float = 1e-3
     adam_betas: tuple[float, float] = (0.9, 0.999)
     adam_eps: float = 1e-8
@@ -34,6 +36,9 @@ class DQNSettings:
     epsilon_start: float = 1.0
     epsilon_end: float = 0.05
     epsilon_decay_episodes: int = 200
+
+    def __post_init__(self) -> None:
+        check_choices(self)
 
     def epsilon_at(self, episode: int) -> float:
         """Linear decay from epsilon_start to epsilon_end over the first epsilon_decay_episodes."""
@@ -53,13 +58,13 @@ class ReplayBuffer:
     OBS, NEXT_OBS, ACTION, REWARD, NOT_DONE = slice(0, 3), slice(3, 6), 6, 7, 8
     WIDTH = 2 * OBS_DIM + 3
 
-    def __init__(self, n_seeds: int, capacity: int) -> None:
+    def __init__(self, n_runs: int, capacity: int) -> None:
         self.capacity = capacity
-        self.data = np.zeros((n_seeds, capacity, self.WIDTH), dtype=np.float32)
-        self.pos = np.zeros(n_seeds, dtype=np.int64)
-        self.size = np.zeros(n_seeds, dtype=np.int64)
-        self._rows = np.arange(n_seeds)
-        self._row = np.zeros((n_seeds, self.WIDTH), dtype=np.float32)
+        self.data = np.zeros((n_runs, capacity, self.WIDTH), dtype=np.float32)
+        self.pos = np.zeros(n_runs, dtype=np.int64)
+        self.size = np.zeros(n_runs, dtype=np.int64)
+        self._rows = np.arange(n_runs)
+        self._row = np.zeros((n_runs, self.WIDTH), dtype=np.float32)
 
     # views by field, for readers and tests
     obs = property(lambda self: self.data[..., self.OBS])
@@ -68,7 +73,7 @@ class ReplayBuffer:
     reward = property(lambda self: self.data[..., self.REWARD])
     not_done = property(lambda self: self.data[..., self.NOT_DONE])
 
-    def add(self, obs: np.ndarray, action: np.ndarray, reward: np.ndarray, next_obs: np.ndarray, done: float) -> None:
+    def add(self, obs: np.ndarray, action: np.ndarray, reward: np.ndarray, next_obs: np.ndarray, done: np.ndarray | float) -> None:
         row = self._row
         row[:, self.OBS] = obs
         row[:, self.NEXT_OBS] = next_obs
@@ -79,11 +84,11 @@ class ReplayBuffer:
         self.pos = (self.pos + 1) % self.capacity
         np.minimum(self.size + 1, self.capacity, out=self.size)
 
-    def sample(self, seeds: np.ndarray, uniforms: np.ndarray) -> tuple[torch.Tensor, ...]:
-        """Minibatch (obs, action, reward, next_obs, not_done) for the given seeds, each (G, B, .);
+    def sample(self, runs: np.ndarray, uniforms: np.ndarray) -> tuple[torch.Tensor, ...]:
+        """Minibatch (obs, action, reward, next_obs, not_done) for the given runs, each (G, B, .);
         uniforms (G, B) in [0, 1) pick indices uniformly in [0, size)."""
-        idx = (uniforms * self.size[seeds, None]).astype(np.int64)
-        batch = torch.from_numpy(self.data[seeds[:, None], idx])
+        idx = (uniforms * self.size[runs, None]).astype(np.int64)
+        batch = torch.from_numpy(self.data[runs[:, None], idx])
         return (
             batch[..., self.OBS],
             batch[..., self.ACTION : self.ACTION + 1].long(),
@@ -92,20 +97,20 @@ class ReplayBuffer:
             batch[..., self.NOT_DONE : self.NOT_DONE + 1],
         )
 
-    def chronological(self, seed: int) -> np.ndarray:
-        """Ring positions of seed's transitions, oldest first."""
-        size, pos = int(self.size[seed]), int(self.pos[seed])
+    def chronological(self, run: int) -> np.ndarray:
+        """Ring positions of the run's transitions, oldest first."""
+        size, pos = int(self.size[run]), int(self.pos[run])
         if size < self.capacity:
             return np.arange(size)
         return (np.arange(size) + pos) % self.capacity
 
-    def keep_recent(self, seed: int, keep: int) -> None:
-        """Memory pruning: keep only seed's `keep` most recent transitions, moved to the front."""
-        order = self.chronological(seed)
+    def keep_recent(self, run: int, keep: int) -> None:
+        """Memory pruning: keep only the run's `keep` most recent transitions, moved to the front."""
+        order = self.chronological(run)
         keep = max(0, min(keep, order.size))
-        self.data[seed, :keep] = self.data[seed, order[order.size - keep :]]
-        self.size[seed] = keep
-        self.pos[seed] = keep % self.capacity
+        self.data[run, :keep] = self.data[run, order[order.size - keep :]]
+        self.size[run] = keep
+        self.pos[run] = keep % self.capacity
 
     def state_dict(self) -> dict:
         return {"data": self.data.copy(), "pos": self.pos.copy(), "size": self.size.copy()}
@@ -118,7 +123,7 @@ class ReplayBuffer:
 
 @dataclass
 class MemberState:
-    """Everything of one seed's learner that moves when seeds are regrouped."""
+    """Everything of one run's learner that moves when runs are regrouped."""
 
     online: list[np.ndarray]
     target: list[np.ndarray]
@@ -135,11 +140,12 @@ def fresh_member(arch: Architecture, rng: np.random.Generator) -> MemberState:
 
 
 class DQNGroup:
-    """G seeds sharing one architecture: online and target networks, optimiser state."""
+    """G runs sharing one architecture and learner settings: online and target networks,
+    optimiser state. `runs` are the runs' indices in the process."""
 
-    def __init__(self, arch: Architecture, seeds: list[int], members: list[MemberState], settings: DQNSettings):
+    def __init__(self, arch: Architecture, runs: list[int], members: list[MemberState], settings: DQNSettings):
         self.arch = arch
-        self.seeds = np.asarray(seeds, dtype=np.int64)
+        self.runs = np.asarray(runs, dtype=np.int64)
         self.s = settings
         self.online = StackedMLP(arch, [m.online for m in members])
         self.target = StackedMLP(arch, [m.target for m in members])
@@ -152,7 +158,7 @@ class DQNGroup:
                     if m.adam_m is not None:
                         self.adam_m[i][g] = torch.from_numpy(m.adam_m[i])
                         self.adam_v[i][g] = torch.from_numpy(m.adam_v[i])
-        self.loss_sum = torch.zeros(len(seeds), dtype=torch.float64)
+        self.loss_sum = torch.zeros(len(runs), dtype=torch.float64)
         self.n_updates = 0
 
     def member(self, g: int) -> MemberState:
@@ -228,7 +234,7 @@ class DQNGroup:
 
     def take_mean_loss(self) -> np.ndarray:
         """Mean loss per member since the last call (NaN where no update happened)."""
-        out = (self.loss_sum / self.n_updates).numpy().copy() if self.n_updates else np.full(len(self.seeds), np.nan)
+        out = (self.loss_sum / self.n_updates).numpy().copy() if self.n_updates else np.full(len(self.runs), np.nan)
         self.loss_sum.zero_()
         self.n_updates = 0
         return out

@@ -6,81 +6,20 @@ runs is exactly what a user can run by hand.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import platform
 import sys
-import time
 from pathlib import Path
 
-from . import __version__, checkpoint
-from .config import (
-    ConfigError,
-    agent_spec,
-    analysis_settings,
-    canonical_json,
-    json_schema,
-    load,
-    resolved_agent_config,
-    validate_resolved,
-)
-from .results import ResultsError, atomic_write_text, csv_text, write_json
-from .train import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS, Trainer, TrainingDiverged, train
-
-CHECKPOINT_NAME = "checkpoint.pkl"
+from . import checkpoint
+from .config import ConfigError, analysis_settings, json_schema, load, resolved_agent_config, validate_resolved
+from .results import ResultsError, atomic_write_text, csv_text
+from .train import TrainingDiverged
+from .trainjob import TrainJob, UsageError
 
 
-class UsageError(ValueError):
-    pass
-
-
-def fingerprint(resolved: dict, seed: int | list[int]) -> str:
-    """Identity of one run: equal iff the training settings and the seed are equal."""
-    return hashlib.sha256(canonical_json({"resolved": resolved, "seed": seed}).encode()).hexdigest()[:16]
-
-
-def versions() -> dict:
-    import matplotlib
-    import numpy
-    import pandas
-    import scipy
-    import torch
-
-    return {
-        "python": platform.python_version(),
-        "nasdqn": __version__,
-        "torch": torch.__version__,
-        "numpy": numpy.__version__,
-        "pandas": pandas.__version__,
-        "scipy": scipy.__version__,
-        "matplotlib": matplotlib.__version__,
-    }
-
-
-def _out_dirs(out: str, seeds: list[int]) -> list[Path]:
-    if len(seeds) == 1:
-        return [Path(out.replace("{seed}", str(seeds[0])))]
-    if "{seed}" not in out:
-        raise UsageError("--out: with several --seed values the path must contain '{seed}'")
-    return [Path(out.replace("{seed}", str(s))) for s in seeds]
-
-
-def _check_out_dir(path: Path, fp: str) -> None:
-    """Refuse an output directory that already holds a different run."""
-    run_json = path / "run.json"
-    if run_json.exists():
-        try:
-            other = json.loads(run_json.read_text()).get("fingerprint")
-        except ValueError:
-            other = None
-        if other != fp:
-            raise UsageError(
-                f"--out {path}: holds a different run (run.json fingerprint {other}, this run {fp}); "
-                "choose another directory or delete it"
-            )
-
-
-def cmd_train(args: argparse.Namespace) -> int:
+def _resolved_settings(args: argparse.Namespace) -> dict:
+    """The agent's resolved settings from --config-json (the workflow) or --config (by hand),
+    with the protocol's progress/checkpoint periods as defaults for the flags."""
     if args.config_json is not None:
         try:
             resolved = json.loads(args.config_json)
@@ -92,82 +31,27 @@ def cmd_train(args: argparse.Namespace) -> int:
     else:
         cfg = load(args.config)
         resolved = resolved_agent_config(cfg, args.agent)
-        if args.progress_every is None:
-            args.progress_every = cfg["protocol"]["progress_every"]
-        if args.checkpoint_every is None:
-            args.checkpoint_every = cfg["protocol"]["checkpoint_every"]
-    args.progress_every = args.progress_every or 100
-    args.checkpoint_every = args.checkpoint_every or 100
-    if args.checkpoint_every <= 0:
-        raise UsageError(f"--checkpoint-every: expected a positive integer, got {args.checkpoint_every}")
+        for key in ("progress_every", "checkpoint_every"):
+            if getattr(args, key) is None:
+                setattr(args, key, cfg["protocol"][key])
+    for key in ("progress_every", "checkpoint_every"):
+        value = getattr(args, key) or 100
+        if value <= 0:
+            raise UsageError(f"--{key.replace('_', '-')}: expected a positive integer, got {value}")
+        setattr(args, key, value)
     if args.episodes is not None:
         if args.episodes <= 0:
             raise UsageError(f"--episodes: expected a positive integer, got {args.episodes}")
         resolved["episodes"] = args.episodes
-    seeds = args.seed
-    if len(set(seeds)) != len(seeds) or any(s < 0 for s in seeds):
-        raise UsageError(f"--seed: expected distinct non-negative integers, got {seeds}")
-    spec = agent_spec(resolved)
-    episodes = int(resolved["episodes"])
-    dirs = _out_dirs(args.out, seeds)
-    fps = [fingerprint(resolved, s) for s in seeds]
-    for d, fp in zip(dirs, fps):
-        _check_out_dir(d, fp)
+    return resolved
 
-    def progress(tr: Trainer, steps_per_second: float) -> None:
-        avg = ", ".join(f"{tr.rolling_mean(i):7.1f}" for i in range(tr.n))
-        archs = ", ".join(a.name for a in tr.archs)
-        print(
-            f"[{spec.name} seed {','.join(map(str, seeds))}] episode {tr.episode}/{episodes} "
-            f"avg50 {avg} arch {archs} {steps_per_second:,.0f} steps/s",
-            file=sys.stderr, flush=True,
-        )
 
-    ckpt_path = Path(args.checkpoint_dir or dirs[0]) / CHECKPOINT_NAME
-    job_fp = fingerprint(resolved, seeds[0]) if len(seeds) == 1 else fingerprint(resolved, seeds)  # type: ignore[arg-type]
-    trainer, wall_before = None, 0.0
-    if ckpt_path.exists():
-        try:
-            payload = checkpoint.load(ckpt_path, job_fp)
-        except checkpoint.CheckpointError as exc:
-            if args.stale_checkpoint == "refuse":
-                raise UsageError(f"{exc}; not loaded. Delete it, or pass --stale-checkpoint discard") from None
-            print(f"warning: {exc}; discarded, starting from scratch", file=sys.stderr, flush=True)
-            ckpt_path.unlink()
-        else:
-            trainer = Trainer(spec, seeds, episodes)
-            checkpoint.load_trainer_state(trainer, payload["trainer"])
-            wall_before = float(payload["wall_seconds"])
-            print(f"resuming from {ckpt_path} at episode {trainer.episode}/{episodes}", file=sys.stderr, flush=True)
-
-    start = time.perf_counter()
-
-    def after_episode(tr: Trainer) -> None:
-        if tr.episode % args.checkpoint_every == 0 and not tr.done:
-            checkpoint.save(ckpt_path, tr, job_fp, wall_before + time.perf_counter() - start)
-
-    trainer = train(spec, seeds, episodes, progress, args.progress_every, trainer=trainer, after_episode=after_episode)
-    wall = wall_before + time.perf_counter() - start
-    info = versions()
-    for i, (d, fp, seed) in enumerate(zip(dirs, fps, seeds)):
-        log = trainer.logs[i]
-        atomic_write_text(d / "episodes.csv", csv_text(EPISODE_COLUMNS, log.episodes))
-        atomic_write_text(d / "architectures.csv", csv_text(ARCHITECTURE_COLUMNS, log.windows))
-        write_json(d / "run.json", {
-            "agent": spec.name,
-            "seed": seed,
-            "seeds_in_job": len(seeds),
-            "episodes": episodes,
-            "fingerprint": fp,
-            "resolved_config": resolved,
-            "versions": info,
-            "wall_seconds": wall,
-            "env_steps": trainer.global_step * len(seeds),
-            "env_steps_per_second": trainer.global_step * len(seeds) / wall,
-            "search_overhead_seconds": trainer.search_seconds / len(seeds),
-        })
-    if ckpt_path.exists() and not args.keep_checkpoint:
-        ckpt_path.unlink()
+def cmd_train(args: argparse.Namespace) -> int:
+    job = TrainJob.create(_resolved_settings(args), args.seed, args.out, args.checkpoint_dir)
+    trainer, wall = job.run(args.stale_checkpoint, args.progress_every, args.checkpoint_every)
+    job.write_outputs(trainer, wall)
+    if job.checkpoint.exists() and not args.keep_checkpoint:
+        job.checkpoint.unlink()
     return 0
 
 
@@ -250,6 +134,19 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_config_doc(args: argparse.Namespace) -> int:
+    import yaml
+
+    from .config import reference_markdown
+
+    text = reference_markdown(yaml.safe_load(Path(args.defaults).read_text()))
+    if args.out:
+        atomic_write_text(args.out, text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_check_config(args: argparse.Namespace) -> int:
     cfg = load(args.config)
     print(f"{args.config}: valid ({len(cfg['agents'])} agents, {len(cfg['protocol']['seeds'])} seeds)")
@@ -305,6 +202,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the config JSON schema (for workflow/schemas)")
     p.add_argument("--out", help="write to this file instead of stdout")
     p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("config-doc", help="print the config reference (config/README.md)")
+    p.add_argument("--defaults", default="config/config.yaml", help="config whose values are shown as defaults")
+    p.add_argument("--out", help="write to this file instead of stdout")
+    p.set_defaults(func=cmd_config_doc)
 
     p = sub.add_parser("check-config", help="validate a config file and exit")
     p.add_argument("config")

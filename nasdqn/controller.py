@@ -8,10 +8,11 @@ uniformly from C at every update. `FixedController` never changes the architectu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
-from .network import SEARCH_SPACE, Architecture
+from .space import SEARCH_SPACE, Architecture, check_choices
 
 
 @dataclass(frozen=True)
@@ -26,16 +27,19 @@ class NASSettings:
     epsilon_min: float = 0.05
     epsilon_decay: float = 0.95  # rho_epsilon
     zscore_eps: float = 1e-8  # the small constant in the z-score
-    transition: str = "reinit"  # model transition: "reinit" (fresh weights) or "inherit"
-    memory_pruning: str = "keep_recent"  # "keep_all", "keep_recent" or "clear"
+    transition: Literal["reinit", "inherit"] = "reinit"  # model transition: fresh weights, or copy the overlap
+    memory_pruning: Literal["keep_all", "keep_recent"] = "keep_recent"
     prune_keep_fraction: float = 0.5
     initial_architecture: str = "random"  # "random" or an architecture name such as "3x64-relu"
+
+    def __post_init__(self) -> None:
+        check_choices(self)
 
 
 @dataclass
 class Pick:
     arch: Architecture
-    kind: str  # "initial", "fixed", "explore", "exploit"
+    kind: Literal["initial", "fixed", "explore", "exploit"]
     epsilon: float  # controller epsilon in force when the pick was made (NaN where none)
 
 
@@ -50,6 +54,8 @@ def selection_probabilities(scores: np.ndarray, temperature: float, zscore_eps: 
 
 
 class FixedController:
+    """A fixed-architecture agent: every pick is its own architecture. Saves nothing."""
+
     def __init__(self, arch: Architecture) -> None:
         self.arch = arch
 
@@ -73,7 +79,8 @@ def _initial_pick(initial: str, rng: np.random.Generator) -> Pick:
 
 
 class RandomController:
-    """Random-NAS: c_{k+1} ~ U(C) at every update, irrespective of scores."""
+    """Random-NAS: c_{k+1} ~ U(C) at every update, irrespective of scores. Saves nothing (its
+    randomness is the run's controller stream)."""
 
     def __init__(self, settings: NASSettings) -> None:
         self.s = settings
@@ -93,6 +100,8 @@ class RandomController:
 
 @dataclass
 class NASController:
+    """NAS-DQN's controller. Saves (state_dict) its epsilon_k and the buffer C_best."""
+
     s: NASSettings
     epsilon: float = field(init=False)
     # C_best: architecture name -> latest score, at most top_k entries.

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
+
+from .space import check_choices
 
 ACTIONS = (0, 1, 2)
 OBS_DIM = 3
@@ -28,15 +31,12 @@ class PendulumParams:
     torque_cost: float = 0.001  # lambda
     horizon: int = 200  # T
     # Not in the paper (see docs/assumptions.md): where episodes start.
-    initial_state: str = "near_upright"  # or "full_circle"
+    initial_state: Literal["near_upright", "full_circle"] = "near_upright"
     initial_theta_high: float = 0.05
     initial_omega_high: float = 0.05
 
     def __post_init__(self) -> None:
-        if self.initial_state not in ("near_upright", "full_circle"):
-            raise ValueError(
-                f"env.initial_state: expected 'near_upright' or 'full_circle', got {self.initial_state!r}"
-            )
+        check_choices(self)
         if self.horizon <= 0:
             raise ValueError(f"env.horizon: expected a positive integer, got {self.horizon!r}")
 

@@ -18,23 +18,12 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from . import survival  # noqa: E402
+from .columns import FIGURES, TIMED_FIGURES  # noqa: E402,F401
 from .metrics import MetricSettings, load_run, read_per_run, rolling_mean  # noqa: E402
 from .network import ACTIVATIONS, LAYER_CHOICES, SEARCH_SPACE, UNIT_CHOICES, Architecture  # noqa: E402
 from .results import atomic_write_bytes  # noqa: E402
 from .tables import Analysis, performance_profile  # noqa: E402
 
-FIGURES = {
-    "fig2_architectures": "Figure 2: the fixed Q-network architectures",
-    "fig3_summary": "Figure 3: multi-panel summary of the agents",
-    "fig4_convergence": "Figure 4: convergence speed",
-    "fig5_cost": "Figure 5: computational cost",
-    "fig6_search": "Figure 6: where the architecture searches went",
-    "fig7_final": "Figure 7: final performance",
-    "fig8_time_to_threshold": "Kaplan-Meier curves of the time to threshold",
-    "fig9_performance_profile": "Performance profile of final performance",
-}
-# Figures that plot wall-clock time and therefore differ from run to run.
-TIMED_FIGURES = ("fig3_summary", "fig5_cost")
 COLORS = ["#4C72B0", "#55A868", "#C44E52", "#8172B2", "#CCB974", "#64B5CD", "#8C8C8C"]
 CENSORED = dict(marker="^", facecolors="none", edgecolors="#C44E52", s=28, zorder=4)
 
@@ -75,7 +64,7 @@ def load_study(per_run_csv: str | Path, runs_root: str | Path, a: Analysis, cont
                metric: MetricSettings) -> Study:
     per_run = read_per_run(per_run_csv)
     returns, windows, params = {}, {}, {}
-    sizes = {arch: arch.n_params for arch in SEARCH_SPACE}
+    sizes = {arch: arch.n_params() for arch in SEARCH_SPACE}
     for agent, seed in zip(per_run["agent"], per_run["seed"]):
         episodes, arch_rows, _ = load_run(Path(runs_root) / agent / f"seed{seed}", None)
         key = (agent, int(seed))
@@ -105,7 +94,7 @@ def save(fig: plt.Figure, out_stem: str | Path) -> None:
 # ----- Figure 2 ---------------------------------------------------------------------------
 def draw_network(ax: plt.Axes, arch: Architecture, title: str, max_drawn: int = 10) -> None:
     """Node-link drawing; wide layers show max_drawn nodes and a label with the real width."""
-    sizes = arch.sizes
+    sizes = arch.sizes()
     xs = np.linspace(0, 1, len(sizes))
     names = ["input\n(cos θ, sin θ, ω)"] + [f"hidden {i + 1}\n{n} {arch.activation}" for i, n in enumerate(sizes[1:-1])] + ["Q(s, a)\n3 actions"]
     coords = []
@@ -121,7 +110,7 @@ def draw_network(ax: plt.Axes, arch: Architecture, title: str, max_drawn: int = 
         if n > max_drawn:
             ax.text(x, 0.5, "⋮", ha="center", va="center", fontsize=14, zorder=3, backgroundcolor="white")
         ax.text(x, -0.02, name, ha="center", va="top", fontsize=7)
-    ax.set_title(f"{title}\n{arch.layers}x{arch.units} {arch.activation}, {arch.n_params:,} parameters")
+    ax.set_title(f"{title}\n{arch.layers}x{arch.units} {arch.activation}, {arch.n_params():,} parameters")
     ax.set_xlim(-0.1, 1.1)
     ax.set_ylim(-0.25, 1.0)
     ax.axis("off")

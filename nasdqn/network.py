@@ -9,67 +9,14 @@ bookkeeping than in arithmetic.
 """
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass
-
 import numpy as np
 import torch
 
-from .env import N_ACTIONS, OBS_DIM
+from .space import ACTIVATIONS, LAYER_CHOICES, SEARCH_SPACE, UNIT_CHOICES, Architecture
 
-LAYER_CHOICES = (2, 3, 4)
-UNIT_CHOICES = (32, 64, 128)
-ACTIVATIONS = ("relu", "tanh", "leaky_relu")
+__all__ = ["ACTIVATIONS", "LAYER_CHOICES", "SEARCH_SPACE", "UNIT_CHOICES", "Architecture", "StackedMLP", "init_params"]
+
 LEAKY_SLOPE = 0.01
-
-
-@dataclass(frozen=True, order=True)
-class Architecture:
-    """c = (L hidden layers, U units each, activation sigma)."""
-
-    layers: int
-    units: int
-    activation: str
-
-    def __post_init__(self) -> None:
-        if self.layers not in LAYER_CHOICES:
-            raise ValueError(f"architecture.layers: expected one of {LAYER_CHOICES}, got {self.layers!r}")
-        if self.units not in UNIT_CHOICES:
-            raise ValueError(f"architecture.units: expected one of {UNIT_CHOICES}, got {self.units!r}")
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(
-                f"architecture.activation: expected one of {ACTIVATIONS}, got {self.activation!r}"
-            )
-
-    @property
-    def name(self) -> str:
-        return f"{self.layers}x{self.units}-{self.activation}"
-
-    @property
-    def sizes(self) -> list[int]:
-        """Layer widths n_0 .. n_{L+1}."""
-        return [OBS_DIM] + [self.units] * self.layers + [N_ACTIONS]
-
-    @property
-    def n_params(self) -> int:
-        s = self.sizes
-        return sum(a * b + b for a, b in zip(s[:-1], s[1:]))
-
-    @classmethod
-    def parse(cls, name: str) -> "Architecture":
-        """Inverse of `name`: '3x64-relu' -> Architecture(3, 64, 'relu')."""
-        try:
-            shape, activation = name.split("-", 1)
-            layers, units = shape.split("x")
-            return cls(int(layers), int(units), activation)
-        except ValueError as exc:
-            raise ValueError(f"cannot parse architecture {name!r}: {exc}") from None
-
-
-# C = L x U x Sigma, in a fixed order (figures and controller indices rely on it).
-SEARCH_SPACE: tuple[Architecture, ...] = tuple(
-    Architecture(l, u, a) for l, u, a in itertools.product(LAYER_CHOICES, UNIT_CHOICES, ACTIVATIONS)
-)
 
 
 def init_std(activation: str, fan_in: int, fan_out: int) -> float:
@@ -79,13 +26,13 @@ def init_std(activation: str, fan_in: int, fan_out: int) -> float:
     return float(np.sqrt(2.0 / fan_in))
 
 
-def init_params(arch: Architecture, rng: np.random.Generator) -> list[np.ndarray]:
+def init_params(arch: Architecture, rng: np.random.Generator, obs_dim: int = 3, n_actions: int = 3) -> list[np.ndarray]:
     """Fresh parameters [W_1..W_{L+1}, b_1..b_{L+1}]; W_l has shape (n_{l-1}, n_l), biases zero.
 
     The linear output layer uses the same rule as the hidden layers (the paper gives one
     rule for every weight matrix).
     """
-    sizes = arch.sizes
+    sizes = arch.sizes(obs_dim, n_actions)
     weights = [
         rng.normal(0.0, init_std(arch.activation, a, b), size=(a, b)).astype(np.float32)
         for a, b in zip(sizes[:-1], sizes[1:])
@@ -144,7 +91,7 @@ class StackedMLP:
 
     def __init__(self, arch: Architecture, params_per_member: list[list[np.ndarray]]) -> None:
         self.arch = arch
-        self.n_layers = len(arch.sizes) - 1
+        self.n_layers = len(params_per_member[0]) // 2
         g = len(params_per_member)
         self.shapes = [(g, *p.shape) for p in params_per_member[0]]
         self.flat, self.params = flat_views(self.shapes)

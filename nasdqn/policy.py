@@ -60,7 +60,7 @@ def param_names(arch: Architecture) -> list[str]:
 
 def param_shapes(arch: Architecture) -> list[tuple[int, int]]:
     """Shapes in init_params order: W_l (n_{l-1}, n_l), then b_l (1, n_l)."""
-    s = arch.sizes
+    s = arch.sizes()
     return [(a, b) for a, b in itertools.pairwise(s)] + [(1, b) for b in s[1:]]
 
 

@@ -14,8 +14,8 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from .network import ACTIVATIONS, LAYER_CHOICES, UNIT_CHOICES
-from .train import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS
+from .columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS
+from .space import ACTIVATIONS, LAYER_CHOICES, UNIT_CHOICES
 
 
 class ResultsError(ValueError):

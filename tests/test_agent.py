@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from nasdqn.agent import DQNGroup, DQNSettings, ReplayBuffer, fresh_member
-from nasdqn.network import Architecture, LEAKY_SLOPE
+from nasdqn.network import LEAKY_SLOPE, Architecture
 
 
 def sigma(z, act):

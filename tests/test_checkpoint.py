@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import REPO, assert_same_tables, copy_workflow, snakemake
+from conftest import REPO, assert_same_tables, copy_workflow
 
 SMOKE = str(REPO / "config/smoke.yaml")
 OUTPUTS = ("episodes.csv", "architectures.csv")
@@ -110,7 +110,6 @@ def test_killing_snakemake_midway_then_rerunning_completes(tmp_path, smoke_run):
     make = ["make", "-s", "reproduce", "CONFIG=config/smoke.yaml", f"VENV={venv}", "CORES=2", "-o", f"{venv}/.installed"]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     proc = subprocess.Popen(make, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env)
-    runs = work / "results/runs"
     deadline = time.time() + 300
     while len(completed_by_snakemake(work)) < 3 and time.time() < deadline:
         time.sleep(0.05)

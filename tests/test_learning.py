@@ -2,16 +2,17 @@
 import pytest
 
 from conftest import REPO
-from nasdqn.config import agent_spec, load, resolved_agent_config
+from nasdqn.config import load, resolved_agent_config
 from nasdqn.metrics import MetricSettings, run_metrics
-from nasdqn.train import train
+from nasdqn.spec import agent_spec
+from nasdqn.train import runs_of, train
 
 
 @pytest.mark.slow
 def test_fixed_medium_reaches_150_on_seeds_0_1_2():
     cfg = load(REPO / "config/config.yaml")
     spec = agent_spec(resolved_agent_config(cfg, "fixed_medium"))
-    trainer = train(spec, [0, 1, 2], cfg["protocol"]["episodes"])
+    trainer = train(runs_of(spec, [0, 1, 2]), cfg["protocol"]["episodes"])
     for log in trainer.logs:
         m = run_metrics(log.returns, MetricSettings())
         assert m["threshold_reached"], "fixed_medium never reached a 50-episode average above 150"

@@ -5,11 +5,15 @@ import numpy as np
 import pytest
 
 from nasdqn.agent import DQNSettings
+from nasdqn.columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS
 from nasdqn.controller import NASSettings
 from nasdqn.env import PendulumParams
 from nasdqn.network import Architecture
 from nasdqn.results import csv_text
-from nasdqn.train import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS, AgentSpec, Trainer, TrainingDiverged, inherit_params, train
+from nasdqn.search import inherit_params
+from nasdqn.spec import AgentSpec, Run
+from nasdqn.train import Trainer, TrainingDiverged, runs_of
+from nasdqn.train import train as train_runs
 
 FAST_DQN = DQNSettings(batch_size=16, learning_starts=100, replay_size=2000, target_update_steps=100,
                        epsilon_decay_episodes=5)
@@ -21,48 +25,77 @@ def spec(controller="nas", arch=None, **nas):
     return AgentSpec("test", controller, arch, FAST_DQN, dataclasses.replace(FAST_NAS, **nas), SHORT_ENV)
 
 
+def train(agent: AgentSpec, seeds: list[int], episodes: int) -> Trainer:
+    return train_runs(runs_of(agent, seeds), episodes)
+
+
+def windows(tr: Trainer, i: int = 0) -> list[dict]:
+    return tr.search.windows[i]
+
+
 def test_same_seed_same_results():
     a = train(spec(), [0], 10)
     b = train(spec(), [0], 10)
     assert csv_text(EPISODE_COLUMNS, a.logs[0].episodes) == csv_text(EPISODE_COLUMNS, b.logs[0].episodes)
-    assert csv_text(ARCHITECTURE_COLUMNS, a.logs[0].windows) == csv_text(ARCHITECTURE_COLUMNS, b.logs[0].windows)
+    assert csv_text(ARCHITECTURE_COLUMNS, windows(a)) == csv_text(ARCHITECTURE_COLUMNS, windows(b))
     c = train(spec(), [1], 10)
     assert c.logs[0].returns != a.logs[0].returns
 
 
 def test_windows_scores_and_transitions():
     tr = train(spec(epsilon_start=1.0), [4], 10)
-    windows = tr.logs[0].windows
-    assert [w["window"] for w in windows] == [0, 1, 2, 3]
-    assert [(w["start_episode"], w["end_episode"]) for w in windows] == [(1, 3), (4, 6), (7, 9), (10, 10)]
+    rows = windows(tr)
+    assert [w["window"] for w in rows] == [0, 1, 2, 3]
+    assert [(w["start_episode"], w["end_episode"]) for w in rows] == [(1, 3), (4, 6), (7, 9), (10, 10)]
     returns = tr.logs[0].returns
-    assert windows[0]["score"] == pytest.approx(np.mean(returns[1:3]))
-    assert windows[3]["score"] == pytest.approx(returns[9])
-    assert windows[0]["pick"] == "initial"
-    for prev, w in zip(windows, windows[1:]):
+    assert rows[0]["score"] == pytest.approx(np.mean(returns[1:3]))
+    assert rows[3]["score"] == pytest.approx(returns[9])
+    assert rows[0]["pick"] == "initial"
+    for prev, w in zip(rows, rows[1:]):
         assert w["transition"] == (w["architecture"] != prev["architecture"])
     for row in tr.logs[0].episodes:
-        w = windows[(row["episode"] - 1) // 3]
+        w = rows[(row["episode"] - 1) // 3]
         assert (row["layers"], row["units"], row["activation"]) == (w["layers"], w["units"], w["activation"])
 
 
 def test_fixed_agent_never_changes():
     arch = Architecture(2, 32, "relu")
     tr = train(spec("fixed", arch), [0], 7)
-    assert {w["architecture"] for w in tr.logs[0].windows} == {"2x32-relu"}
-    assert not any(w["transition"] for w in tr.logs[0].windows)
+    assert {w["architecture"] for w in windows(tr)} == {"2x32-relu"}
+    assert not any(w["transition"] for w in windows(tr))
 
 
 def test_pruning_keeps_recent_transitions_on_transition():
-    tr = Trainer(spec("random", memory_pruning="keep_recent", prune_keep_fraction=0.5), [2], 9)
+    tr = Trainer(runs_of(spec("random", memory_pruning="keep_recent", prune_keep_fraction=0.5), [2]), 9)
     sizes = []
     while not tr.done:
         tr.run_episode()
         sizes.append(int(tr.buffer.size[0]))
-    transitions = [w["window"] for w in tr.logs[0].windows if w["transition"]]
+    transitions = [w["window"] for w in windows(tr) if w["transition"]]
     assert transitions, "random controller made no transition in this seed; pick another"
     k = transitions[0] * 3 - 1  # index of the episode that ended the window
     assert sizes[k] == max(round(0.5 * (k + 1) * 50), 100)
+
+
+def test_runs_of_different_agents_in_one_process_match_training_them_alone():
+    """Fixed, Random-NAS and NAS-DQN runs stepped together: byte-identical rows to each alone."""
+    agents = [spec("fixed", Architecture(2, 32, "relu")), spec("random"), spec("nas"), spec("fixed", Architecture(2, 32, "relu"))]
+    agents = [dataclasses.replace(a, name=f"a{k}") for k, a in enumerate(agents)]
+    runs = [Run(agents[0], 0), Run(agents[1], 1), Run(agents[2], 1), Run(agents[3], 2)]
+    together = train_runs(runs, 9)
+    for i, run in enumerate(runs):
+        alone = train_runs([run], 9)
+        assert csv_text(EPISODE_COLUMNS, alone.logs[0].episodes) == csv_text(EPISODE_COLUMNS, together.logs[i].episodes)
+        assert csv_text(ARCHITECTURE_COLUMNS, windows(alone)) == csv_text(ARCHITECTURE_COLUMNS, windows(together, i))
+
+
+def test_unknown_option_values_raise():
+    with pytest.raises(ValueError, match="controller"):
+        spec("genius")
+    with pytest.raises(ValueError, match="transition"):
+        dataclasses.replace(FAST_NAS, transition="teleport")
+    with pytest.raises(ValueError, match="optimizer"):
+        dataclasses.replace(FAST_DQN, optimizer="rmsprop")
 
 
 def test_multi_seed_job_matches_single_seed_jobs():
@@ -70,7 +103,7 @@ def test_multi_seed_job_matches_single_seed_jobs():
     together = train(spec("random"), [0, 1, 2], 9)
     for i, seed in enumerate([0, 1, 2]):
         alone = train(spec("random"), [seed], 9)
-        assert [w["architecture"] for w in alone.logs[0].windows] == [w["architecture"] for w in together.logs[i].windows]
+        assert [w["architecture"] for w in windows(alone)] == [w["architecture"] for w in windows(together, i)]
         assert np.allclose(alone.logs[0].returns, together.logs[i].returns, atol=1e-3)
 
 
@@ -96,7 +129,7 @@ def test_divergence_is_reported_not_written():
 
 def test_episodes_must_be_positive():
     with pytest.raises(ValueError, match="episodes"):
-        Trainer(spec(), [0], 0)
+        Trainer(runs_of(spec(), [0]), 0)
 
 
 def test_nas_and_random_controllers_draw_from_different_streams():

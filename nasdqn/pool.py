@@ -1,0 +1,103 @@
+"""The learners of all runs in one process, grouped so that one stacked network serves many.
+
+Runs that currently use the same architecture and the same learner settings form one
+`DQNGroup` (stacked weights, batched matmuls). The pool acts, learns, syncs targets and
+checks finiteness group by group, and regroups when an architecture search replaces one
+run's network. Every run keeps its own weights, optimiser state and random draws, so a run
+computes the same numbers whichever runs share its group.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .agent import DQNGroup, DQNSettings, MemberState, ReplayBuffer
+from .space import SEARCH_SPACE, Architecture
+
+
+class LearnerPool:
+    """Saves (state_dict): every run's architecture, online and target weights and optimiser state."""
+
+    def __init__(self, archs: list[Architecture], members: list[MemberState], settings: list[DQNSettings]) -> None:
+        self.settings = list(settings)
+        self.archs = list(archs)
+        self.groups = self._build(members)
+
+    def _build(self, members: list[MemberState]) -> list[DQNGroup]:
+        """One group per (architecture, learner settings), in search-space order."""
+        groups = []
+        kinds = list(dict.fromkeys(self.settings))
+        for arch in SEARCH_SPACE:
+            for s in kinds:
+                idx = [i for i, (a, si) in enumerate(zip(self.archs, self.settings)) if a == arch and si == s]
+                if idx:
+                    groups.append(DQNGroup(arch, idx, [members[i] for i in idx], s))
+        return groups
+
+    @property
+    def n(self) -> int:
+        return len(self.archs)
+
+    def members(self) -> list[MemberState]:
+        out: list[MemberState | None] = [None] * self.n
+        for g in self.groups:
+            for k, i in enumerate(g.runs):
+                out[int(i)] = g.member(k)
+        return out  # type: ignore[return-value]
+
+    def replace(self, new: dict[int, tuple[Architecture, MemberState]]) -> None:
+        """Give run i architecture new[i][0] with the learner new[i][1] (a model transition)."""
+        members = self.members()
+        for i, (arch, member) in new.items():
+            self.archs[i], members[i] = arch, member
+        self.groups = self._build(members)
+
+    # ----- acting and learning ---------------------------------------------------------------
+    def greedy(self, obs: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """argmax_a Q(s, a; w) of every run for its observation (n, obs_dim), into `out`."""
+        if len(self.groups) == 1:
+            return self.groups[0].greedy_actions(obs)
+        for g in self.groups:
+            out[g.runs] = g.greedy_actions(obs[g.runs])
+        return out
+
+    def group_uniforms(self, uniforms: np.ndarray) -> list[np.ndarray]:
+        """Each group's rows of the runs' minibatch uniforms (n, T, B) -> [(G, T, B)]."""
+        return [uniforms[g.runs] for g in self.groups]
+
+    def learn(self, step: int, buffer: ReplayBuffer, uniforms: list[np.ndarray], t: int) -> None:
+        """One gradient update per group that is due at this environment step."""
+        for g, u in zip(self.groups, uniforms):
+            if step >= g.s.learning_starts and step % g.s.train_freq == 0:
+                g.update(buffer.sample(g.runs, u[:, t]))
+
+    def sync_targets(self, step: int) -> None:
+        """w^- <- w for every group whose target period ends at this step."""
+        for g in self.groups:
+            if step % g.s.target_update_steps == 0:
+                g.sync_target()
+
+    def first_diverged(self) -> int | None:
+        """A run whose loss or weights became NaN/inf, if any."""
+        for g in self.groups:
+            bad = ~torch.isfinite(g.loss_sum)
+            for p in g.online.params:
+                bad |= ~torch.isfinite(p).flatten(1).all(dim=1)
+            if bool(bad.any()):
+                return int(g.runs[int(torch.nonzero(bad)[0, 0])])
+        return None
+
+    def take_mean_losses(self) -> np.ndarray:
+        """Mean loss per run since the last call (NaN where no update happened)."""
+        losses = np.full(self.n, np.nan)
+        for g in self.groups:
+            losses[g.runs] = g.take_mean_loss()
+        return losses
+
+    # ----- state ----------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        return {"archs": [a.name for a in self.archs], "members": [vars(m) for m in self.members()]}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.archs = [Architecture.parse(n) for n in state["archs"]]
+        self.groups = self._build([MemberState(**m) for m in state["members"]])

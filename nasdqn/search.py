@@ -1,0 +1,117 @@
+"""The outer loop of Algorithm 1 (section 2.3.3) for every run of a process.
+
+Every `arch_update_interval` episodes a run's window ends: the controller scores the
+architecture in use (S(c)), records it and picks the next one. A pick that differs from the
+current architecture triggers the model transition (a new network) and memory pruning.
+Which readings of "model transition" and "memory pruning" are used, and why, is in
+docs/assumptions.md.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .agent import MemberState, ReplayBuffer, fresh_member
+from .columns import ARCHITECTURE_COLUMNS  # noqa: F401  (re-exported: the rows the search logs)
+from .controller import FixedController, NASController, Pick, RandomController
+from .space import Architecture
+from .spec import AgentSpec
+
+Controller = FixedController | RandomController | NASController
+
+
+def make_controller(spec: AgentSpec) -> Controller:
+    if spec.controller == "fixed":
+        assert spec.architecture is not None
+        return FixedController(spec.architecture)
+    if spec.controller == "random":
+        return RandomController(spec.nas)
+    if spec.controller == "nas":
+        return NASController(spec.nas)
+    raise ValueError(f"controller: expected 'fixed', 'random' or 'nas', got {spec.controller!r}")
+
+
+def inherit_params(old: list[np.ndarray], new: list[np.ndarray]) -> list[np.ndarray]:
+    """Copy into `new` the overlapping block of each matching layer of `old`: hidden layer l
+    from hidden layer l, output from output (a cheap Net2Net-style warm start)."""
+    n_old, n_new = len(old) // 2, len(new) // 2
+    out = [p.copy() for p in new]
+    pairs = [(l, l) for l in range(min(n_old, n_new) - 1)] + [(n_old - 1, n_new - 1)]
+    for lo, ln in pairs:
+        for src, dst in ((old[lo], out[ln]), (old[n_old + lo], out[n_new + ln])):
+            r, c = min(src.shape[0], dst.shape[0]), min(src.shape[1], dst.shape[1])
+            dst[:r, :c] = src[:r, :c]
+    return out
+
+
+class ArchitectureSearch:
+    """Controllers, architecture windows and transitions of every run.
+
+    Saves (state_dict): each controller's state and each run's window rows (the rows of
+    architectures.csv, whose last entry is the window in progress).
+    """
+
+    def __init__(self, specs: list[AgentSpec], controller_rngs: list[np.random.Generator], episodes: int) -> None:
+        self.specs = specs
+        self.episodes = episodes
+        self.controllers = [make_controller(s) for s in specs]
+        picks = [c.initial(r) for c, r in zip(self.controllers, controller_rngs)]
+        self.windows = [[self._row(i, 0, p, transition=False)] for i, p in enumerate(picks)]
+
+    def current(self, i: int) -> str:
+        return self.windows[i][-1]["architecture"]
+
+    def _row(self, i: int, window: int, pick: Pick, transition: bool) -> dict:
+        m = self.specs[i].nas.arch_update_interval
+        return {
+            "window": window, "start_episode": window * m + 1, "end_episode": min((window + 1) * m, self.episodes),
+            "architecture": pick.arch.name, "layers": pick.arch.layers, "units": pick.arch.units,
+            "activation": pick.arch.activation, "score": float("nan"), "controller_epsilon": pick.epsilon,
+            "pick": pick.kind, "transition": transition,
+        }
+
+    def window_ends(self, i: int, episode: int) -> bool:
+        return episode % self.specs[i].nas.arch_update_interval == 0 or episode == self.episodes
+
+    def score(self, i: int, returns: list[float], episode: int) -> float:
+        """S(c): mean return over the last score_episodes episodes of the window just ended."""
+        start = self.windows[i][-1]["start_episode"] - 1
+        first = max(start, episode - self.specs[i].nas.score_episodes)
+        return float(np.mean(returns[first:episode]))
+
+    def end_window(self, i: int, returns: list[float], episode: int, rng: np.random.Generator) -> Pick | None:
+        """Score run i's window; unless the run is over, pick the next architecture and open its
+        window. Returns the pick when it differs from the current architecture (a transition)."""
+        row = self.windows[i][-1]
+        row["score"] = self.score(i, returns, episode)
+        if episode == self.episodes:
+            return None
+        pick = self.controllers[i].update(Architecture.parse(row["architecture"]), row["score"], rng)
+        transition = pick.arch.name != row["architecture"]
+        self.windows[i].append(self._row(i, episode // self.specs[i].nas.arch_update_interval, pick, transition))
+        return pick if transition else None
+
+    def transition(self, i: int, old: MemberState, pick: Pick, buffer: ReplayBuffer, init_rng: np.random.Generator) -> MemberState:
+        """Model transition and memory pruning for run i moving to pick.arch.
+
+        "reinit": the new network starts from a fresh initialisation (section 2.2.2), with a
+        fresh optimiser state and its target synced to it. "inherit": fresh, then the
+        overlapping blocks of the old network. Memory pruning "keep_recent" keeps the most
+        recent prune_keep_fraction of the run's replay memory (at least learning_starts).
+        """
+        nas, dqn = self.specs[i].nas, self.specs[i].dqn
+        member = fresh_member(pick.arch, init_rng)
+        if nas.transition == "inherit":
+            member.online = inherit_params(old.online, member.online)
+            member.target = [p.copy() for p in member.online]
+        if nas.memory_pruning == "keep_recent":
+            size = int(buffer.size[i])
+            buffer.keep_recent(i, max(int(round(nas.prune_keep_fraction * size)), min(size, dqn.learning_starts)))
+        return member
+
+    def state_dict(self) -> dict:
+        return {"controllers": [c.state_dict() for c in self.controllers], "windows": [list(w) for w in self.windows]}
+
+    def load_state_dict(self, state: dict) -> None:
+        for c, s in zip(self.controllers, state["controllers"]):
+            c.load_state_dict(s)
+        self.windows = [list(w) for w in state["windows"]]

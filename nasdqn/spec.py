@@ -1,0 +1,49 @@
+"""What one training run is: an agent fully resolved from the config, and a seed."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from .agent import DQNSettings
+from .controller import NASSettings
+from .env import PendulumParams
+from .space import Architecture, check_choices
+
+Controller = Literal["fixed", "random", "nas"]
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    """One agent of the study, fully resolved from the config."""
+
+    name: str
+    controller: Controller
+    architecture: Architecture | None  # fixed agents only
+    dqn: DQNSettings
+    nas: NASSettings
+    env: PendulumParams
+
+    def __post_init__(self) -> None:
+        check_choices(self)
+        if (self.controller == "fixed") != (self.architecture is not None):
+            raise ValueError(f"agent {self.name!r}: a fixed agent needs an architecture, and only a fixed agent takes one")
+
+
+@dataclass(frozen=True)
+class Run:
+    """One agent trained on one seed: the unit of the workflow and of every results folder."""
+
+    spec: AgentSpec
+    seed: int
+
+
+def agent_spec(resolved: dict) -> AgentSpec:
+    """An AgentSpec from config.resolved_agent_config's output."""
+    return AgentSpec(
+        name=resolved["agent"],
+        controller=resolved["controller"],
+        architecture=Architecture(**resolved["architecture"]) if "architecture" in resolved else None,
+        dqn=DQNSettings(**resolved["dqn"]),
+        nas=NASSettings(**resolved["nas"]),
+        env=PendulumParams(**resolved["env"]),
+    )

@@ -28,9 +28,12 @@ reproduce: setup
 	PATH="$(abspath $(BIN)):$$PATH" snakemake --configfile $(CONFIG) --unlock > /dev/null
 	PATH="$(abspath $(BIN)):$$PATH" snakemake --configfile $(CONFIG) --cores $(CORES)
 
-# Two pytest commands: the default suite (a few minutes), then the real-SLURM-cluster test
-# (installs and starts slurm-wlm + munge when run as root on Debian; skipped with a reason otherwise).
+# Lint and format checks (ruff, snakefmt), the default suite (a few minutes), then the
+# real-SLURM-cluster test (installs and starts slurm-wlm + munge when run as root on Debian;
+# skipped with a reason otherwise).
 test: setup
+	$(BIN)/ruff check .
+	$(BIN)/snakefmt --check Snakefile workflow/
 	$(BIN)/python -m pytest -q
 	$(BIN)/python -m pytest -q -m "cluster and not slow" -rs tests/cluster
 

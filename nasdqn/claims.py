@@ -214,8 +214,7 @@ def compare(metric_name: str, a: str, b: str, data: Samples, d: DecisionSettings
         result = stats.spread(x, y)
         if intervals and x.shape[0] == 1:  # a descriptive interval of the sd ratio, for the report
             rng = np.random.default_rng([d.bootstrap_seed, len(metric_name), x.shape[1], y.shape[1]])
-            low, high = stats.bootstrap_interval(lambda u, v: u.std(axis=1, ddof=1) / v.std(axis=1, ddof=1),
-                                                 [x[0], y[0]], rng, d.bootstrap_samples, alpha)
+            low, high = stats.bootstrap_interval(stats.sd_ratio, [x[0], y[0]], rng, d.bootstrap_samples, alpha)
             result = stats.TwoSample(result.estimate, np.array([low]), np.array([high]), result.p, result.d)
         return Tested(Comparison(metric_name, a, b), a, b, "variance-ratio permutation", result, result.estimate < 1,
                       x.std(axis=1, ddof=1), y.std(axis=1, ddof=1))

@@ -1,219 +1,265 @@
-"""Study configuration: loading, validation with messages that name the key, and resolution
-of one agent's settings (global sections merged with the agent's own overrides).
+"""Study configuration: the settings table, its JSON schema, validation and resolution.
 
-The key specification below is the single source of truth: the Snakemake JSON schema in
-workflow/schemas/config.schema.yaml is generated from it (`python -m nasdqn schema`) and a
-test keeps the two identical.
+`SECTIONS` below is the single source of every config key: its JSON-schema fragment, what
+a valid value looks like, and what the key changes. The schema in
+workflow/schemas/config.schema.yaml is generated from it (`python -m nasdqn schema`; a test
+keeps the two identical), config/README.md is checked against it, and `validate` checks a
+config with jsonschema against that schema, then applies the few rules that involve
+several keys. This module imports neither numpy nor torch: the workflow parses with only
+Snakemake, PyYAML and jsonschema installed.
 """
 from __future__ import annotations
 
 import copy
 import json
+import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import yaml
 
-from .agent import DQNSettings
-from .controller import NASSettings
-from .env import PendulumParams
-from .network import ACTIVATIONS, LAYER_CHOICES, UNIT_CHOICES, Architecture
-from .train import AgentSpec
+from .space import ACTIVATIONS, LAYER_CHOICES, UNIT_CHOICES, Architecture
 
 
 class ConfigError(ValueError):
     """A config problem; the message names the key and what was expected."""
 
 
-# kind: (json-schema fragment, human description)
-_POS_INT = ({"type": "integer", "minimum": 1}, "a positive integer")
-_NONNEG_INT = ({"type": "integer", "minimum": 0}, "a non-negative integer")
-_POS_NUM = ({"type": "number", "exclusiveMinimum": 0}, "a positive number")
-_PROB = ({"type": "number", "minimum": 0, "maximum": 1}, "a number in [0, 1]")
-_BOOL = ({"type": "boolean"}, "true or false")
+@dataclass(frozen=True)
+class Setting:
+    schema: dict  # JSON-schema fragment of the value
+    expects: str  # what a valid value is, for error messages
+    description: str  # what the key changes
 
 
-def _choice(*values: Any) -> tuple[dict, str]:
-    return {"enum": list(values)}, "one of " + ", ".join(repr(v) for v in values)
+def _int(minimum: int, description: str) -> Setting:
+    return Setting({"type": "integer", "minimum": minimum}, "a positive integer" if minimum == 1 else f"an integer >= {minimum}", description)
 
 
-SECTIONS: dict[str, dict[str, tuple[dict, str]]] = {
+def _num(description: str, low: float | None = None, high: float | None = None, exclusive_low: bool = False) -> Setting:
+    schema: dict[str, Any] = {"type": "number"}
+    if low is not None:
+        schema["exclusiveMinimum" if exclusive_low else "minimum"] = low
+    if high is not None:
+        schema["maximum"] = high
+    lo = "" if low is None else ("(" if exclusive_low else "[") + f"{low:g}"
+    text = "a number" if low is None else (f"a number in {lo}, {high:g}]" if high is not None else f"a number {'>' if exclusive_low else '>='} {low:g}")
+    return Setting(schema, text, description)
+
+
+def _choice(values: tuple, description: str) -> Setting:
+    return Setting({"enum": list(values)}, "one of " + ", ".join(repr(v) for v in values), description)
+
+
+def _bool(description: str) -> Setting:
+    return Setting({"type": "boolean"}, "true or false", description)
+
+
+CONTROLLERS = ("fixed", "random", "nas")
+SECTIONS: dict[str, dict[str, Setting]] = {
     "protocol": {
-        "episodes": _POS_INT,
-        "seeds": (
-            {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 1, "uniqueItems": True},
-            "a non-empty list of distinct non-negative integers",
-        ),
-        "seeds_per_job": _POS_INT,
-        "checkpoint_every": _POS_INT,
-        "progress_every": _POS_INT,
-        "rolling_window": _POS_INT,
-        "success_threshold": ({"type": "number"}, "a number"),
-        "final_episodes": _POS_INT,
+        "episodes": _int(1, "episodes per run (paper: 2000)"),
+        "seeds": Setting({"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 1, "uniqueItems": True},
+                         "a non-empty list of distinct non-negative integers", "the seeds every agent is trained on (paper: 3)"),
+        "seeds_per_job": _int(1, "execution only: seeds of one agent trained together in one process (byte-identical runs)"),
+        "checkpoint_every": _int(1, "execution only: episodes between checkpoints of a training job"),
+        "progress_every": _int(1, "execution only: episodes between progress lines in a job's log"),
+        "rolling_window": _int(1, "sample efficiency: window of the rolling average (paper: 50)"),
+        "success_threshold": _num("sample efficiency: the rolling average must exceed this (paper: 150)"),
+        "final_episodes": _int(1, "final performance and stability: the last this many episodes (paper: 100)"),
     },
     "env": {
-        "initial_state": _choice("near_upright", "full_circle"),
-        "initial_theta_high": ({"type": "number", "minimum": 0}, "a non-negative number"),
-        "initial_omega_high": ({"type": "number", "minimum": 0}, "a non-negative number"),
+        "initial_state": _choice(("near_upright", "full_circle"), "start distribution: theta, omega ~ U[-high, high], or theta ~ U(-pi, pi]"),
+        "initial_theta_high": _num("half-width of the initial angle box (near_upright)", 0),
+        "initial_omega_high": _num("half-width of the initial angular-velocity box", 0),
     },
     "dqn": {
-        "gamma": _PROB,
-        "optimizer": _choice("sgd", "adam"),
-        "learning_rate": _POS_NUM,
-        "batch_size": _POS_INT,
-        "replay_size": _POS_INT,
-        "learning_starts": _NONNEG_INT,
-        "train_freq": _POS_INT,
-        "target_update_steps": _POS_INT,
-        "grad_clip": _POS_NUM,
-        "huber_delta": _POS_NUM,
-        "terminal_on_horizon": _BOOL,
-        "epsilon_start": _PROB,
-        "epsilon_end": _PROB,
-        "epsilon_decay_episodes": _NONNEG_INT,
+        "gamma": _num("discount factor gamma", 0, 1),
+        "optimizer": _choice(("sgd", "adam"), "sgd is the paper's plain gradient descent (2.2.3)"),
+        "learning_rate": _num("alpha", 0, None, exclusive_low=True),
+        "batch_size": _int(1, "minibatch size N"),
+        "replay_size": _int(1, "replay memory capacity, transitions"),
+        "learning_starts": _int(0, "environment steps before the first update"),
+        "train_freq": _int(1, "environment steps per gradient update"),
+        "target_update_steps": _int(1, "w- <- w every this many environment steps"),
+        "grad_clip": _num("element-wise gradient clip C (paper: 1.0)", 0, None, exclusive_low=True),
+        "huber_delta": _num("Huber loss delta (paper: 1.0)", 0, None, exclusive_low=True),
+        "terminal_on_horizon": _bool("true: y = r at the horizon (the paper); false: bootstrap through it"),
+        "epsilon_start": _num("epsilon-greedy: initial epsilon", 0, 1),
+        "epsilon_end": _num("epsilon-greedy: final epsilon", 0, 1),
+        "epsilon_decay_episodes": _int(0, "epsilon-greedy: episodes of linear decay"),
     },
     "nas": {
-        "arch_update_interval": _POS_INT,
-        "score_episodes": _POS_INT,
-        "top_k": _POS_INT,
-        "temperature": _POS_NUM,
-        "epsilon_start": _PROB,
-        "epsilon_min": _PROB,
-        "epsilon_decay": _PROB,
-        "zscore_eps": _POS_NUM,
-        "transition": _choice("reinit", "inherit"),
-        "memory_pruning": _choice("keep_all", "keep_recent"),
-        "prune_keep_fraction": _PROB,
-        "initial_architecture": ({"type": "string"}, "'random' or an architecture name such as '3x64-relu'"),
+        "arch_update_interval": _int(1, "M: episodes per architecture window (paper: 200)"),
+        "score_episodes": _int(1, "S(c): mean return over the window's last this many episodes"),
+        "top_k": _int(1, "size of the controller's buffer C_best"),
+        "temperature": _num("tau of the selection softmax (paper: 1.5)", 0, None, exclusive_low=True),
+        "epsilon_start": _num("controller epsilon_0", 0, 1),
+        "epsilon_min": _num("controller epsilon floor", 0, 1),
+        "epsilon_decay": _num("controller rho_epsilon (paper: 0.95)", 0, 1),
+        "zscore_eps": _num("the small constant of the z-score", 0, None, exclusive_low=True),
+        "transition": _choice(("reinit", "inherit"), "model transition: fresh weights, or copy the overlapping blocks"),
+        "memory_pruning": _choice(("keep_all", "keep_recent"), "memory pruning on a transition"),
+        "prune_keep_fraction": _num("keep_recent: share of the replay memory kept", 0, 1),
+        "initial_architecture": Setting({"type": "string"}, "'random' or an architecture name such as '3x64-relu'",
+                                        "the first window's architecture"),
     },
     "analysis": {
-        "alpha": ({"type": "number", "exclusiveMinimum": 0, "maximum": 0.5}, "a number in (0, 0.5]"),
-        "power": ({"type": "number", "exclusiveMinimum": 0, "maximum": 0.99}, "a number in (0, 0.99]"),
-        "max_seeds": ({"type": "integer", "minimum": 3}, "an integer of at least 3"),
-        "factor_tolerance": ({"type": "number", "exclusiveMinimum": 1}, "a number above 1"),
-        "comparable_tolerance": ({"type": "number", "exclusiveMinimum": 1}, "a number above 1"),
-        "negligible_share": ({"type": "number", "exclusiveMinimum": 0, "maximum": 1}, "a number in (0, 1]"),
-        "bootstrap_samples": ({"type": "integer", "minimum": 100}, "an integer of at least 100"),
-        "bootstrap_seed": _NONNEG_INT,
+        "alpha": _num("level of every test; Holm-corrected over the comparisons of a claim", 0, 0.5, exclusive_low=True),
+        "power": _num("power at which 'seeds it would take' detects the observed effect", 0, 0.99, exclusive_low=True),
+        "max_seeds": _int(3, "largest seed count that search considers"),
+        "factor_tolerance": _num("'about F x faster' holds for factors in [F / tol, F x tol]", 1, None, exclusive_low=True),
+        "comparable_tolerance": _num("'comparable training time': ratio within [1 / tol, tol]", 1, None, exclusive_low=True),
+        "negligible_share": _num("'negligible overhead': search time below this share of wall time", 0, 1, exclusive_low=True),
+        "bootstrap_samples": _int(100, "stratified bootstrap resamples (IQM, probability of improvement)"),
+        "bootstrap_seed": _int(0, "seed of every bootstrap: tables are deterministic"),
     },
-}
-# Which agent plays which part in the paper's claims (nasdqn/claims.py); null or [] where none does.
-_NAME_OR_NULL = ({"type": ["string", "null"]}, "an agent name or null")
-ROLES: dict[str, tuple[dict, str]] = {
-    "reference": ({"type": "string"}, "the name of the agent whose claims are tested (NAS-DQN)"),
-    "random_search": _NAME_OR_NULL,
-    "fixed": ({"type": "array", "items": {"type": "string"}, "uniqueItems": True}, "a list of agent names"),
-    "large_fixed": _NAME_OR_NULL,
-    "medium_fixed": _NAME_OR_NULL,
 }
 OVERRIDABLE = ("env", "dqn", "nas")
-CONTROLLERS = ("fixed", "random", "nas")
-_ARCH_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "layers": {"enum": list(LAYER_CHOICES)},
-        "units": {"enum": list(UNIT_CHOICES)},
-        "activation": {"enum": list(ACTIVATIONS)},
-    },
-    "required": ["layers", "units", "activation"],
-    "additionalProperties": False,
+_NAME_OR_NULL = {"type": ["string", "null"]}
+ROLES: dict[str, Setting] = {
+    "reference": Setting({"type": "string"}, "an agent name", "the agent whose claims are tested (NAS-DQN)"),
+    "random_search": Setting(_NAME_OR_NULL, "an agent name or null", "the random-search control (Random-NAS)"),
+    "fixed": Setting({"type": "array", "items": {"type": "string"}, "uniqueItems": True}, "a list of agent names",
+                     "the fixed-architecture baselines"),
+    "large_fixed": Setting(_NAME_OR_NULL, "an agent name or null", "the baseline 'Fixed Large struggles to learn' is about"),
+    "medium_fixed": Setting(_NAME_OR_NULL, "an agent name or null", "the baseline 'Fixed Medium is the best static' is about"),
+}
+AGENT_KEYS: dict[str, Setting] = {
+    "label": Setting({"type": "string", "minLength": 1}, "a non-empty string", "the agent's name in tables and figures (optional)"),
+    "controller": _choice(CONTROLLERS, "fixed architecture, Random-NAS (uniform picks) or NAS-DQN (learned picks)"),
+}
+ARCHITECTURE_KEYS: dict[str, Setting] = {
+    "layers": _choice(LAYER_CHOICES, "hidden layers L (the paper's search space)"),
+    "units": _choice(UNIT_CHOICES, "units per hidden layer U"),
+    "activation": _choice(ACTIVATIONS, "activation sigma"),
 }
 
 
-def _matches(value: Any, schema: dict) -> bool:
-    if "enum" in schema:
-        return any(value == v and type(value) is type(v) for v in schema["enum"])
-    kind = schema.get("type")
-    if kind == "integer":
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    elif kind == "number":
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
-    elif kind == "boolean":
-        ok = isinstance(value, bool)
-    elif kind == "string":
-        ok = isinstance(value, str)
-    elif kind == ["string", "null"]:
-        ok = value is None or isinstance(value, str)
-    elif kind == "array":
-        ok = isinstance(value, list) and len(value) >= schema.get("minItems", 0)
-        ok = ok and all(_matches(v, schema["items"]) for v in value)
-        ok = ok and (not schema.get("uniqueItems") or len(set(map(repr, value))) == len(value))
-        return ok
-    else:
-        ok = True
-    if not ok:
-        return False
-    if "minimum" in schema and value < schema["minimum"]:
-        return False
-    if "maximum" in schema and value > schema["maximum"]:
-        return False
-    if "exclusiveMinimum" in schema and value <= schema["exclusiveMinimum"]:
-        return False
-    return True
+# ----- the JSON schema ---------------------------------------------------------------------------
+def _properties(table: dict[str, Setting]) -> dict:
+    return {k: {**s.schema, "description": s.description} for k, s in table.items()}
 
 
-def _check_section(where: str, section: Any, spec: dict, partial: bool) -> None:
-    if not isinstance(section, dict):
-        raise ConfigError(f"config key '{where}': expected a mapping, got {type(section).__name__}")
-    for key in section:
-        if key not in spec:
-            raise ConfigError(f"config key '{where}.{key}': unknown key; expected one of {', '.join(spec)}")
-    for key, (schema, text) in spec.items():
-        if key not in section:
-            if partial:
-                continue
-            raise ConfigError(f"config key '{where}.{key}' is missing; expected {text}")
-        if not _matches(section[key], schema):
-            raise ConfigError(f"config key '{where}.{key}': expected {text}, got {section[key]!r}")
+def _object(table: dict[str, Setting], description: str, required: bool = True) -> dict:
+    out = {"type": "object", "description": description, "properties": _properties(table), "additionalProperties": False}
+    if required:
+        out["required"] = list(table)
+    return out
 
 
-def _check_agent(name: str, agent: Any) -> None:
-    where = f"agents.{name}"
-    if not isinstance(agent, dict):
-        raise ConfigError(f"config key '{where}': expected a mapping, got {type(agent).__name__}")
-    allowed = {"controller", "architecture", "label", *OVERRIDABLE}
-    for key in agent:
-        if key not in allowed:
-            raise ConfigError(f"config key '{where}.{key}': unknown key; expected one of {', '.join(sorted(allowed))}")
-    if "label" in agent and not (isinstance(agent["label"], str) and agent["label"]):
-        raise ConfigError(f"config key '{where}.label': expected a non-empty string (the agent's name in tables and figures)")
-    controller = agent.get("controller")
-    if controller not in CONTROLLERS:
-        raise ConfigError(f"config key '{where}.controller': expected one of {CONTROLLERS}, got {controller!r}")
-    if controller == "fixed":
-        arch = agent.get("architecture")
-        if not isinstance(arch, dict):
-            raise ConfigError(f"config key '{where}.architecture' is missing; a fixed agent needs layers, units, activation")
-        for key in arch:
-            if key not in _ARCH_SCHEMA["properties"]:
-                raise ConfigError(f"config key '{where}.architecture.{key}': unknown key; expected layers, units, activation")
-        for key, schema in _ARCH_SCHEMA["properties"].items():
-            if key not in arch:
-                raise ConfigError(f"config key '{where}.architecture.{key}' is missing")
-            if not _matches(arch[key], schema):
-                raise ConfigError(
-                    f"config key '{where}.architecture.{key}': expected one of {schema['enum']} "
-                    f"(the paper's search space), got {arch[key]!r}"
-                )
-    elif "architecture" in agent:
-        raise ConfigError(f"config key '{where}.architecture': only fixed agents take an architecture")
-    for section in OVERRIDABLE:
-        if section in agent:
-            _check_section(f"{where}.{section}", agent[section], SECTIONS[section], partial=True)
+SECTION_TEXT = {
+    "protocol": "the experimental protocol of section 2.4 and how jobs run",
+    "env": "the pendulum of section 2.1 (only the start distribution is not the paper's)",
+    "dqn": "the Double DQN learner of sections 2.2-2.3.1",
+    "nas": "the architecture controller and transitions of section 2.3.2",
+    "analysis": "the decision rule of the report (docs/statistics.md)",
+}
+
+
+def json_schema() -> dict:
+    """The config schema with a description for every key (generated; see the module doc)."""
+    agent = _object(AGENT_KEYS, "one agent; env/dqn/nas entries override the global sections for it", required=False)
+    agent["required"] = ["controller"]
+    agent["properties"]["architecture"] = _object(ARCHITECTURE_KEYS, "a fixed agent's architecture c = (L, U, sigma)")
+    for s in OVERRIDABLE:
+        agent["properties"][s] = _object(SECTIONS[s], f"overrides of {s} for this agent", required=False)
+    agent["if"] = {"properties": {"controller": {"const": "fixed"}}}
+    agent["then"] = {"required": ["architecture"]}
+    agent["else"] = {"not": {"required": ["architecture"]}}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "description": "NAS-DQN study config (generated by `python -m nasdqn schema` from nasdqn/config.py; edit that instead)",
+        "type": "object",
+        "properties": {
+            **{s: _object(table, SECTION_TEXT[s]) for s, table in SECTIONS.items()},
+            "roles": _object(ROLES, "which agent plays which part in the paper's claims"),
+            "agents": {"type": "object", "description": "the agents of the study, by name", "minProperties": 1,
+                       "propertyNames": {"pattern": "^[A-Za-z0-9_]+$"}, "additionalProperties": agent},
+        },
+        "required": [*SECTIONS, "roles", "agents"],
+        "additionalProperties": False,
+    }
+
+
+# ----- validation ---------------------------------------------------------------------------------
+_VALIDATOR = jsonschema.Draft202012Validator(json_schema())
+
+
+def _setting_at(path: list) -> Setting | None:
+    """The table entry for a key path such as ['agents', 'x', 'dqn', 'gamma']."""
+    if len(path) == 2 and path[0] in SECTIONS:
+        return SECTIONS[path[0]].get(path[1])
+    if len(path) == 2 and path[0] == "roles":
+        return ROLES.get(path[1])
+    if len(path) == 3 and path[0] == "agents":
+        return AGENT_KEYS.get(path[2])
+    if len(path) == 4 and path[0] == "agents" and path[2] == "architecture":
+        return ARCHITECTURE_KEYS.get(path[3])
+    if len(path) == 4 and path[0] == "agents" and path[2] in OVERRIDABLE:
+        return SECTIONS[path[2]].get(path[3])
+    return None
+
+
+def _message(error: jsonschema.ValidationError, where: str) -> str:
+    """A jsonschema error as a sentence that names the key and what was expected."""
+    path = [str(p) for p in error.absolute_path]
+    key = ".".join(path)
+    if error.validator == "required":
+        missing = error.message.split("'")[1]
+        setting = _setting_at([*path, missing])
+        expects = f"; expected {setting.expects}" if setting else ""
+        return f"{where}key '{'.'.join([*path, missing])}' is missing{expects}"
+    if error.validator == "additionalProperties":
+        extra = error.message.split("'")[1]
+        allowed = list(error.schema.get("properties", {}))
+        return f"{where}key '{'.'.join([*path, extra])}': unknown key; expected one of {', '.join(allowed)}"
+    if error.validator == "not" and path and path[0] == "agents":
+        return f"{where}key '{key}.architecture': only fixed agents take an architecture"
+    if error.validator == "propertyNames":
+        return f"{where}key 'agents.{error.instance}': agent names must be letters, digits and underscores"
+    setting = _setting_at(path)
+    expects = setting.expects if setting else error.message
+    return f"{where}key '{key or '(top level)'}': expected {expects}, got {error.instance!r}"
+
+
+def _check_finite(node: Any, path: tuple = (), where: str = "config ") -> None:
+    """NaN and infinities pass a JSON schema's number checks; no key of ours accepts them."""
+    if isinstance(node, float) and not math.isfinite(node):
+        raise ConfigError(f"{where}key '{'.'.join(map(str, path))}': expected a finite number, got {node!r}")
+    if isinstance(node, dict):
+        for k, v in node.items():
+            _check_finite(v, (*path, k), where)
+    elif isinstance(node, list):
+        for k, v in enumerate(node):
+            _check_finite(v, (*path, k), where)
+
+
+def _check_schema(cfg: Any, where: str = "config ") -> None:
+    if not isinstance(cfg, dict):
+        raise ConfigError(f"config: expected a mapping at the top level, got {type(cfg).__name__}")
+    _check_finite(cfg, (), where)
+    errors = sorted(_VALIDATOR.iter_errors(cfg), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if errors:
+        # the deepest error names the key most precisely (e.g. a wrong value rather than its agent)
+        raise ConfigError(_message(max(errors, key=lambda e: len(e.absolute_path)), where))
 
 
 def _check_semantics(where: str, cfg: dict) -> None:
+    """The rules that involve several keys."""
     dqn, nas = cfg["dqn"], cfg["nas"]
-    if dqn["epsilon_end"] > dqn["epsilon_start"]:
-        raise ConfigError(f"config key '{where}dqn.epsilon_end': expected at most dqn.epsilon_start")
-    if nas["epsilon_min"] > nas["epsilon_start"]:
-        raise ConfigError(f"config key '{where}nas.epsilon_min': expected at most nas.epsilon_start")
-    if nas["score_episodes"] > nas["arch_update_interval"]:
-        raise ConfigError(f"config key '{where}nas.score_episodes': expected at most nas.arch_update_interval")
-    if dqn["batch_size"] > dqn["replay_size"]:
-        raise ConfigError(f"config key '{where}dqn.batch_size': expected at most dqn.replay_size")
-    if dqn["learning_starts"] < dqn["batch_size"]:
-        raise ConfigError(f"config key '{where}dqn.learning_starts': expected at least dqn.batch_size")
+    rules = [
+        (dqn["epsilon_end"] > dqn["epsilon_start"], "dqn.epsilon_end", "at most dqn.epsilon_start"),
+        (nas["epsilon_min"] > nas["epsilon_start"], "nas.epsilon_min", "at most nas.epsilon_start"),
+        (nas["score_episodes"] > nas["arch_update_interval"], "nas.score_episodes", "at most nas.arch_update_interval"),
+        (dqn["batch_size"] > dqn["replay_size"], "dqn.batch_size", "at most dqn.replay_size"),
+        (dqn["learning_starts"] < dqn["batch_size"], "dqn.learning_starts", "at least dqn.batch_size"),
+    ]
+    for broken, key, expected in rules:
+        if broken:
+            raise ConfigError(f"config key '{where}{key}': expected {expected}")
     if nas["initial_architecture"] != "random":
         try:
             Architecture.parse(nas["initial_architecture"])
@@ -221,38 +267,11 @@ def _check_semantics(where: str, cfg: dict) -> None:
             raise ConfigError(f"config key '{where}nas.initial_architecture': {exc}") from None
 
 
-def validate(cfg: Any) -> dict:
-    """Check a whole study config; returns it unchanged or raises ConfigError naming the key."""
-    if not isinstance(cfg, dict):
-        raise ConfigError(f"config: expected a mapping at the top level, got {type(cfg).__name__}")
-    for key in cfg:
-        if key not in (*SECTIONS, "roles", "agents"):
-            raise ConfigError(f"config key '{key}': unknown top-level key; expected one of {', '.join([*SECTIONS, 'roles', 'agents'])}")
-    for name, spec in SECTIONS.items():
-        if name not in cfg:
-            raise ConfigError(f"config key '{name}' is missing")
-        _check_section(name, cfg[name], spec, partial=False)
-    agents = cfg.get("agents")
-    if not isinstance(agents, dict) or not agents:
-        raise ConfigError("config key 'agents': expected a non-empty mapping of agent name to settings")
-    for name, agent in agents.items():
-        if not isinstance(name, str) or not name.replace("_", "").isalnum():
-            raise ConfigError(f"config key 'agents.{name}': agent names must be letters, digits and underscores")
-        _check_agent(name, agent)
-    _check_roles(cfg.get("roles"), agents)
-    _check_semantics("", cfg)
-    for name in agents:
-        _check_semantics(f"agents.{name} (resolved) ", resolved_agent_config(cfg, name))
-    return cfg
-
-
-def _check_roles(roles: Any, agents: dict) -> None:
+def _check_roles(roles: dict, agents: dict) -> None:
     """Every role names agents of the config; fixed roles name fixed-architecture agents."""
-    if roles is None:
-        raise ConfigError("config key 'roles' is missing; expected reference, random_search, fixed, large_fixed, medium_fixed")
-    _check_section("roles", roles, ROLES, partial=False)
-    named = [roles["reference"], roles["random_search"], *roles["fixed"], roles["large_fixed"], roles["medium_fixed"]]
-    for key, name in zip(["reference", "random_search"] + ["fixed"] * len(roles["fixed"]) + ["large_fixed", "medium_fixed"], named):
+    named = [("reference", roles["reference"]), ("random_search", roles["random_search"]),
+             *(("fixed", n) for n in roles["fixed"]), ("large_fixed", roles["large_fixed"]), ("medium_fixed", roles["medium_fixed"])]
+    for key, name in named:
         if name is not None and name not in agents:
             raise ConfigError(f"config key 'roles.{key}': {name!r} is not an agent of this config ({', '.join(agents)})")
     for key in ("large_fixed", "medium_fixed"):
@@ -263,6 +282,16 @@ def _check_roles(roles: Any, agents: dict) -> None:
             raise ConfigError(f"config key 'roles.fixed': {name!r} is not a fixed-architecture agent")
     if roles["reference"] in roles["fixed"] or roles["reference"] == roles["random_search"]:
         raise ConfigError("config key 'roles.reference': the reference agent cannot also be a baseline")
+
+
+def validate(cfg: Any) -> dict:
+    """Check a whole study config; returns it unchanged or raises ConfigError naming the key."""
+    _check_schema(cfg)
+    _check_roles(cfg["roles"], cfg["agents"])
+    _check_semantics("", cfg)
+    for name in cfg["agents"]:
+        _check_semantics(f"agents.{name} (resolved) ", resolved_agent_config(cfg, name))
+    return cfg
 
 
 def load(path: str | Path) -> dict:
@@ -278,6 +307,7 @@ def load(path: str | Path) -> dict:
     return validate(cfg)
 
 
+# ----- resolution ---------------------------------------------------------------------------------
 def resolved_agent_config(cfg: dict, agent: str) -> dict:
     """The settings one agent's training depends on, and nothing else.
 
@@ -299,80 +329,34 @@ def resolved_agent_config(cfg: dict, agent: str) -> dict:
     return out
 
 
+def resolved_schema() -> dict:
+    """JSON schema of one agent's resolved settings (what a training job receives)."""
+    agent = json_schema()["properties"]["agents"]["additionalProperties"]
+    props = {"agent": {"type": "string"}, "controller": agent["properties"]["controller"],
+             "episodes": SECTIONS["protocol"]["episodes"].schema, "architecture": agent["properties"]["architecture"],
+             **{s: _object(SECTIONS[s], SECTION_TEXT[s]) for s in OVERRIDABLE}}
+    return {"type": "object", "properties": props, "required": ["agent", "controller", "episodes", *OVERRIDABLE],
+            "additionalProperties": False, "if": agent["if"], "then": agent["then"], "else": agent["else"]}
+
+
+_RESOLVED_VALIDATOR = jsonschema.Draft202012Validator(resolved_schema())
+
+
 def validate_resolved(resolved: Any, where: str = "--config-json") -> dict:
     """Check one agent's resolved settings (what the workflow passes to a training job)."""
     if not isinstance(resolved, dict):
         raise ConfigError(f"{where}: expected a JSON object, got {type(resolved).__name__}")
-    for key in ("agent", "controller", "episodes", *OVERRIDABLE):
-        if key not in resolved:
-            raise ConfigError(f"{where}: key '{key}' is missing")
-    if not _matches(resolved["episodes"], _POS_INT[0]):
-        raise ConfigError(f"{where}: key 'episodes': expected a positive integer, got {resolved['episodes']!r}")
-    for section in OVERRIDABLE:
-        _check_section(section, resolved[section], SECTIONS[section], partial=False)
-    _check_agent(str(resolved["agent"]), {k: v for k, v in resolved.items() if k in ("controller", "architecture")})
+    _check_finite(resolved, (), "")
+    errors = list(_RESOLVED_VALIDATOR.iter_errors(resolved))
+    if errors:
+        raise ConfigError(f"{where}: " + _message(max(errors, key=lambda e: len(e.absolute_path)), ""))
     _check_semantics("", resolved)
     return resolved
-
-
-def agent_spec(resolved: dict) -> AgentSpec:
-    dqn = dict(resolved["dqn"])
-    return AgentSpec(
-        name=resolved["agent"],
-        controller=resolved["controller"],
-        architecture=Architecture(**resolved["architecture"]) if "architecture" in resolved else None,
-        dqn=DQNSettings(**dqn),
-        nas=NASSettings(**resolved["nas"]),
-        env=PendulumParams(**resolved["env"]),
-    )
 
 
 def canonical_json(obj: Any) -> str:
     """Stable text of a config: equal settings give equal strings (used to detect changes)."""
     return json.dumps(obj, sort_keys=True, separators=(",", ":"))
-
-
-def json_schema() -> dict:
-    """The Snakemake config schema, generated from SECTIONS."""
-
-    def section_schema(spec: dict, partial: bool) -> dict:
-        out = {
-            "type": "object",
-            "properties": {k: v[0] for k, v in spec.items()},
-            "additionalProperties": False,
-        }
-        if not partial:
-            out["required"] = list(spec)
-        return out
-
-    agent = {
-        "type": "object",
-        "properties": {
-            "controller": {"enum": list(CONTROLLERS)},
-            "label": {"type": "string", "minLength": 1},
-            "architecture": _ARCH_SCHEMA,
-            **{s: section_schema(SECTIONS[s], partial=True) for s in OVERRIDABLE},
-        },
-        "required": ["controller"],
-        "additionalProperties": False,
-    }
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "description": "NAS-DQN study config (generated by `python -m nasdqn schema`; edit nasdqn/config.py instead)",
-        "type": "object",
-        "properties": {
-            **{s: section_schema(spec, partial=False) for s, spec in SECTIONS.items()},
-            "roles": section_schema(ROLES, partial=False),
-            "agents": {
-                "type": "object",
-                "minProperties": 1,
-                "propertyNames": {"pattern": "^[A-Za-z0-9_]+$"},
-                "additionalProperties": agent,
-            },
-        },
-        "required": [*SECTIONS, "roles", "agents"],
-        "additionalProperties": False,
-    }
 
 
 def analysis_settings(cfg: dict) -> dict:
@@ -391,3 +375,39 @@ def analysis_settings(cfg: dict) -> dict:
         "roles": copy.deepcopy(cfg["roles"]),
         "decision": dict(cfg["analysis"]),
     }
+
+
+def reference_markdown(defaults: dict) -> str:
+    """config/README.md: every key of the settings table with its value in `defaults` (the
+    paper protocol), what a valid value is and what the key changes."""
+    lines = [
+        "# Config reference",
+        "",
+        "Generated by `python -m nasdqn config-doc --out config/README.md` from the settings table in",
+        "`nasdqn/config.py` (the same table the JSON schema `workflow/schemas/config.schema.yaml` is",
+        "generated from); the defaults are the values of `config/config.yaml`, the paper protocol.",
+        "A test keeps this page, the schema and the table in agreement. Every key is required unless",
+        "marked optional; choices the paper does not make are argued in `docs/assumptions.md`, the",
+        "decision rule of the `analysis` keys in `docs/statistics.md`.",
+        "",
+    ]
+    tables = [(s, SECTION_TEXT[s], SECTIONS[s]) for s in SECTIONS] + [("roles", "which agent plays which part in the paper's claims", ROLES)]
+    for name, text, table in tables:
+        lines += [f"## `{name}`: {text}", "", "| key | default | valid values | what it changes |", "|---|---|---|---|"]
+        for key, setting in table.items():
+            value = json.dumps(defaults.get(name, {}).get(key))
+            lines.append(f"| `{name}.{key}` | `{value}` | {setting.expects} | {setting.description} |")
+        lines.append("")
+    lines += [
+        "## `agents`: the agents of the study, by name",
+        "",
+        "Each entry takes the keys below; `env`, `dqn` and `nas` entries under an agent override the",
+        "global sections for that agent only (so only its training jobs rerun).",
+        "",
+        "| key | valid values | what it changes |",
+        "|---|---|---|",
+    ]
+    for key, setting in {**AGENT_KEYS, **{f"architecture.{k}": v for k, v in ARCHITECTURE_KEYS.items()}}.items():
+        lines.append(f"| `agents.NAME.{key}` | {setting.expects} | {setting.description} |")
+    lines += ["| `agents.NAME.env` / `.dqn` / `.nas` | a mapping of keys of that section | per-agent overrides |", ""]
+    return "\n".join(lines)

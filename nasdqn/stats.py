@@ -255,6 +255,14 @@ def probability_of_improvement(a, b) -> np.ndarray:
     return gt + eq / 2
 
 
+def sd_ratio(a, b) -> np.ndarray:
+    """sd(a) / sd(b) along the last axis; NaN where either is 0 (a resample of identical runs
+    says nothing about spread, so a bootstrap skips it)."""
+    sa, sb = np.std(a, axis=-1, ddof=1), np.std(b, axis=-1, ddof=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where((sa > 0) & (sb > 0), sa / sb, np.nan)
+
+
 def bootstrap_interval(stat, groups: list[np.ndarray], rng: np.random.Generator, n_boot: int,
                        alpha: float) -> tuple[float, float]:
     """Percentile interval of stat(*groups) under the stratified bootstrap: every group (an

@@ -107,3 +107,48 @@ def test_conda_env_pins_agree_with_package_and_every_rule_declares_it():
 def test_cli_parser_requires_agent_and_seed():
     with pytest.raises(SystemExit):
         build_parser().parse_args(["train", "--config", "x.yaml"])
+
+
+def test_config_reference_is_generated_from_the_settings_table():
+    from nasdqn.config import reference_markdown
+
+    committed = (REPO / "config/README.md").read_text()
+    assert committed == reference_markdown(PAPER), "run: python -m nasdqn config-doc --out config/README.md"
+    schema = json_schema()
+    for section in ("protocol", "env", "dqn", "nas", "analysis", "roles"):
+        for key, spec in schema["properties"][section]["properties"].items():
+            assert f"`{section}.{key}`" in committed and spec["description"]
+
+
+def test_every_schema_key_has_a_description():
+    def walk(node, path=""):
+        if isinstance(node, dict) and "properties" in node:
+            for key, sub in node["properties"].items():
+                assert sub.get("description"), f"{path}{key} has no description"
+                walk(sub, f"{path}{key}.")
+        if isinstance(node, dict) and isinstance(node.get("additionalProperties"), dict):
+            walk(node["additionalProperties"], f"{path}*.")
+
+    walk(json_schema())
+
+
+def test_settings_table_matches_the_dataclasses():
+    """The table and the dataclasses that consume it cannot drift apart."""
+    import dataclasses
+
+    from nasdqn.agent import DQNSettings
+    from nasdqn.config import SECTIONS
+    from nasdqn.controller import NASSettings
+    from nasdqn.env import PendulumParams
+    from nasdqn.tables import cl
+
+    for section, cls in (("dqn", DQNSettings), ("nas", NASSettings), ("env", PendulumParams), ("analysis", cl.DecisionSettings)):
+        fields = {f.name for f in dataclasses.fields(cls)}
+        assert set(SECTIONS[section]) <= fields, (section, set(SECTIONS[section]) - fields)
+
+
+def test_non_finite_numbers_are_rejected_with_the_key():
+    cfg = copy.deepcopy(PAPER)
+    cfg["protocol"]["success_threshold"] = float("nan")
+    with pytest.raises(ConfigError, match="protocol.success_threshold.*finite"):
+        validate(cfg)

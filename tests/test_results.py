@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import io
-import json
 import shutil
 import tempfile
 from contextlib import redirect_stderr

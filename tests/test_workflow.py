@@ -95,7 +95,7 @@ def test_changing_figure_code_reruns_only_figures(smoke_run, tmp_path):
     figures = work / "nasdqn/figures.py"
     figures.write_text(figures.read_text() + "\n# a harmless edit\n")
     jobs = planned_jobs(snakemake(work, "--configfile", "config/smoke.yaml", "-n"))
-    assert jobs.get("figure") == len(FIGURES)
+    assert jobs.get("figure", 0) + jobs.get("figure_architectures", 0) == len(FIGURES)
     assert "train" not in jobs and "aggregate" not in jobs
 
 
@@ -119,7 +119,8 @@ def test_two_runs_from_scratch_are_identical(smoke_run, tmp_path):
 def test_paper_config_plans_fifteen_training_jobs():
     proc = snakemake(REPO, "-n", "--directory", str(REPO), "--rerun-triggers", "mtime", "--forceall")
     jobs = planned_jobs(proc)
-    assert jobs["train"] == 15 and jobs["aggregate"] == 1 and jobs["figure"] == len(FIGURES) and jobs["report"] == 1
+    assert jobs["train"] == 15 and jobs["aggregate"] == 1 and jobs["report"] == 1
+    assert jobs["figure"] + jobs["figure_architectures"] == len(FIGURES)
 
 
 def test_lint_is_clean():
@@ -171,3 +172,27 @@ def test_html_report_has_every_figure_with_its_caption(smoke_run, tmp_path):
     assert "fig6_search.png" in html and "per_run.csv" in html and "fig8_time_to_threshold.png" in html
     assert "Architecture search (paper Figure 6)" in html and "Every pair of agents behind every claim" in html
     assert "censored at the budget of 12 episodes" in html  # captions take the threshold and budget from the config
+
+
+def test_workflow_parses_without_torch_or_matplotlib(tmp_path):
+    """`snakemake -n` imports only nasdqn.config and nasdqn.columns: no numpy, torch, matplotlib."""
+    import subprocess
+    import sys
+
+    probe = "import sys, nasdqn.config, nasdqn.columns; print(sorted(m for m in ('numpy', 'torch', 'matplotlib', 'pandas', 'scipy') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", out
+    blocker = tmp_path / "sitecustomize.py"  # the SLURM plugin Snakemake loads needs pandas; ours must not need more
+    blocker.write_text(
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in {'torch', 'matplotlib', 'scipy', 'gymnasium'}:\n"
+        "            raise ImportError('blocked: ' + name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+    )
+    import os
+
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--forceall"], cwd=REPO, capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0 and "train" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-2000:]

@@ -7,11 +7,9 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from conftest import REPO, assert_same_results, copy_workflow, snakemake

@@ -1,16 +1,26 @@
-# Shared definitions: the package's own (stricter) config check, the job list and the
-# source files each stage depends on.
+# Shared definitions: the one config validation, the job list and the source files each
+# stage depends on. Parsing imports only nasdqn.config and nasdqn.columns (no numpy, torch
+# or matplotlib): `snakemake -n` needs nothing but Snakemake, PyYAML and jsonschema.
 # Jobs run in the repository root (the working directory) and call the package of this
 # repository with `PYTHONPATH=. python -m nasdqn`, from whatever environment executes them
 # (the venv of the README commands, or a conda env from envs/).
+import os
 import sys
+from pathlib import Path
 
 sys.path.insert(0, workflow.basedir)
 
-from nasdqn.config import ConfigError, analysis_settings, canonical_json, resolved_agent_config
+from nasdqn.columns import FIGURES, RUN_FILES
+from nasdqn.config import (
+    ConfigError,
+    analysis_settings,
+    canonical_json,
+    resolved_agent_config,
+)
 from nasdqn.config import validate as validate_study
-from nasdqn.figures import FIGURES
 
+# The config is validated once, against the JSON schema of workflow/schemas/ (generated from
+# nasdqn/config.py, whose messages name the key) plus the rules that involve several keys.
 try:
     validate_study(config)
 except ConfigError as exc:
@@ -19,16 +29,39 @@ except ConfigError as exc:
 AGENTS = list(config["agents"])
 SEEDS = list(config["protocol"]["seeds"])
 FIGURE_NAMES = list(FIGURES)
+RUN_FIGURES = [
+    f for f in FIGURE_NAMES if f != "fig2_architectures"
+]  # the figures drawn from runs
+RUNS_DIR = "results/runs"
+METRICS_DIR = "results/metrics"
+FIGURES_DIR = "results/figures"
 ANALYSIS_JSON = canonical_json(analysis_settings(config))
-RUN_FILES = ["episodes.csv", "architectures.csv", "run.json"]
 SEEDS_PER_JOB = config["protocol"]["seeds_per_job"]
 # Seeds trained together in one process when seeds_per_job > 1, in config order.
 BATCHES = [SEEDS[i : i + SEEDS_PER_JOB] for i in range(0, len(SEEDS), SEEDS_PER_JOB)]
 
 # Source files per stage: editing one reruns that stage and what depends on it, nothing else.
-CORE_CODE = [f"nasdqn/{m}.py" for m in ("env", "network", "agent", "controller", "train")]
-AGGREGATE_CODE = [f"nasdqn/{m}.py" for m in ("metrics", "stats", "survival", "claims", "tables", "results")]
-FIGURE_CODE = ["nasdqn/figures.py"]
+CORE_CODE = [
+    f"nasdqn/{m}.py"
+    for m in (
+        "env",
+        "space",
+        "network",
+        "agent",
+        "controller",
+        "search",
+        "pool",
+        "train",
+        "spec",
+        "trainjob",
+        "columns",
+    )
+]
+AGGREGATE_CODE = [
+    f"nasdqn/{m}.py"
+    for m in ("metrics", "stats", "survival", "claims", "tables", "results")
+]
+FIGURE_CODE = ["nasdqn/figures.py", "nasdqn/columns.py"]
 REPORT_CODE = ["nasdqn/report.py"]
 
 
@@ -46,19 +79,6 @@ def agent_settings(wildcards):
 def train_runtime_minutes(wildcards):
     """Generous wall-time request for a scheduler: 3 minutes per 1000 episodes, at least 10."""
     return max(10, int(3 * config["protocol"]["episodes"] / 1000))
-
-
-def run_dirs():
-    return [f"results/runs/{a}/seed{s}" for a in AGENTS for s in SEEDS]
-
-
-def figure_inputs(wildcards):
-    """Figure 2 draws the configured fixed architectures only; the others read the runs."""
-    if wildcards.figure == "fig2_architectures":
-        return []
-    return ["results/metrics/per_run.csv"] + expand(
-        "results/runs/{agent}/seed{seed}/{file}", agent=AGENTS, seed=SEEDS, file=RUN_FILES
-    )
 
 
 def batch_dir_of_seed(wildcards):

@@ -1,28 +1,55 @@
-rule figure:
-    """One of the paper's Figures 2-7, as PNG and PDF."""
+rule figure_architectures:
+    """Figure 2: the configured fixed architectures (needs no runs)."""
     input:
-        data=figure_inputs,
         code=FIGURE_CODE,
     output:
         png=report(
-            "results/figures/{figure}.png",
-            caption="../report/figure.rst",
+            f"{FIGURES_DIR}/fig2_architectures.png",
+            caption="../report/figure_architectures.rst",
             category="Figures",
         ),
-        pdf="results/figures/{figure}.pdf",
+        pdf=f"{FIGURES_DIR}/fig2_architectures.pdf",
+    log:
+        "results/logs/figures/fig2_architectures.log",
+    conda:
+        "../../envs/nasdqn.yaml"
     params:
         analysis=ANALYSIS_JSON,
         out_dir=subpath(output.png, parent=True),
-    wildcard_constraints:
-        figure="|".join(FIGURE_NAMES),
+    shell:
+        "PYTHONPATH=. python -m nasdqn figure --analysis-json {params.analysis:q} --name fig2_architectures"
+        " --out-dir {params.out_dir} > {log} 2>&1"
+
+
+rule figure:
+    """One of the figures drawn from the runs (paper Figures 3-7, Kaplan-Meier, performance
+    profile), as PNG and PDF."""
+    input:
+        per_run=rules.aggregate.output.per_run,
+        runs=expand(
+            f"{RUNS_DIR}/{{agent}}/seed{{seed}}/{{file}}",
+            agent=AGENTS,
+            seed=SEEDS,
+            file=RUN_FILES,
+        ),
+        code=FIGURE_CODE,
+    output:
+        png=report(
+            f"{FIGURES_DIR}/{{figure}}.png",
+            caption="../report/figure.rst",
+            category="Figures",
+        ),
+        pdf=f"{FIGURES_DIR}/{{figure}}.pdf",
     log:
         "results/logs/figures/{figure}.log",
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=10,
+    wildcard_constraints:
+        figure="|".join(RUN_FIGURES),
     conda:
         "../../envs/nasdqn.yaml"
+    params:
+        analysis=ANALYSIS_JSON,
+        runs=lambda wildcards, input: Path(input.runs[0]).parents[2],  # results/runs
+        out_dir=subpath(output.png, parent=True),
     shell:
         "PYTHONPATH=. python -m nasdqn figure --analysis-json {params.analysis:q} --name {wildcards.figure}"
-        " --per-run results/metrics/per_run.csv --runs results/runs --out-dir {params.out_dir} > {log} 2>&1"
+        " --per-run {input.per_run} --runs {params.runs} --out-dir {params.out_dir} > {log} 2>&1"

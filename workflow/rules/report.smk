@@ -1,21 +1,21 @@
 rule report:
-    """REPORT.md: tables, figures and a verdict on each of the paper's claims."""
+    """REPORT.md: a verdict on each claim of the paper, every comparison, tables and figures."""
     input:
         tables=rules.aggregate.output,
-        figures=expand("results/figures/{figure}.png", figure=FIGURE_NAMES),
+        figures=expand(f"{FIGURES_DIR}/{{figure}}.png", figure=FIGURE_NAMES),
         code=REPORT_CODE,
     output:
         report("results/REPORT.md", caption="../report/report.rst", category="Report"),
-    params:
-        analysis=ANALYSIS_JSON,
     log:
         "results/logs/report.log",
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
     conda:
         "../../envs/nasdqn.yaml"
+    params:
+        analysis=ANALYSIS_JSON,
+        metrics_dir=lambda wildcards, input: Path(input.tables[0]).parent,
+        figure_dir=lambda wildcards, input, output: os.path.relpath(
+            Path(input.figures[0]).parent, Path(output[0]).parent
+        ),
     shell:
-        "PYTHONPATH=. python -m nasdqn report --analysis-json {params.analysis:q} --metrics-dir results/metrics"
-        " --figure-dir figures --out {output} > {log} 2>&1"
+        "PYTHONPATH=. python -m nasdqn report --analysis-json {params.analysis:q} --metrics-dir {params.metrics_dir}"
+        " --figure-dir {params.figure_dir} --out {output} > {log} 2>&1"

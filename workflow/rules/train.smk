@@ -5,24 +5,22 @@ if SEEDS_PER_JOB == 1:
         input:
             code=CORE_CODE,
         output:
-            episodes="results/runs/{agent}/seed{seed}/episodes.csv",
-            architectures="results/runs/{agent}/seed{seed}/architectures.csv",
-            run="results/runs/{agent}/seed{seed}/run.json",
+            episodes=f"{RUNS_DIR}/{{agent}}/seed{{seed}}/episodes.csv",
+            architectures=f"{RUNS_DIR}/{{agent}}/seed{{seed}}/architectures.csv",
+            run=f"{RUNS_DIR}/{{agent}}/seed{{seed}}/run.json",
+        log:
+            "results/logs/train/{agent}/seed{seed}.log",
+        benchmark:
+            "results/benchmarks/train/{agent}/seed{seed}.tsv"
+        conda:
+            "../../envs/nasdqn.yaml"
+        resources:
+            runtime=train_runtime_minutes,
         params:
             settings=agent_settings,
             progress_every=config["protocol"]["progress_every"],
             checkpoint_every=config["protocol"]["checkpoint_every"],
             out=subpath(output.run, parent=True),
-        log:
-            "results/logs/train/{agent}/seed{seed}.log",
-        benchmark:
-            "results/benchmarks/train/{agent}/seed{seed}.tsv"
-        threads: 1
-        resources:
-            mem_mb=1500,
-            runtime=train_runtime_minutes,
-        conda:
-            "../../envs/nasdqn.yaml"
         shell:
             "PYTHONPATH=. python -m nasdqn train --config-json {params.settings:q} --agent {wildcards.agent}"
             " --seed {wildcards.seed} --out {params.out} --progress-every {params.progress_every}"
@@ -32,27 +30,29 @@ else:
 
     rule train_batch:
         """One training process for several seeds of one agent (protocol.seeds_per_job > 1):
-        stacked weights and batched matmuls, bit-for-bit the same runs as one job per seed."""
+        stacked weights and batched matmuls, bit-for-bit the same runs as one job per seed.
+        """
         input:
             code=CORE_CODE,
         output:
             directory("results/batches/{agent}/seeds{batch}"),
-        params:
-            settings=agent_settings,
-            seeds=lambda wildcards: " ".join(f"--seed {s}" for s in wildcards.batch.split("-")),
-            progress_every=config["protocol"]["progress_every"],
-            checkpoint_every=config["protocol"]["checkpoint_every"],
-            checkpoint_dir="results/checkpoints/{agent}/seeds{batch}",
         log:
             "results/logs/train/{agent}/seeds{batch}.log",
         benchmark:
             "results/benchmarks/train/{agent}/seeds{batch}.tsv"
-        threads: 1
+        conda:
+            "../../envs/nasdqn.yaml"
         resources:
             mem_mb=batch_mem_mb,
             runtime=batch_runtime_minutes,
-        conda:
-            "../../envs/nasdqn.yaml"
+        params:
+            settings=agent_settings,
+            seeds=lambda wildcards: " ".join(
+                f"--seed {s}" for s in wildcards.batch.split("-")
+            ),
+            progress_every=config["protocol"]["progress_every"],
+            checkpoint_every=config["protocol"]["checkpoint_every"],
+            checkpoint_dir="results/checkpoints/{agent}/seeds{batch}",
         shell:
             "PYTHONPATH=. python -m nasdqn train --config-json {params.settings:q} --agent {wildcards.agent}"
             " {params.seeds} --out {output}/seed{{seed}} --progress-every {params.progress_every}"
@@ -62,17 +62,19 @@ else:
     rule collect_run:
         """Copy one seed's files out of its batch, to the same place a per-seed job writes them."""
         input:
-            batch_dir_of_seed,
+            batch=batch_dir_of_seed,
         output:
-            episodes="results/runs/{agent}/seed{seed}/episodes.csv",
-            architectures="results/runs/{agent}/seed{seed}/architectures.csv",
-            run="results/runs/{agent}/seed{seed}/run.json",
+            episodes=f"{RUNS_DIR}/{{agent}}/seed{{seed}}/episodes.csv",
+            architectures=f"{RUNS_DIR}/{{agent}}/seed{{seed}}/architectures.csv",
+            run=f"{RUNS_DIR}/{{agent}}/seed{{seed}}/run.json",
         log:
             "results/logs/collect/{agent}/seed{seed}.log",
         localrule: True
         conda:
             "../../envs/nasdqn.yaml"
+        params:
+            run=lambda wildcards, input: f"{input.batch}/seed{wildcards.seed}",
         shell:
-            "cp {input}/seed{wildcards.seed}/episodes.csv {output.episodes}"
-            " && cp {input}/seed{wildcards.seed}/architectures.csv {output.architectures}"
-            " && cp {input}/seed{wildcards.seed}/run.json {output.run} > {log} 2>&1"
+            "(cp -v {params.run}/episodes.csv {output.episodes}"
+            " && cp -v {params.run}/architectures.csv {output.architectures}"
+            " && cp -v {params.run}/run.json {output.run}) > {log} 2>&1"

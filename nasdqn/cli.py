@@ -1,4 +1,4 @@
-"""Command line: `python -m nasdqn {train,aggregate,figures,report,schema,check-config}`.
+"""Command line: `python -m nasdqn {train,aggregate,figure,report,evaluate,render,schema,config-doc,check-config}`.
 
 Every workflow rule calls the package through this module, so that what the workflow
 runs is exactly what a user can run by hand.
@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import checkpoint
 from .config import ConfigError, analysis_settings, json_schema, load, resolved_agent_config, validate_resolved
+from .policy import PolicyError
 from .results import ResultsError, atomic_write_text, csv_text
 from .train import TrainingDiverged
 from .trainjob import TrainJob, UsageError
@@ -100,9 +101,10 @@ def cmd_figure(args: argparse.Namespace) -> int:
     from .network import Architecture
     from .tables import Analysis
 
-    if args.name not in FIGURES:
-        raise UsageError(f"--name: expected one of {', '.join(FIGURES)}, got {args.name!r}")
     a = _analysis(args)
+    searchers = [f"search_{x}" for x, c in a["controllers"].items() if c != "fixed"]
+    if args.name not in FIGURES and args.name not in searchers:
+        raise UsageError(f"--name: expected one of {', '.join([*FIGURES, *searchers])}, got {args.name!r}")
     fixed = {k: Architecture(**v) for k, v in a["fixed"].items()}
     study = None
     if args.name != "fig2_architectures":
@@ -116,9 +118,45 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .tables import Analysis
 
     a = _analysis(args)
+    searchers = [x for x, c in a["controllers"].items() if c != "fixed"]
     text = build_report(Path(args.metrics_dir), Analysis.from_settings(a), args.figure_dir, a["episodes"],
-                        float(a["success_threshold"]))
+                        float(a["success_threshold"]), searchers, args.gif_dir)
     atomic_write_text(Path(args.out), text)
+    return 0
+
+
+def _policy_and_env(args: argparse.Namespace):
+    """A saved policy and the pendulum it was trained on (its start distribution is in its meta)."""
+    from .env import PendulumParams
+    from .policy import load_policy
+
+    policy = load_policy(args.policy)
+    keys = ("initial_state", "initial_theta_high", "initial_omega_high")
+    env = PendulumParams(**{k: policy.meta[k] for k in keys if k in policy.meta})
+    seed = args.seed if args.seed is not None else int(policy.meta.get("seed", 0))
+    if seed < 0:
+        raise UsageError(f"--seed: expected a non-negative integer, got {seed}")
+    return policy, env, seed
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate_policy
+
+    if args.episodes <= 0:
+        raise UsageError(f"--episodes: expected a positive integer, got {args.episodes}")
+    policy, env, seed = _policy_and_env(args)
+    returns = evaluate_policy(policy, env, seed, args.episodes)
+    print(f"{args.policy}: {policy.arch.name}, greedy return over {args.episodes} episodes (evaluation stream of seed {seed}): "
+          f"mean {float(returns.mean())!r} min {float(returns.min())!r} max {float(returns.max())!r}")
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from .render import render_gif
+
+    policy, env, seed = _policy_and_env(args)
+    ret = render_gif(policy, env, seed, Path(args.out))
+    print(f"{args.out}: {policy.arch.name}, one greedy episode from the first evaluation start of seed {seed}, return {ret:.2f}")
     return 0
 
 
@@ -196,8 +234,21 @@ def build_parser() -> argparse.ArgumentParser:
     analysis_source(p)
     p.add_argument("--metrics-dir", default="results/metrics")
     p.add_argument("--figure-dir", default="figures", help="figure folder as seen from the report")
+    p.add_argument("--gif-dir", default="gifs", help="GIF folder as seen from the report")
     p.add_argument("--out", default="results/REPORT.md")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("evaluate", help="greedy return of a saved policy (policy.pt)")
+    p.add_argument("--policy", required=True, help="a policy file written by training (results/runs/.../policy.pt)")
+    p.add_argument("--episodes", type=int, default=10, help="greedy episodes (default 10, as protocol.eval_episodes)")
+    p.add_argument("--seed", type=int, help="evaluation stream of this seed (default: the policy's own seed)")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("render", help="draw the pendulum under a saved policy into a GIF")
+    p.add_argument("--policy", required=True, help="a policy file written by training")
+    p.add_argument("--out", required=True, help="GIF to write")
+    p.add_argument("--seed", type=int, help="start from the first evaluation start state of this seed (default: the policy's)")
+    p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("schema", help="print the config JSON schema (for workflow/schemas)")
     p.add_argument("--out", help="write to this file instead of stdout")
@@ -221,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--progress-every: expected a positive integer")
     try:
         return args.func(args)
-    except (ConfigError, UsageError, ResultsError, TrainingDiverged, checkpoint.CheckpointError) as exc:
+    except (ConfigError, UsageError, ResultsError, TrainingDiverged, checkpoint.CheckpointError, PolicyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -69,6 +69,8 @@ SECTIONS: dict[str, dict[str, Setting]] = {
         "rolling_window": _int(1, "sample efficiency: window of the rolling average (paper: 50)"),
         "success_threshold": _num("sample efficiency: the rolling average must exceed this (paper: 150)"),
         "final_episodes": _int(1, "final performance and stability: the last this many episodes (paper: 100)"),
+        "eval_every": _int(0, "greedy evaluation every this many episodes and after the last (0: off); never changes training"),
+        "eval_episodes": _int(1, "greedy episodes per evaluation, from start states of the run's own evaluation stream"),
     },
     "env": {
         "initial_state": _choice(("near_upright", "full_circle"), "start distribution: theta, omega ~ U[-high, high], or theta ~ U(-pi, pi]"),
@@ -309,17 +311,20 @@ def load(path: str | Path) -> dict:
 
 # ----- resolution ---------------------------------------------------------------------------------
 def resolved_agent_config(cfg: dict, agent: str) -> dict:
-    """The settings one agent's training depends on, and nothing else.
+    """The settings one agent's training job depends on, and nothing else.
 
-    This dict decides whether a training job must rerun, so it holds only what changes the
-    training: the global env/dqn/nas sections with the agent's overrides applied, and the
-    agent's controller and architecture. Protocol keys that only affect execution
+    This dict decides whether a training job must rerun, so it holds only what changes its
+    outputs: the global env/dqn/nas sections with the agent's overrides applied, the agent's
+    controller and architecture, the episode budget and the greedy evaluation (which changes
+    evaluations.csv, never the training). Protocol keys that only affect execution
     (seeds_per_job, progress_every, checkpoint_every) or aggregation are left out.
     """
     if agent not in cfg["agents"]:
         raise ConfigError(f"unknown agent {agent!r}; the config defines {', '.join(cfg['agents'])}")
     spec = cfg["agents"][agent]
-    out: dict[str, Any] = {"agent": agent, "controller": spec["controller"], "episodes": cfg["protocol"]["episodes"]}
+    p = cfg["protocol"]
+    out: dict[str, Any] = {"agent": agent, "controller": spec["controller"], "episodes": p["episodes"],
+                           "evaluation": {"every": p["eval_every"], "episodes": p["eval_episodes"]}}
     if spec["controller"] == "fixed":
         out["architecture"] = dict(spec["architecture"])
     for section in OVERRIDABLE:
@@ -332,10 +337,12 @@ def resolved_agent_config(cfg: dict, agent: str) -> dict:
 def resolved_schema() -> dict:
     """JSON schema of one agent's resolved settings (what a training job receives)."""
     agent = json_schema()["properties"]["agents"]["additionalProperties"]
+    protocol = SECTIONS["protocol"]
+    evaluation = _object({"every": protocol["eval_every"], "episodes": protocol["eval_episodes"]}, "greedy evaluation")
     props = {"agent": {"type": "string"}, "controller": agent["properties"]["controller"],
-             "episodes": SECTIONS["protocol"]["episodes"].schema, "architecture": agent["properties"]["architecture"],
-             **{s: _object(SECTIONS[s], SECTION_TEXT[s]) for s in OVERRIDABLE}}
-    return {"type": "object", "properties": props, "required": ["agent", "controller", "episodes", *OVERRIDABLE],
+             "episodes": protocol["episodes"].schema, "architecture": agent["properties"]["architecture"],
+             "evaluation": evaluation, **{s: _object(SECTIONS[s], SECTION_TEXT[s]) for s in OVERRIDABLE}}
+    return {"type": "object", "properties": props, "required": ["agent", "controller", "episodes", "evaluation", *OVERRIDABLE],
             "additionalProperties": False, "if": agent["if"], "then": agent["then"], "else": agent["else"]}
 
 

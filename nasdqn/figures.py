@@ -12,13 +12,14 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.lines  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from . import survival  # noqa: E402
-from .columns import FIGURES, TIMED_FIGURES  # noqa: E402,F401
+from .columns import FIGURES, SEARCH_FIGURE_PREFIX, TIMED_FIGURES  # noqa: E402,F401
 from .metrics import MetricSettings, load_run, read_per_run, rolling_mean  # noqa: E402
 from .network import ACTIVATIONS, LAYER_CHOICES, SEARCH_SPACE, UNIT_CHOICES, Architecture  # noqa: E402
 from .results import atomic_write_bytes  # noqa: E402
@@ -324,6 +325,36 @@ def fig9(st: Study, out_stem: str | Path) -> None:
     save(fig, out_stem)
 
 
+def fig_search(st: Study, agent: str, out_stem: str | Path) -> None:
+    """One agent's architecture search, seed by seed: the rolling return coloured by the
+    architecture in use, a dashed line at every transition (fresh weights, pruned memory)."""
+    keys = sorted(k for k in st.returns if k[0] == agent)
+    used = sorted({a for k in keys for a in st.windows[k]["architecture"]}, key=lambda n: SEARCH_SPACE.index(Architecture.parse(n)))
+    cmap = matplotlib.colormaps["tab20"]
+    palette = {name: cmap(i % 20) for i, name in enumerate(used)}
+    w = st.metric.rolling_window
+    fig, axes = plt.subplots(len(keys), 1, figsize=(9, 1.9 * len(keys) + 0.8), sharex=True, squeeze=False)
+    for ax, key in zip(axes[:, 0], keys):
+        curve, rows = rolling_mean(st.returns[key], w), st.windows[key]
+        x = np.arange(w, w + len(curve))
+        for r in rows.itertuples():
+            sel = (x >= r.start_episode) & (x <= r.end_episode)
+            ax.plot(x[sel], curve[sel], color=palette[r.architecture], lw=1.4)
+            if r.transition:
+                ax.axvline(r.start_episode - 0.5, color="#444444", ls="--", lw=0.7)
+        ax.axhline(st.metric.success_threshold, color="black", ls=":", lw=0.7)
+        ax.set_ylabel(f"seed {key[1]}\navg return", fontsize=8)
+    axes[-1, 0].set_xlabel("episode")
+    handles = [matplotlib.lines.Line2D([], [], color=palette[n], lw=2, label=n) for n in used]
+    height = fig.get_figheight()
+    legend_rows = -(-len(used) // 6)
+    title_top, legend_top = 1 - 0.12 / height, 1 - 0.35 / height
+    fig.suptitle(f"{st.label(agent)}: {w}-episode rolling return by architecture (dashed: transitions)", y=title_top, fontsize=9)
+    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, legend_top), ncol=min(len(used), 6), fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, legend_top - (0.2 * legend_rows + 0.05) / height))
+    save(fig, out_stem)
+
+
 DRAW = {"fig3_summary": fig3, "fig4_convergence": fig4, "fig5_cost": fig5, "fig6_search": fig6, "fig7_final": fig7,
         "fig8_time_to_threshold": fig8, "fig9_performance_profile": fig9}
 
@@ -333,4 +364,7 @@ def build(name: str, out_stem: str | Path, st: Study | None, fixed: dict[str, Ar
         fig2(fixed, labels, out_stem)
         return
     assert st is not None
+    if name.startswith(SEARCH_FIGURE_PREFIX):
+        fig_search(st, name[len(SEARCH_FIGURE_PREFIX):], out_stem)
+        return
     DRAW[name](st, out_stem)

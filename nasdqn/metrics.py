@@ -15,16 +15,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .results import ResultsError, csv_text, read_architectures, read_episodes, read_run_json
+from .results import ResultsError, csv_text, read_architectures, read_episodes, read_evaluations, read_run_json
 
 PER_RUN_COLUMNS = [
     "agent", "seed", "final_performance", "stability", "episodes_to_threshold", "threshold_reached", "peak",
     "train_seconds", "search_overhead_share", "visit_entropy", "best_pick_fraction",
+    "transitions", "keep_fraction", "episodes_since_transition", "last_update_switched",
+    "greedy_final", "greedy_episodes_to_threshold", "greedy_threshold_reached",
 ]
+BOOL_COLUMNS = ("threshold_reached", "last_update_switched", "greedy_threshold_reached")
 # Columns measured with a clock: they differ from run to run and between machines.
 TIMED_COLUMNS = ("train_seconds", "search_overhead_share")
-# Columns that are plain numbers per run (everything but the keys and the event flag).
-VALUE_COLUMNS = [c for c in PER_RUN_COLUMNS if c not in ("agent", "seed", "threshold_reached")]
+# Columns that are plain numbers per run (everything but the keys and the flags).
+VALUE_COLUMNS = [c for c in PER_RUN_COLUMNS if c not in ("agent", "seed", *BOOL_COLUMNS)]
 
 
 @dataclass(frozen=True)
@@ -81,8 +84,35 @@ def search_metrics(windows: pd.DataFrame) -> dict:
     return {"visit_entropy": entropy, "best_pick_fraction": float(np.mean(hits)) if hits else float("nan")}
 
 
+def transition_metrics(windows: pd.DataFrame, episodes: int) -> dict:
+    """What the search did to one run: transitions, the share of architecture updates that kept
+    the architecture, episodes since the last transition at the end, and whether the last update
+    switched (a run whose last window started on fresh weights is judged on a young network)."""
+    switched = windows["transition"].astype(bool).to_numpy()[1:]
+    last = windows.loc[windows["transition"].astype(bool), "start_episode"]
+    return {
+        "transitions": int(switched.sum()),
+        "keep_fraction": float(1 - switched.mean()) if switched.size else float("nan"),
+        "episodes_since_transition": int(episodes - last.iloc[-1] + 1) if len(last) else int(episodes),
+        "last_update_switched": bool(switched[-1]) if switched.size else False,
+    }
+
+
+def greedy_metrics(evaluations: pd.DataFrame, m: MetricSettings, episodes: int) -> dict:
+    """Greedy evaluation (not one of the paper's metrics): the last evaluation's mean return, and
+    the first evaluation episode whose mean exceeds the threshold (censored at the budget)."""
+    if evaluations.empty:
+        return {"greedy_final": float("nan"), "greedy_episodes_to_threshold": float("nan"), "greedy_threshold_reached": False}
+    above = evaluations.loc[evaluations["mean_return"] > m.success_threshold, "episode"]
+    return {
+        "greedy_final": float(evaluations["mean_return"].iloc[-1]),
+        "greedy_episodes_to_threshold": int(above.iloc[0]) if len(above) else int(episodes),
+        "greedy_threshold_reached": bool(len(above)),
+    }
+
+
 def load_run(run_dir: str | Path, expected_episodes: int | None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Read and validate one run directory's three files."""
+    """Read and validate a run directory's episodes.csv, architectures.csv and run.json."""
     run_dir = Path(run_dir)
     episodes = read_episodes(run_dir / "episodes.csv", expected_episodes)
     windows = read_architectures(run_dir / "architectures.csv")
@@ -105,6 +135,8 @@ def per_run_table(run_dirs: list[str | Path], m: MetricSettings, expected_episod
         row["train_seconds"] = float(info["wall_seconds"]) / int(info["seeds_in_job"])
         row["search_overhead_share"] = float(info.get("search_overhead_seconds", float("nan"))) / row["train_seconds"]
         row.update(search_metrics(windows))
+        row.update(transition_metrics(windows, len(episodes)))
+        row.update(greedy_metrics(read_evaluations(Path(run_dir) / "evaluations.csv"), m, len(episodes)))
         rows.append(row)
     df = pd.DataFrame(rows, columns=PER_RUN_COLUMNS)
     return df.sort_values(["agent", "seed"], kind="stable").reset_index(drop=True)
@@ -114,9 +146,12 @@ def format_per_run(df: pd.DataFrame) -> str:
     """CSV text with repr() floats, so that equal runs give byte-identical tables."""
     rows = []
     for rec in df.to_dict("records"):
-        rec["seed"] = int(rec["seed"])
-        rec["episodes_to_threshold"] = int(rec["episodes_to_threshold"])
-        rec["threshold_reached"] = bool(rec["threshold_reached"])
+        for key in ("seed", "episodes_to_threshold", "transitions", "episodes_since_transition"):
+            rec[key] = int(rec[key])
+        if rec["greedy_episodes_to_threshold"] == rec["greedy_episodes_to_threshold"]:  # not NaN
+            rec["greedy_episodes_to_threshold"] = int(rec["greedy_episodes_to_threshold"])
+        for key in BOOL_COLUMNS:
+            rec[key] = bool(rec[key])
         rows.append(rec)
     return csv_text(PER_RUN_COLUMNS, rows)
 
@@ -127,5 +162,6 @@ def read_per_run(path: str | Path) -> pd.DataFrame:
     missing = [c for c in PER_RUN_COLUMNS if c not in df.columns]
     if missing:
         raise ResultsError(f"{path}: missing column(s) {', '.join(missing)}")
-    df["threshold_reached"] = df["threshold_reached"].astype(bool)
+    for key in BOOL_COLUMNS:
+        df[key] = df[key].astype(bool)
     return df

@@ -45,6 +45,14 @@ class LearnerPool:
                 out[int(i)] = g.member(k)
         return out  # type: ignore[return-value]
 
+    def online_params(self, i: int) -> list[np.ndarray]:
+        """A copy of run i's online network parameters (init_params layout)."""
+        for g in self.groups:
+            hit = np.flatnonzero(g.runs == i)
+            if hit.size:
+                return g.online.member(int(hit[0]))
+        raise IndexError(f"run {i} is in no learner group")
+
     def replace(self, new: dict[int, tuple[Architecture, MemberState]]) -> None:
         """Give run i architecture new[i][0] with the learner new[i][1] (a model transition)."""
         members = self.members()

@@ -81,7 +81,61 @@ def claims_section(claims: pd.DataFrame) -> list[str]:
     return lines + [""]
 
 
-def build_report(metrics_dir: Path, a: Analysis, figure_dir: str, episodes: int, threshold: float) -> str:
+def search_section(per_run: pd.DataFrame, a: Analysis, searchers: list[str], figure_dir: str) -> list[str]:
+    """What each architecture search did, and what its last switch cost."""
+    if not searchers:
+        return []
+    lines = [
+        "## What the architecture searches did",
+        "",
+        "Per agent that changes its architecture: transitions per run, the share of architecture updates that kept the "
+        "architecture, episodes since the last transition at the end, and final performance split by whether the last "
+        "update switched (a switch restarts learning on fresh weights; docs/assumptions.md).",
+        "",
+        "| agent | transitions per run | kept at an update | episodes since last transition | final perf., last update kept | final perf., last update switched |",
+        "|---|---|---|---|---|---|",
+    ]
+    for agent in searchers:
+        r = per_run[per_run["agent"] == agent]
+        split = [r.loc[r["last_update_switched"] == flag, "final_performance"] for flag in (False, True)]
+        cells = [f"{v.mean():.1f} (n={len(v)})" if len(v) else "none" for v in split]
+        lines.append(f"| {a.label(agent)} | {r['transitions'].mean():.2f} | {r['keep_fraction'].mean():.2f} | "
+                     f"{r['episodes_since_transition'].mean():.0f} | {cells[0]} | {cells[1]} |")
+    lines.append("")
+    for agent in searchers:
+        lines += [f"![{a.label(agent)}: the search, seed by seed]({figure_dir}/search_{agent}.png)", ""]
+    return lines
+
+
+def greedy_section(per_run: pd.DataFrame, a: Analysis, gif_dir: str) -> list[str]:
+    """Greedy evaluation beside the paper's training-return metrics (which the claims use)."""
+    if per_run["greedy_final"].isna().all():
+        return []
+    lines = [
+        "## Greedy evaluation (not one of the paper's metrics)",
+        "",
+        "Every claim above is tested on the paper's own metrics, computed from the epsilon-greedy *training* episodes. "
+        "Here the network of each run is also evaluated greedily (epsilon 0, no learning) on start states of its own "
+        "evaluation stream, the same for every agent of a seed (`evaluations.csv` per run). Final: the last evaluation's "
+        "mean return; time: the first evaluation whose mean exceeds the threshold (censored at the budget).",
+        "",
+        "| agent | final performance (training) | final greedy return | runs whose greedy mean exceeded the threshold | restricted mean episodes to it (greedy) |",
+        "|---|---|---|---|---|",
+    ]
+    for agent in a.agents:
+        r = per_run[per_run["agent"] == agent]
+        if r.empty:
+            continue
+        budget_times = r["greedy_episodes_to_threshold"].to_numpy(float)
+        lines.append(f"| {a.label(agent)} | {r['final_performance'].mean():.1f} | {r['greedy_final'].mean():.1f} | "
+                     f"{int(r['greedy_threshold_reached'].sum())}/{len(r)} | {budget_times.mean():.0f} |")
+    lines += ["", "The final policy of each agent's first seed, greedily, from the first evaluation start state:", ""]
+    lines += [f"![{a.label(agent)}]({gif_dir}/{agent}.gif)" for agent in a.agents if agent in set(per_run["agent"])]
+    return lines + [""]
+
+
+def build_report(metrics_dir: Path, a: Analysis, figure_dir: str, episodes: int, threshold: float,
+                 searchers: list[str] | None = None, gif_dir: str = "gifs") -> str:
     per_run = read_per_run(metrics_dir / "per_run.csv")
     summary = pd.read_csv(metrics_dir / "summary.csv")
     claims = pd.read_csv(metrics_dir / "claims.csv", keep_default_na=False, dtype=str)
@@ -121,6 +175,8 @@ def build_report(metrics_dir: Path, a: Analysis, figure_dir: str, episodes: int,
         "",
         _table(robust, ["kind", "agent", "than", "value", "ci95_low", "ci95_high"]),
         "",
+        *search_section(per_run, a, searchers or [], figure_dir),
+        *greedy_section(per_run, a, gif_dir),
         "## Per-run metrics (`metrics/per_run.csv`)",
         "",
         "`episodes_to_threshold` of a run with `threshold_reached` false is the episode budget: the run is censored there.",

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from .columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS
+from .columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS, EVALUATION_COLUMNS
 from .space import ACTIVATIONS, LAYER_CHOICES, UNIT_CHOICES
 
 
@@ -100,6 +100,22 @@ def read_architectures(path: str | Path) -> pd.DataFrame:
         raise ResultsError(f"{path}: holds no architecture windows")
     if list(df["window"]) != list(range(len(df))):
         raise ResultsError(f"{path}: column 'window' must count 0, 1, 2, ... without gaps")
+    return df
+
+
+def read_evaluations(path: str | Path) -> pd.DataFrame:
+    """Load evaluations.csv (possibly without rows, when evaluation is off) and check it."""
+    path = Path(path)
+    df = _read_csv(path, EVALUATION_COLUMNS)
+    if df.empty:
+        return df
+    _require_integer(path, df, "episode")
+    for col in ("mean_return", "min_return", "max_return"):
+        _require_numeric(path, df, col)
+        if not df[col].map(math.isfinite).all():
+            raise ResultsError(f"{path}: column '{col}' holds a NaN or infinite value")
+    if not df["episode"].is_monotonic_increasing or df["episode"].duplicated().any():
+        raise ResultsError(f"{path}: column 'episode' must increase from row to row")
     return df
 
 

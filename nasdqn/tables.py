@@ -17,7 +17,8 @@ SUMMARY_COLUMNS = [
 ]
 SUMMARY_METRICS = [
     "final_performance", "stability", "episodes_to_threshold", "peak", "train_seconds", "search_overhead_share",
-    "visit_entropy", "best_pick_fraction",
+    "visit_entropy", "best_pick_fraction", "transitions", "keep_fraction", "episodes_since_transition",
+    "greedy_final", "greedy_episodes_to_threshold",
 ]
 CLAIM_COLUMNS = [
     "claim", "where", "words", "kind", "verdict", "test", "measured", "p_holm", "effect", "seeds_needed", "note",
@@ -59,7 +60,7 @@ def _summary_row(agent: str, metric: str, x: np.ndarray, reached: np.ndarray, a:
         row.update(mean=float(finite.mean()), std=float(finite.std(ddof=1)) if finite.size > 1 else np.nan,
                    ci95_low=float(low[0]), ci95_high=float(high[0]), median=float(np.median(finite)),
                    iqm=float(stats.iqm(finite)), iqm_ci95_low=iqm_lo, iqm_ci95_high=iqm_hi)
-    if metric == "episodes_to_threshold":
+    if metric in ("episodes_to_threshold", "greedy_episodes_to_threshold") and np.isfinite(x).all():
         times, surv = survival.kaplan_meier(x, reached)
         below = np.flatnonzero(surv <= 0.5)
         row.update(n_reached=int(reached.sum()), restricted_mean=float(survival.restricted_mean(x, a.budget)),
@@ -75,8 +76,9 @@ def summary_table(per_run: pd.DataFrame, a: Analysis) -> pd.DataFrame:
     rows = []
     for agent in a.agents:
         runs = per_run[per_run["agent"] == agent]
-        reached = runs["threshold_reached"].to_numpy(dtype=bool)
         for metric in SUMMARY_METRICS:
+            flag = "greedy_threshold_reached" if metric.startswith("greedy") else "threshold_reached"
+            reached = runs[flag].to_numpy(dtype=bool)
             rows.append(_summary_row(agent, metric, runs[metric].to_numpy(dtype=np.float64), reached, a, rng))
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 

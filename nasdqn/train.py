@@ -19,9 +19,11 @@ import numpy as np
 import torch
 
 from .agent import ReplayBuffer, fresh_member
+from .evaluate import eval_generator, greedy_returns
 from .columns import EPISODE_COLUMNS  # noqa: F401  (re-exported: the rows Trainer logs)
 from .env import VecPendulum
 from .faults import fault_armed, fault_point
+from .policy import Policy
 from .pool import LearnerPool
 from .search import ArchitectureSearch
 from .space import Architecture
@@ -49,12 +51,28 @@ def seed_generators(seed: int, controller: str) -> dict[str, np.random.Generator
     return {k: v for k, v in streams.items() if not k.startswith("controller_")}
 
 
+@dataclass(frozen=True)
+class EvalSettings:
+    """Greedy evaluation (epsilon = 0, no learning) every `every` episodes and after the last
+    (0: off). It reads the networks and draws from the run's own evaluation stream only, so
+    training is bit-identical with evaluation on or off."""
+
+    every: int = 0
+    episodes: int = 10
+
+    def due(self, episode: int, last: bool) -> bool:
+        return self.every > 0 and (episode % self.every == 0 or last)
+
+
 @dataclass
 class RunLog:
-    """The rows one run contributes to episodes.csv, and its returns."""
+    """What one run writes: the rows of episodes.csv and evaluations.csv, its returns, and the
+    network at the end of each architecture window (agents that search)."""
 
     episodes: list[dict] = field(default_factory=list)
     returns: list[float] = field(default_factory=list)
+    evaluations: list[dict] = field(default_factory=list)
+    snapshots: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -76,11 +94,11 @@ class Trainer:
     search time. Checkpoints are taken between episodes, so no environment state is in flight.
     """
 
-    def __init__(self, runs: list[Run], episodes: int) -> None:
+    def __init__(self, runs: list[Run], episodes: int, evaluation: EvalSettings = EvalSettings()) -> None:
         if episodes <= 0:
             raise ValueError(f"episodes: expected a positive integer, got {episodes}")
         _check_compatible(runs)
-        self.runs, self.episodes, self.n = list(runs), episodes, len(runs)
+        self.runs, self.episodes, self.n, self.evaluation = list(runs), episodes, len(runs), evaluation
         self.rngs = [seed_generators(r.seed, r.spec.controller) for r in runs]
         self.search = ArchitectureSearch([r.spec for r in runs], [g["controller"] for g in self.rngs], episodes)
         archs = [Architecture.parse(self.search.current(i)) for i in range(self.n)]
@@ -147,9 +165,29 @@ class Trainer:
             })
             if math.isfinite(losses[i]):
                 self.last_finite_loss[i] = float(losses[i])
+        if self.evaluation.due(self.episode, self.done):
+            self._evaluate()
+        self._snapshot_windows()
         t0 = time.perf_counter()
         self._end_windows()
         self.search_seconds += time.perf_counter() - t0
+
+    def _evaluate(self) -> None:
+        """Every run's current network, greedily, on its evaluation start states."""
+        for i, run in enumerate(self.runs):
+            arch = self.pool.archs[i]
+            policy = Policy(arch, self.pool.online_params(i))
+            r = greedy_returns(policy.q_values, run.spec.env, eval_generator(run.seed), self.evaluation.episodes)
+            self.logs[i].evaluations.append({"episode": self.episode, "mean_return": float(r.mean()), "min_return": float(r.min()),
+                                             "max_return": float(r.max()), "architecture": arch.name})
+
+    def _snapshot_windows(self) -> None:
+        """Keep the network at the end of each architecture window of every run that searches."""
+        for i, run in enumerate(self.runs):
+            if run.spec.controller != "fixed" and self.search.window_ends(i, self.episode):
+                window = self.search.windows[i][-1]["window"]
+                self.logs[i].snapshots.append({"window": window, "episode": self.episode, "architecture": self.pool.archs[i].name,
+                                               "params": self.pool.online_params(i)})
 
     def _end_windows(self) -> None:
         """Algorithm 1's outer loop for every run whose architecture window just ended."""
@@ -232,6 +270,7 @@ def train(
     progress_every: int = 100,
     trainer: Trainer | None = None,
     after_episode: Callable[[Trainer], None] | None = None,
+    evaluation: EvalSettings = EvalSettings(),
 ) -> Trainer:
     """Run (or continue, given a restored `trainer`) a whole training.
 
@@ -239,7 +278,7 @@ def train(
     `after_episode(trainer)` after every episode (the CLI takes checkpoints there).
     """
     torch.set_num_threads(1)
-    trainer = trainer or Trainer(runs, episodes)
+    trainer = trainer or Trainer(runs, episodes, evaluation)
     t0, step0 = time.perf_counter(), trainer.global_step
     while not trainer.done:
         trainer.run_episode()

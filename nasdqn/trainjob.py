@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__, checkpoint
-from .columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS
+from .columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS, EVALUATION_COLUMNS, POLICY_FILE, WINDOW_POLICIES
 from .config import canonical_json
 from .results import atomic_write_text, csv_text, write_json
 from .spec import AgentSpec, Run, agent_spec
-from .train import Trainer, train
+from .policy import save_policy
+from .space import Architecture
+from .train import EvalSettings, Trainer, train
 
 CHECKPOINT_NAME = "checkpoint.pkl"
 
@@ -71,6 +73,10 @@ class TrainJob:
         return [Run(self.spec, s) for s in self.seeds]
 
     @property
+    def evaluation(self) -> EvalSettings:
+        return EvalSettings(**self.resolved["evaluation"])
+
+    @property
     def fingerprint(self) -> str:
         return fingerprint(self.resolved, self.seeds[0] if len(self.seeds) == 1 else self.seeds)
 
@@ -99,7 +105,7 @@ class TrainJob:
             print(f"warning: {exc}; discarded, starting from scratch", file=sys.stderr, flush=True)
             self.checkpoint.unlink()
             return None, 0.0
-        trainer = Trainer(self.runs, self.episodes)
+        trainer = Trainer(self.runs, self.episodes, self.evaluation)
         trainer.load_state_dict(payload["trainer"])
         print(f"resuming from {self.checkpoint} at episode {trainer.episode}/{self.episodes}", file=sys.stderr, flush=True)
         return trainer, float(payload["wall_seconds"])
@@ -119,8 +125,22 @@ class TrainJob:
             if tr.episode % checkpoint_every == 0 and not tr.done:
                 checkpoint.save(self.checkpoint, tr, self.fingerprint, wall_before + time.perf_counter() - start)
 
-        trainer = train(self.runs, self.episodes, self.progress_line, progress_every, trainer=trainer, after_episode=after_episode)
+        trainer = train(self.runs, self.episodes, self.progress_line, progress_every, trainer=trainer, after_episode=after_episode,
+                        evaluation=self.evaluation)
         return trainer, wall_before + time.perf_counter() - start
+
+    def write_policies(self, d: Path, trainer: Trainer, i: int, seed: int) -> None:
+        """policy.pt (the final network) and window_policies/window{k}.pt (the network at the end
+        of each architecture window, for an agent that searches; empty otherwise)."""
+        env = self.spec.env
+        meta = {"agent": self.spec.name, "seed": seed, "initial_state": env.initial_state,
+                "initial_theta_high": env.initial_theta_high, "initial_omega_high": env.initial_omega_high}
+        save_policy(d / POLICY_FILE, trainer.pool.archs[i], trainer.pool.online_params(i), {**meta, "episode": trainer.episode})
+        windows = d / WINDOW_POLICIES
+        windows.mkdir(parents=True, exist_ok=True)
+        for snap in trainer.logs[i].snapshots:
+            save_policy(windows / f"window{snap['window']:02d}.pt", Architecture.parse(snap["architecture"]), snap["params"],
+                        {**meta, "episode": snap["episode"], "window": snap["window"]})
 
     def write_outputs(self, trainer: Trainer, wall: float) -> None:
         info = versions()
@@ -128,6 +148,8 @@ class TrainJob:
         for i, (d, seed) in enumerate(zip(self.dirs, self.seeds)):
             atomic_write_text(d / "episodes.csv", csv_text(EPISODE_COLUMNS, trainer.logs[i].episodes))
             atomic_write_text(d / "architectures.csv", csv_text(ARCHITECTURE_COLUMNS, trainer.search.windows[i]))
+            atomic_write_text(d / "evaluations.csv", csv_text(EVALUATION_COLUMNS, trainer.logs[i].evaluations))
+            self.write_policies(d, trainer, i, seed)
             write_json(d / "run.json", {
                 "agent": self.spec.name, "seed": seed, "seeds_in_job": n, "episodes": self.episodes,
                 "fingerprint": fingerprint(self.resolved, seed), "resolved_config": self.resolved, "versions": info,

@@ -15,7 +15,7 @@ import pytest
 from conftest import REPO, assert_same_tables, copy_workflow
 
 SMOKE = str(REPO / "config/smoke.yaml")
-OUTPUTS = ("episodes.csv", "architectures.csv")
+OUTPUTS = ("episodes.csv", "architectures.csv", "evaluations.csv", "policy.pt", "window_policies/window01.pt")
 
 
 def train(out: Path, *extra: str, fault: str | None = None, seed: int = 1) -> subprocess.CompletedProcess:

@@ -85,3 +85,35 @@ def test_config_json_is_validated(tmp_path):
     resolved = resolved_agent_config(load(SMOKE), "fixed_small")
     proc = run_cli("train", "--config-json", json.dumps(resolved), "--agent", "nas_dqn", "--seed", "0", "--out", str(tmp_path / "o"))
     assert proc.returncode == 2 and "not of --agent 'nas_dqn'" in proc.stderr
+
+
+def test_saved_policy_evaluates_to_the_recorded_final_greedy_return(tmp_path):
+    out = tmp_path / "run"
+    assert run_cli("train", "--config", SMOKE, "--agent", "nas_dqn", "--seed", "1", "--out", str(out)).returncode == 0
+    final = pd.read_csv(out / "evaluations.csv").iloc[-1]
+    proc = run_cli("evaluate", "--policy", str(out / "policy.pt"), "--episodes", "2")
+    assert proc.returncode == 0, proc.stderr
+    assert f"mean {float(final['mean_return'])!r}" in proc.stdout
+    windows = sorted((out / "window_policies").glob("window*.pt"))
+    assert len(windows) == len(pd.read_csv(out / "architectures.csv"))
+    gif = tmp_path / "p.gif"
+    assert run_cli("render", "--policy", str(out / "policy.pt"), "--out", str(gif)).returncode == 0
+    assert gif.read_bytes()[:4] == b"GIF8"
+
+
+@pytest.mark.parametrize("kind", ["missing", "corrupt", "foreign", "outside_space"])
+def test_evaluate_and_render_refuse_bad_policy_files(tmp_path, kind):
+    import torch
+
+    path = tmp_path / "p.pt"
+    if kind == "corrupt":
+        path.write_bytes(b"PK\x03\x04 not really a zip")
+    elif kind == "foreign":
+        torch.save({"weights": torch.zeros(3)}, path)
+    elif kind == "outside_space":
+        torch.save({"format": "nasdqn-policy", "version": 1, "architecture": {"layers": 5, "units": 64, "activation": "relu"},
+                    "state_dict": {}, "meta": {}}, path)
+    for args in (["evaluate", "--policy", str(path)], ["render", "--policy", str(path), "--out", str(tmp_path / "x.gif")]):
+        proc = run_cli(*args)
+        assert proc.returncode == 2 and str(path) in proc.stderr, proc.stderr
+        assert not (tmp_path / "x.gif").exists()

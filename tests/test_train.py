@@ -146,3 +146,15 @@ def test_nas_and_random_controllers_draw_from_different_streams():
     shared = ("env", "act", "replay", "init")
     a, b = seed_generators(3, "nas"), seed_generators(3, "fixed")
     assert all(a[k].random() == b[k].random() for k in shared)  # common random numbers elsewhere
+
+
+def test_greedy_evaluation_never_changes_training():
+    from nasdqn.train import EvalSettings
+
+    off = train_runs(runs_of(spec("nas"), [0, 1]), 9)
+    on = train_runs(runs_of(spec("nas"), [0, 1]), 9, evaluation=EvalSettings(every=2, episodes=3))
+    for i in range(2):
+        assert csv_text(EPISODE_COLUMNS, off.logs[i].episodes) == csv_text(EPISODE_COLUMNS, on.logs[i].episodes)
+        assert csv_text(ARCHITECTURE_COLUMNS, windows(off, i)) == csv_text(ARCHITECTURE_COLUMNS, windows(on, i))
+    assert [e["episode"] for e in on.logs[0].evaluations] == [2, 4, 6, 8, 9] and not off.logs[0].evaluations
+    assert [s["window"] for s in on.logs[0].snapshots] == [0, 1, 2]  # three windows of 3 episodes

@@ -58,10 +58,16 @@ def test_every_output_exists_and_is_well_formed(smoke_run):
     assert set(comparisons["than"]) >= set(agents) - {"nas_dqn"}
     robust = pd.read_csv(smoke_run / "results/metrics/robust.csv")
     assert set(robust["agent"]) == set(agents)
-    for name in FIGURES:
+    for name in [*FIGURES, "search_nas_dqn", "search_random_nas"]:
         for ext, magic in (("png", b"\x89PNG"), ("pdf", b"%PDF")):
             data = (smoke_run / f"results/figures/{name}.{ext}").read_bytes()
             assert data.startswith(magic) and len(data) > 2000
+    for agent in agents:
+        assert (smoke_run / f"results/gifs/{agent}.gif").read_bytes()[:4] == b"GIF8"
+        run = smoke_run / "results/runs" / agent / "seed0"
+        assert (run / "policy.pt").exists() and len(pd.read_csv(run / "evaluations.csv")) == 3  # episodes 4, 8, 12
+        n_window_policies = len(list((run / "window_policies").glob("*.pt")))
+        assert n_window_policies == (0 if SMOKE["agents"][agent]["controller"] == "fixed" else 3)
     report = (smoke_run / "results/REPORT.md").read_text()
     table = report.split("## The paper's claims", 1)[1].split("## How the verdicts are decided", 1)[0]
     rows = [line for line in table.splitlines() if line.startswith("| `")]
@@ -172,6 +178,7 @@ def test_html_report_has_every_figure_with_its_caption(smoke_run, tmp_path):
     assert "fig6_search.png" in html and "per_run.csv" in html and "fig8_time_to_threshold.png" in html
     assert "Architecture search (paper Figure 6)" in html and "Every pair of agents behind every claim" in html
     assert "censored at the budget of 12 episodes" in html  # captions take the threshold and budget from the config
+    assert "nas_dqn.gif" in html and "search_nas_dqn.png" in html
 
 
 def test_workflow_parses_without_torch_or_matplotlib(tmp_path):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, workflow.basedir)
 
-from nasdqn.columns import FIGURES, RUN_FILES
+from nasdqn.columns import FIGURES, RUN_FILES, SEARCH_FIGURE_PREFIX
 from nasdqn.config import (
     ConfigError,
     analysis_settings,
@@ -35,6 +35,9 @@ RUN_FIGURES = [
 RUNS_DIR = "results/runs"
 METRICS_DIR = "results/metrics"
 FIGURES_DIR = "results/figures"
+GIFS_DIR = "results/gifs"
+# Agents whose architecture changes (controller random or nas): one search figure each.
+SEARCHERS = [a for a, s in config["agents"].items() if s["controller"] != "fixed"]
 ANALYSIS_JSON = canonical_json(analysis_settings(config))
 SEEDS_PER_JOB = config["protocol"]["seeds_per_job"]
 # Seeds trained together in one process when seeds_per_job > 1, in config order.

@@ -7,7 +7,10 @@ if SEEDS_PER_JOB == 1:
         output:
             episodes=f"{RUNS_DIR}/{{agent}}/seed{{seed}}/episodes.csv",
             architectures=f"{RUNS_DIR}/{{agent}}/seed{{seed}}/architectures.csv",
+            evaluations=f"{RUNS_DIR}/{{agent}}/seed{{seed}}/evaluations.csv",
             run=f"{RUNS_DIR}/{{agent}}/seed{{seed}}/run.json",
+            policy=f"{RUNS_DIR}/{{agent}}/seed{{seed}}/policy.pt",
+            window_policies=directory(f"{RUNS_DIR}/{{agent}}/seed{{seed}}/window_policies"),
         log:
             "results/logs/train/{agent}/seed{seed}.log",
         benchmark:
@@ -66,7 +69,10 @@ else:
         output:
             episodes=f"{RUNS_DIR}/{{agent}}/seed{{seed}}/episodes.csv",
             architectures=f"{RUNS_DIR}/{{agent}}/seed{{seed}}/architectures.csv",
+            evaluations=f"{RUNS_DIR}/{{agent}}/seed{{seed}}/evaluations.csv",
             run=f"{RUNS_DIR}/{{agent}}/seed{{seed}}/run.json",
+            policy=f"{RUNS_DIR}/{{agent}}/seed{{seed}}/policy.pt",
+            window_policies=directory(f"{RUNS_DIR}/{{agent}}/seed{{seed}}/window_policies"),
         log:
             "results/logs/collect/{agent}/seed{seed}.log",
         localrule: True
@@ -77,4 +83,7 @@ else:
         shell:
             "(cp -v {params.run}/episodes.csv {output.episodes}"
             " && cp -v {params.run}/architectures.csv {output.architectures}"
-            " && cp -v {params.run}/run.json {output.run}) > {log} 2>&1"
+            " && cp -v {params.run}/evaluations.csv {output.evaluations}"
+            " && cp -v {params.run}/run.json {output.run}"
+            " && cp -v {params.run}/policy.pt {output.policy}"
+            " && cp -rv {params.run}/window_policies {output.window_policies}) > {log} 2>&1"

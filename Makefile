@@ -28,13 +28,15 @@ reproduce: setup
 	PATH="$(abspath $(BIN)):$$PATH" snakemake --configfile $(CONFIG) --unlock > /dev/null
 	PATH="$(abspath $(BIN)):$$PATH" snakemake --configfile $(CONFIG) --cores $(CORES)
 
-# Lint and format checks (ruff, snakefmt), the default suite (a few minutes), then the
-# real-SLURM-cluster test (installs and starts slurm-wlm + munge when run as root on Debian;
-# skipped with a reason otherwise).
+# Lint and format checks (ruff, snakefmt), the default suite (unit, CLI and checkpoint tests,
+# workflow dry runs: a few minutes), the end-to-end workflow runs on the smoke protocol, then
+# the real-SLURM-cluster test (installs and starts slurm-wlm + munge when run as root on
+# Debian; skipped with a reason otherwise).
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/snakefmt --check Snakefile workflow/
 	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "e2e and not slow"
 	$(BIN)/python -m pytest -q -m "cluster and not slow" -rs tests/cluster
 
 test-slow: setup

@@ -18,13 +18,17 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/sensitivity.smk"
 
 
 rule all:
     default_target: True
     input:
         "results/REPORT.md",
-        rules.aggregate.output,
+        expand("{root}/REPORT.md", root=ROOTS),
         expand(
-            "results/figures/{figure}.{ext}", figure=FIGURE_NAMES, ext=["png", "pdf"]
+            "{root}/figures/{figure}.{ext}",
+            root=ROOTS,
+            figure=FIGURE_NAMES,
+            ext=["png", "pdf"],
         ),

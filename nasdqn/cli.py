@@ -65,6 +65,18 @@ def _analysis(args: argparse.Namespace) -> dict:
     return analysis_settings(load(args.config))
 
 
+def _run_refs(args: argparse.Namespace, a: dict):
+    """Where the study's runs are: --run-dirs (what the workflow passes) or --runs ROOT/{agent}/seed{seed}."""
+    from .metrics import RunRef, run_refs
+
+    if getattr(args, "run_dirs", None):
+        try:
+            return [RunRef(str(agent), int(seed), Path(d)) for agent, seed, d in json.loads(args.run_dirs)]
+        except (ValueError, TypeError) as exc:
+            raise UsageError(f"--run-dirs: expected a JSON list of [agent, seed, directory] ({exc})") from None
+    return run_refs(args.runs, a["agents"], a["seeds"])
+
+
 def _metric_settings(a: dict):
     from .metrics import MetricSettings
 
@@ -77,10 +89,8 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
 
     a = _analysis(args)
     analysis = Analysis.from_settings(a)
-    runs_root = Path(args.runs)
-    run_dirs = [runs_root / agent / f"seed{seed}" for agent in a["agents"] for seed in a["seeds"]]
     # Read, validate and compute everything first: a bad file stops here, before any table is written.
-    per_run = per_run_table(run_dirs, _metric_settings(a), a["episodes"])
+    per_run = per_run_table(_run_refs(args, a), _metric_settings(a), a["episodes"])
     evals = evaluate_claims(per_run, analysis)
     n_seeds = len(a["seeds"])
     tables = {
@@ -90,6 +100,9 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
         "robust.csv": robust_table(per_run, analysis),
     }
     out = Path(args.out_dir)
+    refs = _run_refs(args, a)
+    atomic_write_text(out / "runs.csv", csv_text(["agent", "seed", "directory"],
+                                                 [{"agent": r.agent, "seed": r.seed, "directory": str(r.dir)} for r in refs]))
     atomic_write_text(out / "per_run.csv", format_per_run(per_run))
     for name, df in tables.items():
         atomic_write_text(out / name, csv_text(list(df.columns), df.to_dict("records")))
@@ -108,7 +121,7 @@ def cmd_figure(args: argparse.Namespace) -> int:
     fixed = {k: Architecture(**v) for k, v in a["fixed"].items()}
     study = None
     if args.name != "fig2_architectures":
-        study = load_study(args.per_run, args.runs, Analysis.from_settings(a), a["controllers"], _metric_settings(a))
+        study = load_study(args.per_run, _run_refs(args, a), Analysis.from_settings(a), a["controllers"], _metric_settings(a))
     build(args.name, Path(args.out_dir) / args.name, study, fixed, a["labels"])
     return 0
 
@@ -157,6 +170,24 @@ def cmd_render(args: argparse.Namespace) -> int:
     policy, env, seed = _policy_and_env(args)
     ret = render_gif(policy, env, seed, Path(args.out))
     print(f"{args.out}: {policy.arch.name}, one greedy episode from the first evaluation start of seed {seed}, return {ret:.2f}")
+    return 0
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from . import sensitivity
+    from .tables import Analysis
+
+    a = _analysis(args)
+    try:
+        variants = [(str(v), str(root), dict(o)) for v, root, o in json.loads(args.variants_json)]
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"--variants-json: expected a JSON list of [name, results root, overrides] ({exc})") from None
+    m = sensitivity.matrix(variants)
+    out = Path(args.out_dir)
+    analysis = Analysis.from_settings(a)
+    sensitivity.final_by_variant(variants, analysis, out / "final_by_variant")
+    atomic_write_text(out / "matrix.csv", csv_text(sensitivity.MATRIX_COLUMNS, m.to_dict("records")))
+    atomic_write_text(args.report, sensitivity.report(m, variants, len(a["seeds"])))
     return 0
 
 
@@ -218,7 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("aggregate", help="per-run metrics, summary and statistics tables")
     analysis_source(p)
-    p.add_argument("--runs", default="results/runs", help="root of the run directories")
+    p.add_argument("--runs", default="results/runs", help="root of the run directories ({agent}/seed{seed})")
+    p.add_argument("--run-dirs", help="the runs as a JSON list of [agent, seed, directory] (what the workflow passes)")
     p.add_argument("--out-dir", default="results/metrics")
     p.set_defaults(func=cmd_aggregate)
 
@@ -226,7 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
     analysis_source(p)
     p.add_argument("--name", required=True, help="fig2_architectures, fig3_summary, ..., fig7_final")
     p.add_argument("--per-run", default="results/metrics/per_run.csv")
-    p.add_argument("--runs", default="results/runs")
+    p.add_argument("--runs", default="results/runs", help="root of the run directories ({agent}/seed{seed})")
+    p.add_argument("--run-dirs", help="the runs as a JSON list of [agent, seed, directory]")
     p.add_argument("--out-dir", default="results/figures")
     p.set_defaults(func=cmd_figure)
 
@@ -249,6 +282,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="GIF to write")
     p.add_argument("--seed", type=int, help="start from the first evaluation start state of this seed (default: the policy's)")
     p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("sensitivity", help="claims x variants matrix and the top-level report of a study with variants")
+    analysis_source(p)
+    p.add_argument("--variants-json", required=True, help="JSON list of [variant, results root, overrides]")
+    p.add_argument("--out-dir", default="results/sensitivity")
+    p.add_argument("--report", default="results/REPORT.md")
+    p.set_defaults(func=cmd_sensitivity)
 
     p = sub.add_parser("schema", help="print the config JSON schema (for workflow/schemas)")
     p.add_argument("--out", help="write to this file instead of stdout")

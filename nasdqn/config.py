@@ -102,11 +102,22 @@ SECTIONS: dict[str, dict[str, Setting]] = {
         "epsilon_min": _num("controller epsilon floor", 0, 1),
         "epsilon_decay": _num("controller rho_epsilon (paper: 0.95)", 0, 1),
         "zscore_eps": _num("the small constant of the z-score", 0, None, exclusive_low=True),
-        "transition": _choice(("reinit", "inherit"), "model transition: fresh weights, or copy the overlapping blocks"),
+        "transition": _choice(("reinit", "inherit", "distill"),
+                              "model transition: fresh weights, copy the overlapping blocks, or distil the old network"),
+        "distill_steps": _int(1, "distill: Adam steps fitting the new network to the old one's Q-values on replay states"),
+        "distill_learning_rate": _num("distill: Adam learning rate", 0, None, exclusive_low=True),
         "memory_pruning": _choice(("keep_all", "keep_recent"), "memory pruning on a transition"),
         "prune_keep_fraction": _num("keep_recent: share of the replay memory kept", 0, 1),
         "initial_architecture": Setting({"type": "string"}, "'random' or an architecture name such as '3x64-relu'",
                                         "the first window's architecture"),
+        "score": _choice(("tail_mean", "window_mean", "best_rolling"),
+                         "S(c): mean of the window's last score_episodes, of the whole window, or its best rolling mean"),
+        "revisit_score": _choice(("latest", "best", "running_mean"),
+                                 "C_best entry of an architecture scored again: its latest, best or mean score"),
+        "exploration_after_transition": _choice(("continue", "restart"),
+                                                "epsilon-greedy after a transition: the global schedule, or restart it"),
+        "restart_epsilon": _num("restart: epsilon right after a transition", 0, 1),
+        "restart_decay_episodes": _int(1, "restart: episodes to anneal back to dqn.epsilon_end"),
     },
     "analysis": {
         "alpha": _num("level of every test; Holm-corrected over the comparisons of a claim", 0, 0.5, exclusive_low=True),
@@ -178,12 +189,28 @@ def json_schema() -> dict:
         "properties": {
             **{s: _object(table, SECTION_TEXT[s]) for s, table in SECTIONS.items()},
             "roles": _object(ROLES, "which agent plays which part in the paper's claims"),
+            "variants": _variants_schema(),
             "agents": {"type": "object", "description": "the agents of the study, by name", "minProperties": 1,
                        "propertyNames": {"pattern": "^[A-Za-z0-9_]+$"}, "additionalProperties": agent},
         },
         "required": [*SECTIONS, "roles", "agents"],
         "additionalProperties": False,
     }
+
+
+def _variants_schema() -> dict:
+    """variants: name -> overrides of the global sections and of agents' sections (optional)."""
+    sections = {s: _object(SECTIONS[s], f"overrides of {s} in this variant", required=False) for s in OVERRIDABLE}
+    agent = {"type": "object", "description": "overrides of one agent's sections in this variant",
+             "properties": {s: _object(SECTIONS[s], f"overrides of {s} for this agent in this variant", required=False)
+                            for s in OVERRIDABLE}, "additionalProperties": False}
+    variant = {"type": "object", "description": "one reading of what the paper leaves open: overrides of the settings",
+               "properties": {**sections, "agents": {"type": "object", "description": "per-agent overrides in this variant",
+                                                     "additionalProperties": agent}},
+               "additionalProperties": False}
+    return {"type": "object", "description": "optional: a sensitivity study; every variant trains every agent on every seed, "
+            "and runs whose settings are equal across variants are trained once", "minProperties": 1,
+            "propertyNames": {"pattern": "^[A-Za-z0-9_]+$"}, "additionalProperties": variant}
 
 
 # ----- validation ---------------------------------------------------------------------------------
@@ -252,17 +279,19 @@ def _check_schema(cfg: Any, where: str = "config ") -> None:
 def _check_semantics(where: str, cfg: dict) -> None:
     """The rules that involve several keys."""
     dqn, nas = cfg["dqn"], cfg["nas"]
+    inf = float("inf")
     rules = [
         (dqn["epsilon_end"] > dqn["epsilon_start"], "dqn.epsilon_end", "at most dqn.epsilon_start"),
-        (nas["epsilon_min"] > nas["epsilon_start"], "nas.epsilon_min", "at most nas.epsilon_start"),
+        (nas.get("epsilon_min", 0) > nas.get("epsilon_start", inf), "nas.epsilon_min", "at most nas.epsilon_start"),
         (nas["score_episodes"] > nas["arch_update_interval"], "nas.score_episodes", "at most nas.arch_update_interval"),
         (dqn["batch_size"] > dqn["replay_size"], "dqn.batch_size", "at most dqn.replay_size"),
         (dqn["learning_starts"] < dqn["batch_size"], "dqn.learning_starts", "at least dqn.batch_size"),
+        (nas.get("restart_epsilon", inf) < dqn["epsilon_end"], "nas.restart_epsilon", "at least dqn.epsilon_end"),
     ]
     for broken, key, expected in rules:
         if broken:
             raise ConfigError(f"config key '{where}{key}': expected {expected}")
-    if nas["initial_architecture"] != "random":
+    if nas.get("initial_architecture", "random") != "random":
         try:
             Architecture.parse(nas["initial_architecture"])
         except ValueError as exc:
@@ -291,8 +320,13 @@ def validate(cfg: Any) -> dict:
     _check_schema(cfg)
     _check_roles(cfg["roles"], cfg["agents"])
     _check_semantics("", cfg)
-    for name in cfg["agents"]:
-        _check_semantics(f"agents.{name} (resolved) ", resolved_agent_config(cfg, name))
+    for variant, overrides in (cfg.get("variants") or {None: {}}).items():
+        for name in overrides.get("agents", {}):
+            if name not in cfg["agents"]:
+                raise ConfigError(f"config key 'variants.{variant}.agents.{name}': not an agent of this config ({', '.join(cfg['agents'])})")
+        for name in cfg["agents"]:
+            where = f"agents.{name} (resolved{'' if variant is None else ' in variant ' + variant}) "
+            _check_semantics(where, resolved_agent_config(cfg, name, variant, keep_unused=True))
     return cfg
 
 
@@ -310,14 +344,17 @@ def load(path: str | Path) -> dict:
 
 
 # ----- resolution ---------------------------------------------------------------------------------
-def resolved_agent_config(cfg: dict, agent: str) -> dict:
+def resolved_agent_config(cfg: dict, agent: str, variant: str | None = None, keep_unused: bool = False) -> dict:
     """The settings one agent's training job depends on, and nothing else.
 
     This dict decides whether a training job must rerun, so it holds only what changes its
     outputs: the global env/dqn/nas sections with the agent's overrides applied, the agent's
     controller and architecture, the episode budget and the greedy evaluation (which changes
     evaluations.csv, never the training). Protocol keys that only affect execution
-    (seeds_per_job, progress_every, checkpoint_every) or aggregation are left out.
+    (seeds_per_job, progress_every, checkpoint_every) or aggregation are left out. In a
+    variant, the sections merge as: global < variant < agent < the variant's agent entry.
+    Settings the agent's controller never reads are dropped (see `_unused`) unless
+    keep_unused, so that runs that cannot differ share one identity and train once.
     """
     if agent not in cfg["agents"]:
         raise ConfigError(f"unknown agent {agent!r}; the config defines {', '.join(cfg['agents'])}")
@@ -327,11 +364,42 @@ def resolved_agent_config(cfg: dict, agent: str) -> dict:
                            "evaluation": {"every": p["eval_every"], "episodes": p["eval_episodes"]}}
     if spec["controller"] == "fixed":
         out["architecture"] = dict(spec["architecture"])
+    variants = cfg.get("variants") or {}
+    if variant is not None and variant not in variants:
+        raise ConfigError(f"unknown variant {variant!r}; the config defines {', '.join(variants) or 'none'}")
+    overrides = variants.get(variant, {}) if variant is not None else {}
     for section in OVERRIDABLE:
         merged = copy.deepcopy(cfg[section])
-        merged.update(spec.get(section, {}))
+        for layer in (overrides.get(section, {}), spec.get(section, {}), overrides.get("agents", {}).get(agent, {}).get(section, {})):
+            merged.update(layer)
         out[section] = merged
+    for key in [] if keep_unused else _unused(out["controller"], out["nas"]):
+        del out["nas"][key]
     return out
+
+
+# nas keys only NAS-DQN's controller reads, and keys only agents that search read.
+_CONTROLLER_ONLY = ("top_k", "temperature", "epsilon_start", "epsilon_min", "epsilon_decay", "zscore_eps", "revisit_score")
+_TRANSITION_ONLY = ("transition", "distill_steps", "distill_learning_rate", "memory_pruning", "prune_keep_fraction",
+                    "initial_architecture", "exploration_after_transition", "restart_epsilon", "restart_decay_episodes")
+
+
+def _unused(controller: str, nas: dict) -> list[str]:
+    """The nas keys that cannot change the training of a run of this controller. Window length
+    and score_episodes shape every agent's architectures.csv; transitions matter only to agents
+    that search; the selection rule and the score mode only to NAS-DQN (the others' window
+    scores are informational and always the default tail mean); an option's parameters only
+    when the option is on."""
+    unused = list(_TRANSITION_ONLY) if controller == "fixed" else []
+    if controller != "nas":  # their window scores are logged with the default reading, tail_mean
+        unused += [*_CONTROLLER_ONLY, "score"]
+    if nas.get("transition") != "distill":
+        unused += ["distill_steps", "distill_learning_rate"]
+    if nas.get("memory_pruning") != "keep_recent":
+        unused += ["prune_keep_fraction"]
+    if nas.get("exploration_after_transition") != "restart":
+        unused += ["restart_epsilon", "restart_decay_episodes"]
+    return [k for k in dict.fromkeys(unused) if k in nas]
 
 
 def resolved_schema() -> dict:
@@ -341,7 +409,7 @@ def resolved_schema() -> dict:
     evaluation = _object({"every": protocol["eval_every"], "episodes": protocol["eval_episodes"]}, "greedy evaluation")
     props = {"agent": {"type": "string"}, "controller": agent["properties"]["controller"],
              "episodes": protocol["episodes"].schema, "architecture": agent["properties"]["architecture"],
-             "evaluation": evaluation, **{s: _object(SECTIONS[s], SECTION_TEXT[s]) for s in OVERRIDABLE}}
+             "evaluation": evaluation, **{s: _object(SECTIONS[s], SECTION_TEXT[s], required=s != "nas") for s in OVERRIDABLE}}
     return {"type": "object", "properties": props, "required": ["agent", "controller", "episodes", "evaluation", *OVERRIDABLE],
             "additionalProperties": False, "if": agent["if"], "then": agent["then"], "else": agent["else"]}
 

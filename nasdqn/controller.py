@@ -27,10 +27,17 @@ class NASSettings:
     epsilon_min: float = 0.05
     epsilon_decay: float = 0.95  # rho_epsilon
     zscore_eps: float = 1e-8  # the small constant in the z-score
-    transition: Literal["reinit", "inherit"] = "reinit"  # model transition: fresh weights, or copy the overlap
+    transition: Literal["reinit", "inherit", "distill"] = "reinit"  # model transition (nasdqn/transition.py)
+    distill_steps: int = 500  # distill: Adam steps fitting the new network to the old one's Q-values
+    distill_learning_rate: float = 1e-3
     memory_pruning: Literal["keep_all", "keep_recent"] = "keep_recent"
     prune_keep_fraction: float = 0.5
     initial_architecture: str = "random"  # "random" or an architecture name such as "3x64-relu"
+    score: Literal["tail_mean", "window_mean", "best_rolling"] = "tail_mean"  # how S(c) reads the window
+    revisit_score: Literal["latest", "best", "running_mean"] = "latest"  # C_best entry of a revisited architecture
+    exploration_after_transition: Literal["continue", "restart"] = "continue"  # the agent's epsilon-greedy
+    restart_epsilon: float = 0.5  # restart: epsilon right after a transition ...
+    restart_decay_episodes: int = 100  # ... annealed linearly to dqn.epsilon_end over this many episodes
 
     def __post_init__(self) -> None:
         check_choices(self)
@@ -100,12 +107,14 @@ class RandomController:
 
 @dataclass
 class NASController:
-    """NAS-DQN's controller. Saves (state_dict) its epsilon_k and the buffer C_best."""
+    """NAS-DQN's controller. Saves (state_dict) its epsilon_k, the buffer C_best and how often
+    each of its entries was scored."""
 
     s: NASSettings
     epsilon: float = field(init=False)
-    # C_best: architecture name -> latest score, at most top_k entries.
+    # C_best: architecture name -> score, at most top_k entries; visits: times scored while in C_best.
     best: dict[str, float] = field(default_factory=dict)
+    visits: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.epsilon = self.s.epsilon_start
@@ -114,12 +123,21 @@ class NASController:
         return _initial_pick(self.s.initial_architecture, rng)
 
     def record(self, arch: Architecture, score: float) -> None:
-        """Put (c, S(c)) into C_best; an architecture already there takes its latest score."""
-        self.best[arch.name] = float(score)
+        """Put (c, S(c)) into C_best. An architecture already there keeps, by
+        nas.revisit_score, its latest score, its best, or the running mean of its scores."""
+        name, score = arch.name, float(score)
+        n = self.visits.get(name, 0) if name in self.best else 0
+        if n and self.s.revisit_score == "best":
+            score = max(score, self.best[name])
+        elif n and self.s.revisit_score == "running_mean":
+            score = self.best[name] + (score - self.best[name]) / (n + 1)
+        self.best[name] = score
+        self.visits[name] = n + 1
         if len(self.best) > self.s.top_k:
             # Drop the lowest score; ties broken by name so that the outcome is deterministic.
             worst = min(self.best, key=lambda k: (self.best[k], k))
             del self.best[worst]
+            self.visits.pop(worst, None)
 
     def select(self, rng: np.random.Generator) -> Pick:
         eps = self.epsilon
@@ -137,8 +155,9 @@ class NASController:
         return self.select(rng)
 
     def state_dict(self) -> dict:
-        return {"epsilon": self.epsilon, "best": dict(self.best)}
+        return {"epsilon": self.epsilon, "best": dict(self.best), "visits": dict(self.visits)}
 
     def load_state_dict(self, state: dict) -> None:
         self.epsilon = float(state["epsilon"])
         self.best = {str(k): float(v) for k, v in state["best"].items()}
+        self.visits = {str(k): int(v) for k, v in state["visits"].items()}

@@ -20,7 +20,7 @@ import pandas as pd  # noqa: E402
 
 from . import survival  # noqa: E402
 from .columns import FIGURES, SEARCH_FIGURE_PREFIX, TIMED_FIGURES  # noqa: E402,F401
-from .metrics import MetricSettings, load_run, read_per_run, rolling_mean  # noqa: E402
+from .metrics import MetricSettings, RunRef, load_run, read_per_run, rolling_mean  # noqa: E402
 from .network import ACTIVATIONS, LAYER_CHOICES, SEARCH_SPACE, UNIT_CHOICES, Architecture  # noqa: E402
 from .results import atomic_write_bytes  # noqa: E402
 from .tables import Analysis, performance_profile  # noqa: E402
@@ -61,13 +61,14 @@ class Study:
         return self.per_run.loc[self.per_run["agent"] == agent, name].to_numpy()
 
 
-def load_study(per_run_csv: str | Path, runs_root: str | Path, a: Analysis, controllers: dict[str, str],
+def load_study(per_run_csv: str | Path, refs: list[RunRef], a: Analysis, controllers: dict[str, str],
                metric: MetricSettings) -> Study:
     per_run = read_per_run(per_run_csv)
     returns, windows, params = {}, {}, {}
     sizes = {arch: arch.n_params() for arch in SEARCH_SPACE}
+    where = {(r.agent, r.seed): r for r in refs}
     for agent, seed in zip(per_run["agent"], per_run["seed"]):
-        episodes, arch_rows, _ = load_run(Path(runs_root) / agent / f"seed{seed}", None)
+        episodes, arch_rows, _ = load_run(where[(agent, int(seed))], None)
         key = (agent, int(seed))
         returns[key] = episodes["return"].to_numpy()
         windows[key] = arch_rows

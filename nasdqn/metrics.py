@@ -111,25 +111,41 @@ def greedy_metrics(evaluations: pd.DataFrame, m: MetricSettings, episodes: int) 
     }
 
 
-def load_run(run_dir: str | Path, expected_episodes: int | None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+@dataclass(frozen=True)
+class RunRef:
+    """Where one agent x seed run of a study lives."""
+
+    agent: str
+    seed: int
+    dir: Path
+
+
+def run_refs(root: str | Path, agents: list[str], seeds: list[int]) -> list[RunRef]:
+    """The runs of a plain study: root/{agent}/seed{seed}."""
+    return [RunRef(a, s, Path(root) / a / f"seed{s}") for a in agents for s in seeds]
+
+
+def load_run(ref: RunRef, expected_episodes: int | None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Read and validate a run directory's episodes.csv, architectures.csv and run.json."""
-    run_dir = Path(run_dir)
+    run_dir = Path(ref.dir)
     episodes = read_episodes(run_dir / "episodes.csv", expected_episodes)
     windows = read_architectures(run_dir / "architectures.csv")
     info = read_run_json(run_dir / "run.json")
-    if info["agent"] != run_dir.parent.name or f"seed{info['seed']}" != run_dir.name:
+    if info["agent"] != ref.agent or info["seed"] != ref.seed:
         raise ResultsError(
-            f"{run_dir / 'run.json'}: belongs to agent {info['agent']!r} seed {info['seed']}, not to this directory"
+            f"{run_dir / 'run.json'}: belongs to agent {info['agent']!r} seed {info['seed']}, "
+            f"not to agent {ref.agent!r} seed {ref.seed}"
         )
     if info.get("episodes") != len(episodes):
         raise ResultsError(f"{run_dir / 'run.json'}: says {info.get('episodes')} episodes, episodes.csv holds {len(episodes)}")
     return episodes, windows, info
 
 
-def per_run_table(run_dirs: list[str | Path], m: MetricSettings, expected_episodes: int | None) -> pd.DataFrame:
+def per_run_table(refs: list[RunRef], m: MetricSettings, expected_episodes: int | None) -> pd.DataFrame:
     rows = []
-    for run_dir in run_dirs:
-        episodes, windows, info = load_run(run_dir, expected_episodes)
+    for ref in refs:
+        run_dir = ref.dir
+        episodes, windows, info = load_run(ref, expected_episodes)
         row = {"agent": info["agent"], "seed": info["seed"], **run_metrics(episodes["return"].to_numpy(), m)}
         # a job that trained several seeds together shares its wall time among them
         row["train_seconds"] = float(info["wall_seconds"]) / int(info["seeds_in_job"])

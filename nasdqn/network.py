@@ -58,6 +58,18 @@ def activate_(z: torch.Tensor, activation: str) -> torch.Tensor:
     return torch.nn.functional.leaky_relu_(z, LEAKY_SLOPE)
 
 
+def forward_np(params: list[np.ndarray], activation: str, obs: np.ndarray) -> np.ndarray:
+    """Section 2.2.1 for one network in numpy: obs (N, n_0) -> Q (N, |A|). Greedy evaluation,
+    saved policies and distillation all read a network through this one function."""
+    n_layers = len(params) // 2
+    h = obs
+    for l in range(n_layers):
+        h = h @ params[l] + params[n_layers + l]
+        if l < n_layers - 1:
+            h = activate_np(h, activation)
+    return h
+
+
 def activation_backward(grad: torch.Tensor, h: torch.Tensor, activation: str) -> torch.Tensor:
     """grad * sigma'(z), with sigma' written in terms of the output h = sigma(z) (z is not kept):
     relu: 1[h > 0]; tanh: 1 - h^2; leaky relu: 1 where h > 0, else the slope. One fused op each."""

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .network import Architecture, activate_np
+from .network import Architecture, forward_np
 from .results import atomic_write_bytes
 
 FORMAT = "nasdqn-policy"
@@ -39,13 +39,7 @@ class Policy:
 
     def q_values(self, obs: np.ndarray) -> np.ndarray:
         """obs (N, 3) -> Q (N, 3), the forward pass of section 2.2.1 in numpy."""
-        n_layers = len(self.params) // 2
-        h = np.asarray(obs, dtype=np.float32)
-        for l in range(n_layers):
-            h = h @ self.params[l] + self.params[n_layers + l]
-            if l < n_layers - 1:
-                h = activate_np(h, self.arch.activation)
-        return h
+        return forward_np(self.params, self.arch.activation, np.asarray(obs, dtype=np.float32))
 
     def greedy(self, obs: np.ndarray) -> np.ndarray:
         """obs (N, 3) -> the greedy actions (N,), ties to the lowest action."""

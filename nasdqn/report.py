@@ -92,7 +92,8 @@ def search_section(per_run: pd.DataFrame, a: Analysis, searchers: list[str], fig
         "architecture, episodes since the last transition at the end, and final performance split by whether the last "
         "update switched (a switch restarts learning on fresh weights; docs/assumptions.md).",
         "",
-        "| agent | transitions per run | kept at an update | episodes since last transition | final perf., last update kept | final perf., last update switched |",
+        "| agent | transitions per run | kept at an update | episodes since last transition | final perf., last update kept "
+        "| final perf., last update switched |",
         "|---|---|---|---|---|---|",
     ]
     for agent in searchers:
@@ -119,7 +120,8 @@ def greedy_section(per_run: pd.DataFrame, a: Analysis, gif_dir: str) -> list[str
         "evaluation stream, the same for every agent of a seed (`evaluations.csv` per run). Final: the last evaluation's "
         "mean return; time: the first evaluation whose mean exceeds the threshold (censored at the budget).",
         "",
-        "| agent | final performance (training) | final greedy return | runs whose greedy mean exceeded the threshold | restricted mean episodes to it (greedy) |",
+        "| agent | final performance (training) | final greedy return | runs whose greedy mean exceeded the threshold "
+        "| restricted mean episodes to it (greedy) |",
         "|---|---|---|---|---|",
     ]
     for agent in a.agents:

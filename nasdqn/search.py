@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import transition as model_transition
 from .agent import MemberState, ReplayBuffer, fresh_member
 from .columns import ARCHITECTURE_COLUMNS  # noqa: F401  (re-exported: the rows the search logs)
 from .controller import FixedController, NASController, Pick, RandomController
@@ -28,19 +29,6 @@ def make_controller(spec: AgentSpec) -> Controller:
     if spec.controller == "nas":
         return NASController(spec.nas)
     raise ValueError(f"controller: expected 'fixed', 'random' or 'nas', got {spec.controller!r}")
-
-
-def inherit_params(old: list[np.ndarray], new: list[np.ndarray]) -> list[np.ndarray]:
-    """Copy into `new` the overlapping block of each matching layer of `old`: hidden layer l
-    from hidden layer l, output from output (a cheap Net2Net-style warm start)."""
-    n_old, n_new = len(old) // 2, len(new) // 2
-    out = [p.copy() for p in new]
-    pairs = [(l, l) for l in range(min(n_old, n_new) - 1)] + [(n_old - 1, n_new - 1)]
-    for lo, ln in pairs:
-        for src, dst in ((old[lo], out[ln]), (old[n_old + lo], out[n_new + ln])):
-            r, c = min(src.shape[0], dst.shape[0]), min(src.shape[1], dst.shape[1])
-            dst[:r, :c] = src[:r, :c]
-    return out
 
 
 class ArchitectureSearch:
@@ -73,10 +61,29 @@ class ArchitectureSearch:
         return episode % self.specs[i].nas.arch_update_interval == 0 or episode == self.episodes
 
     def score(self, i: int, returns: list[float], episode: int) -> float:
-        """S(c): mean return over the last score_episodes episodes of the window just ended."""
-        start = self.windows[i][-1]["start_episode"] - 1
-        first = max(start, episode - self.specs[i].nas.score_episodes)
-        return float(np.mean(returns[first:episode]))
+        """S(c) of the window just ended, by nas.score: the mean return of its last
+        score_episodes episodes (tail_mean), of the whole window (window_mean), or the best
+        mean of score_episodes consecutive episodes in it (best_rolling)."""
+        nas = self.specs[i].nas
+        window = np.asarray(returns[self.windows[i][-1]["start_episode"] - 1 : episode], dtype=np.float64)
+        k = min(nas.score_episodes, window.size)
+        if nas.score == "window_mean":
+            return float(np.mean(window))
+        if nas.score == "best_rolling":
+            c = np.concatenate([[0.0], np.cumsum(window)])
+            return float(np.max((c[k:] - c[:-k]) / k))
+        return float(np.mean(window[window.size - k :]))
+
+    def epsilon(self, i: int, episode: int, base: float) -> float:
+        """The agent's epsilon for the coming episode: the global schedule (`base`), or with
+        nas.exploration_after_transition = restart, at least restart_epsilon right after the
+        last transition, annealed to dqn.epsilon_end over restart_decay_episodes."""
+        nas = self.specs[i].nas
+        starts = [w["start_episode"] for w in self.windows[i] if w["transition"]]
+        if nas.exploration_after_transition == "continue" or not starts:
+            return base
+        frac = min(1.0, (episode - (starts[-1] - 1)) / nas.restart_decay_episodes)
+        return max(base, nas.restart_epsilon + frac * (self.specs[i].dqn.epsilon_end - nas.restart_epsilon))
 
     def end_window(self, i: int, returns: list[float], episode: int, rng: np.random.Generator) -> Pick | None:
         """Score run i's window; unless the run is over, pick the next architecture and open its
@@ -93,16 +100,23 @@ class ArchitectureSearch:
     def transition(self, i: int, old: MemberState, pick: Pick, buffer: ReplayBuffer, init_rng: np.random.Generator) -> MemberState:
         """Model transition and memory pruning for run i moving to pick.arch.
 
-        "reinit": the new network starts from a fresh initialisation (section 2.2.2), with a
-        fresh optimiser state and its target synced to it. "inherit": fresh, then the
-        overlapping blocks of the old network. Memory pruning "keep_recent" keeps the most
-        recent prune_keep_fraction of the run's replay memory (at least learning_starts).
+        The new network starts fresh (section 2.2.2), then by nas.transition stays so
+        (reinit), takes the old network's overlapping blocks (inherit) or is distilled from
+        the old network on the replay memory (distill); its optimiser restarts and its target
+        is synced to it. Memory pruning "keep_recent" then keeps the most recent
+        prune_keep_fraction of the run's replay memory (at least learning_starts). Called
+        after end_window opened the new window, so the old architecture is the previous row's.
         """
         nas, dqn = self.specs[i].nas, self.specs[i].dqn
         member = fresh_member(pick.arch, init_rng)
         if nas.transition == "inherit":
-            member.online = inherit_params(old.online, member.online)
-            member.target = [p.copy() for p in member.online]
+            member.online = model_transition.inherit_params(old.online, member.online)
+        elif nas.transition == "distill":
+            states = buffer.obs[i, : int(buffer.size[i])]
+            old_arch = Architecture.parse(self.windows[i][-2]["architecture"])
+            member.online = model_transition.distill(old.online, old_arch, member.online, pick.arch,
+                                                     states, nas.distill_steps, dqn.batch_size, nas.distill_learning_rate, init_rng)
+        member.target = [p.copy() for p in member.online]
         if nas.memory_pruning == "keep_recent":
             size = int(buffer.size[i])
             buffer.keep_recent(i, max(int(round(nas.prune_keep_fraction * size)), min(size, dqn.learning_starts)))

@@ -22,6 +22,7 @@ SUMMARY_METRICS = [
 ]
 CLAIM_COLUMNS = [
     "claim", "where", "words", "kind", "verdict", "test", "measured", "p_holm", "effect", "seeds_needed", "note",
+    "decisive_pair", "key_effect",
 ]
 COMPARISON_COLUMNS = [
     "claim", "metric", "better", "than", "test", "value_better", "value_than", "estimate", "ci_low", "ci_high",
@@ -127,7 +128,10 @@ def claim_rows(evals: list[cl.Evaluation], a: Analysis, n_seeds: int) -> pd.Data
         verdict = row["verdict"]
         seeds = cl.seeds_needed(ev, a.decision, n_seeds) if verdict == "inconclusive" else None
         p_holm = [float(t.p_adjusted[0]) for t in ev.pairs if t.p_adjusted.size]
+        decisive = _decisive(ev, a.decision.alpha)
         row.update(
+            decisive_pair=f"{a.label(decisive.better)} vs {a.label(decisive.than)}" if decisive.better != decisive.than else a.label(decisive.better),
+            key_effect=_effect(decisive),
             test=", ".join(dict.fromkeys(t.test for t in ev.pairs)),
             measured=_measured(ev, a),
             p_holm="; ".join(_fmt(p) for p in p_holm),
@@ -137,6 +141,17 @@ def claim_rows(evals: list[cl.Evaluation], a: Analysis, n_seeds: int) -> pd.Data
         )
         rows.append(row)
     return pd.DataFrame(rows, columns=CLAIM_COLUMNS)
+
+
+def _decisive(ev: cl.Evaluation, alpha: float) -> cl.Tested:
+    """The pair that decides the verdict: the most significant pair against the claim if any
+    (it contradicts), else the pair with the largest Holm p (the weakest link of support)."""
+    if ev.claim.kind != "dominance":
+        return ev.pairs[0]
+    against = [t for t in ev.pairs if not t.favours[0] and t.p_adjusted[0] < alpha]
+    if against:
+        return min(against, key=lambda t: float(t.p_adjusted[0]))
+    return max(ev.pairs, key=lambda t: float(t.p_adjusted[0]))
 
 
 def _band_note(ev: cl.Evaluation) -> str:

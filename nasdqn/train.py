@@ -19,9 +19,9 @@ import numpy as np
 import torch
 
 from .agent import ReplayBuffer, fresh_member
-from .evaluate import eval_generator, greedy_returns
 from .columns import EPISODE_COLUMNS  # noqa: F401  (re-exported: the rows Trainer logs)
 from .env import VecPendulum
+from .evaluate import eval_generator, greedy_returns
 from .faults import fault_armed, fault_point
 from .policy import Policy
 from .pool import LearnerPool
@@ -148,7 +148,7 @@ class Trainer:
         minibatch = [g["replay"].random((t, s.dqn.batch_size)) for g, s in zip(self.rngs, specs)]
         grouped = self.pool.group_uniforms(np.stack(minibatch)) if _same(s.dqn.batch_size for s in specs) else \
             [np.stack([minibatch[i] for i in g.runs]) for g in self.pool.groups]
-        epsilon = np.array([s.dqn.epsilon_at(self.episode) for s in specs])
+        epsilon = np.array([self.search.epsilon(i, self.episode, s.dqn.epsilon_at(self.episode)) for i, s in enumerate(specs)])
         done = np.array([1.0 if s.dqn.terminal_on_horizon else 0.0 for s in specs])
         return EpisodeDraws(explore, random_actions, grouped, epsilon, done)
 

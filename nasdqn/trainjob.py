@@ -13,10 +13,10 @@ from pathlib import Path
 from . import __version__, checkpoint
 from .columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS, EVALUATION_COLUMNS, POLICY_FILE, WINDOW_POLICIES
 from .config import canonical_json
-from .results import atomic_write_text, csv_text, write_json
-from .spec import AgentSpec, Run, agent_spec
 from .policy import save_policy
+from .results import atomic_write_text, csv_text, write_json
 from .space import Architecture
+from .spec import AgentSpec, Run, agent_spec
 from .train import EvalSettings, Trainer, train
 
 CHECKPOINT_NAME = "checkpoint.pkl"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -36,15 +37,43 @@ def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 600)
     return proc
 
 
+def planned_jobs(proc) -> dict[str, int]:
+    """Rule -> job count from the table a dry run prints."""
+    text = proc.stdout + proc.stderr
+    if "Nothing to be done" in text:
+        return {}
+    counts = {}
+    for rule, n in re.findall(r"^(\w+)\s+(\d+)$", text, flags=re.M):
+        if rule != "total":
+            counts[rule] = int(n)
+    return counts
+
+
+def dry_run_jobs(proc) -> list[str]:
+    """Every 'rule X:' block's rule and wildcards of a dry run."""
+    return re.findall(r"^(?:local)?rule (\w+):\n(?:.*\n)*?\s+wildcards: (.*)$", proc.stdout, flags=re.M)
+
+
 def assert_same_results(a: Path, b: Path, config: dict) -> None:
     """Two workflow runs of one config: byte-identical run CSVs, and equal tables but for
     what a clock measured (wall time and the search's share of it)."""
     for agent in config["agents"]:
         for seed in config["protocol"]["seeds"]:
-            for name in ("episodes.csv", "architectures.csv"):
-                rel = f"results/runs/{agent}/seed{seed}/{name}"
-                assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+            for name in ("episodes.csv", "architectures.csv", "evaluations.csv"):
+                ra, rb = run_dir(a, agent, seed) / name, run_dir(b, agent, seed) / name
+                assert ra.read_bytes() == rb.read_bytes(), ra
     assert_same_tables(a / "results/metrics", b / "results/metrics")
+
+
+def run_dir(work: Path, agent: str, seed: int, root: str = "results") -> Path:
+    """Where a study's run of agent x seed lives (results/runs/{agent}/{settings hash}/seed{seed}),
+    read from the study's index, {root}/metrics/runs.csv."""
+    import pandas as pd
+
+    runs = pd.read_csv(work / root / "metrics/runs.csv")
+    row = runs[(runs["agent"] == agent) & (runs["seed"] == seed)]
+    assert len(row) == 1, (agent, seed)
+    return work / row["directory"].iloc[0]
 
 
 def untimed_tables(metrics: Path) -> dict:
@@ -55,7 +84,8 @@ def untimed_tables(metrics: Path) -> dict:
     from nasdqn.metrics import TIMED_COLUMNS
 
     timed_claims = {c.id for c in CLAIMS if c.column in TIMED_COLUMNS}
-    out = {"per_run": pd.read_csv(metrics / "per_run.csv").drop(columns=list(TIMED_COLUMNS))}
+    out = {"per_run": pd.read_csv(metrics / "per_run.csv").drop(columns=list(TIMED_COLUMNS)),
+           "runs": pd.read_csv(metrics / "runs.csv")}
     summary = pd.read_csv(metrics / "summary.csv")
     out["summary"] = summary[~summary["metric"].isin(TIMED_COLUMNS)].reset_index(drop=True)
     for name in ("claims", "comparisons"):

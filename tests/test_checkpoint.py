@@ -97,13 +97,14 @@ def completed_by_snakemake(work: Path) -> list[Path]:
             except ValueError:
                 pass
     out = []
-    for p in (work / "results/runs").glob("*/*/episodes.csv"):
+    for p in (work / "results/runs").rglob("episodes.csv"):
         files = [p.parent / n for n in ("episodes.csv", "architectures.csv", "run.json")]
         if all(f.exists() for f in files) and not any(str(f.relative_to(work)) in markers for f in files):
             out.append(p)
     return out
 
 
+@pytest.mark.e2e
 def test_killing_snakemake_midway_then_rerunning_completes(tmp_path, smoke_run):
     work = copy_workflow(tmp_path / "wf")
     venv = Path(sys.executable).parent.parent

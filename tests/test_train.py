@@ -10,10 +10,10 @@ from nasdqn.controller import NASSettings
 from nasdqn.env import PendulumParams
 from nasdqn.network import Architecture
 from nasdqn.results import csv_text
-from nasdqn.search import inherit_params
 from nasdqn.spec import AgentSpec, Run
 from nasdqn.train import Trainer, TrainingDiverged, runs_of
 from nasdqn.train import train as train_runs
+from nasdqn.transition import inherit_params
 
 FAST_DQN = DQNSettings(batch_size=16, learning_starts=100, replay_size=2000, target_update_steps=100,
                        epsilon_decay_episodes=5)
@@ -158,3 +158,16 @@ def test_greedy_evaluation_never_changes_training():
         assert csv_text(ARCHITECTURE_COLUMNS, windows(off, i)) == csv_text(ARCHITECTURE_COLUMNS, windows(on, i))
     assert [e["episode"] for e in on.logs[0].evaluations] == [2, 4, 6, 8, 9] and not off.logs[0].evaluations
     assert [s["window"] for s in on.logs[0].snapshots] == [0, 1, 2]  # three windows of 3 episodes
+
+
+def test_distill_and_exploration_restart_inside_training():
+    s = spec("random", transition="distill", distill_steps=5, exploration_after_transition="restart",
+             restart_epsilon=0.7, restart_decay_episodes=2)
+    tr = train(s, [2], 9)
+    rows, eps = windows(tr), [e["epsilon"] for e in tr.logs[0].episodes]
+    switched = [w["start_episode"] for w in rows if w["transition"]]
+    assert switched, "seed 2 of the random controller made no transition"
+    for start in switched:
+        assert eps[start - 1] == pytest.approx(max(0.7, FAST_DQN.epsilon_at(start - 1)))
+    again = train(s, [2], 9)
+    assert csv_text(EPISODE_COLUMNS, again.logs[0].episodes) == csv_text(EPISODE_COLUMNS, tr.logs[0].episodes)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO, assert_same_results, copy_workflow, snakemake
+from conftest import REPO, assert_same_results, copy_workflow, dry_run_jobs, planned_jobs, run_dir, snakemake
 from nasdqn.claims import CLAIMS
 from nasdqn.figures import FIGURES, TIMED_FIGURES
 from nasdqn.metrics import PER_RUN_COLUMNS
@@ -17,35 +17,20 @@ from nasdqn.metrics import PER_RUN_COLUMNS
 SMOKE = yaml.safe_load((REPO / "config/smoke.yaml").read_text())
 
 
-def planned_jobs(proc) -> dict[str, int]:
-    """Rule -> job count from the table a dry run prints."""
-    text = proc.stdout + proc.stderr
-    if "Nothing to be done" in text:
-        return {}
-    counts = {}
-    for rule, n in re.findall(r"^(\w+)\s+(\d+)$", text, flags=re.M):
-        if rule != "total":
-            counts[rule] = int(n)
-    return counts
-
-
-def dry_run_jobs(proc) -> list[str]:
-    """Every 'rule X:' block's rule and wildcards of a dry run."""
-    return re.findall(r"^(?:local)?rule (\w+):\n(?:.*\n)*?\s+wildcards: (.*)$", proc.stdout, flags=re.M)
-
-
+@pytest.mark.e2e
 def test_every_output_exists_and_is_well_formed(smoke_run):
     agents, seeds = list(SMOKE["agents"]), SMOKE["protocol"]["seeds"]
     for agent in agents:
         for seed in seeds:
-            run = smoke_run / "results/runs" / agent / f"seed{seed}"
+            run = run_dir(smoke_run, agent, seed)
             ep = pd.read_csv(run / "episodes.csv")
             assert list(ep.columns[:7]) == ["episode", "return", "steps", "epsilon", "layers", "units", "activation"]
             assert len(ep) == SMOKE["protocol"]["episodes"] and ep["return"].notna().all()
             arch = pd.read_csv(run / "architectures.csv")
             assert len(arch) == 3  # 12 episodes / windows of 4
-            assert (smoke_run / f"results/logs/train/{agent}/seed{seed}.log").exists()
-            assert (smoke_run / f"results/benchmarks/train/{agent}/seed{seed}.tsv").exists()
+            run_id = run.relative_to(smoke_run / "results/runs").parent.as_posix()  # <agent>/<settings hash>
+            assert (smoke_run / f"results/logs/train/{run_id}/seed{seed}.log").exists()
+            assert (smoke_run / f"results/benchmarks/train/{run_id}/seed{seed}.tsv").exists()
     per_run = pd.read_csv(smoke_run / "results/metrics/per_run.csv")
     assert list(per_run.columns) == PER_RUN_COLUMNS and len(per_run) == len(agents) * len(seeds)
     summary = pd.read_csv(smoke_run / "results/metrics/summary.csv")
@@ -64,7 +49,7 @@ def test_every_output_exists_and_is_well_formed(smoke_run):
             assert data.startswith(magic) and len(data) > 2000
     for agent in agents:
         assert (smoke_run / f"results/gifs/{agent}.gif").read_bytes()[:4] == b"GIF8"
-        run = smoke_run / "results/runs" / agent / "seed0"
+        run = run_dir(smoke_run, agent, 0)
         assert (run / "policy.pt").exists() and len(pd.read_csv(run / "evaluations.csv")) == 3  # episodes 4, 8, 12
         n_window_policies = len(list((run / "window_policies").glob("*.pt")))
         assert n_window_policies == (0 if SMOKE["agents"][agent]["controller"] == "fixed" else 3)
@@ -77,11 +62,13 @@ def test_every_output_exists_and_is_well_formed(smoke_run):
     assert "Holm-corrected over the pairs of the claim" in report and "Fixed Medium" in report
 
 
+@pytest.mark.e2e
 def test_complete_run_reruns_nothing(smoke_run):
     proc = snakemake(smoke_run, "--configfile", "config/smoke.yaml", "-n")
     assert planned_jobs(proc) == {}, proc.stdout
 
 
+@pytest.mark.e2e
 def test_changing_one_agent_reruns_only_that_agent(smoke_run, tmp_path):
     cfg = yaml.safe_load((smoke_run / "config/smoke.yaml").read_text())
     cfg["agents"]["fixed_medium"]["dqn"] = {"learning_rate": 0.002}
@@ -91,10 +78,11 @@ def test_changing_one_agent_reruns_only_that_agent(smoke_run, tmp_path):
     jobs = planned_jobs(proc)
     assert jobs.get("train") == len(cfg["protocol"]["seeds"]), proc.stdout
     trained = [w for rule, w in dry_run_jobs(proc) if rule == "train"]
-    assert trained and all("agent=fixed_medium" in w for w in trained)
+    assert trained and all("run=fixed_medium/" in w for w in trained)
     assert jobs.get("aggregate") == 1 and jobs.get("report") == 1
 
 
+@pytest.mark.e2e
 def test_changing_figure_code_reruns_only_figures(smoke_run, tmp_path):
     work = tmp_path / "copy"
     shutil.copytree(smoke_run, work, symlinks=True)
@@ -103,23 +91,6 @@ def test_changing_figure_code_reruns_only_figures(smoke_run, tmp_path):
     jobs = planned_jobs(snakemake(work, "--configfile", "config/smoke.yaml", "-n"))
     assert jobs.get("figure", 0) + jobs.get("figure_architectures", 0) == len(FIGURES)
     assert "train" not in jobs and "aggregate" not in jobs
-
-
-def test_two_runs_from_scratch_are_identical(smoke_run, tmp_path):
-    other = copy_workflow(tmp_path / "smoke_b")
-    snakemake(other, "--configfile", "config/smoke.yaml", "--cores", "2")
-    assert_same_results(smoke_run, other, SMOKE)
-    for name in FIGURES:
-        if name in TIMED_FIGURES:
-            continue
-        for ext in ("png", "pdf"):
-            rel = f"results/figures/{name}.{ext}"
-            assert (smoke_run / rel).read_bytes() == (other / rel).read_bytes(), rel
-    # rebuilding every figure from the same inputs gives the same bytes
-    before = {p.name: p.read_bytes() for p in (other / "results/figures").iterdir()}
-    snakemake(other, "--configfile", "config/smoke.yaml", "--cores", "2", "--forcerun", "figure")
-    after = {p.name: p.read_bytes() for p in (other / "results/figures").iterdir()}
-    assert before == after
 
 
 def test_paper_config_plans_fifteen_training_jobs():
@@ -156,9 +127,11 @@ def test_invalid_config_rejected_before_any_job(tmp_path, mutate, key):
     assert not (work / "results").exists()
 
 
-def test_seeds_per_job_batches_seeds_and_gives_the_same_runs(smoke_run, tmp_path):
-    """protocol.seeds_per_job > 1 trains seeds together (stacked networks, one process per
-    batch). Each seed keeps its own random streams, so the runs equal one-job-per-seed runs."""
+@pytest.mark.e2e
+def test_a_second_run_from_scratch_batched_gives_the_same_bytes(smoke_run, tmp_path):
+    """A second study from scratch, with protocol.seeds_per_job = 2 (two seeds trained together:
+    stacked networks, one process per batch): every run, table and figure but the timed ones
+    is byte-identical to the first study's, because each seed keeps its own random streams."""
     work = copy_workflow(tmp_path / "batched")
     cfg = yaml.safe_load((work / "config/smoke.yaml").read_text())
     cfg["protocol"]["seeds_per_job"] = 2
@@ -166,11 +139,18 @@ def test_seeds_per_job_batches_seeds_and_gives_the_same_runs(smoke_run, tmp_path
     proc = snakemake(work, "--configfile", "batched.yaml", "--cores", "2")
     assert "train_batch" in proc.stdout + proc.stderr
     for agent in SMOKE["agents"]:
-        info = json.loads((work / f"results/runs/{agent}/seed0/run.json").read_text())
-        assert info["seeds_in_job"] == 2
+        assert json.loads((run_dir(work, agent, 0) / "run.json").read_text())["seeds_in_job"] == 2
     assert_same_results(work, smoke_run, SMOKE)
+    for name in [n for n in FIGURES if n not in TIMED_FIGURES] + ["search_nas_dqn", "search_random_nas"]:
+        for ext in ("png", "pdf"):
+            rel = f"results/figures/{name}.{ext}"
+            assert (smoke_run / rel).read_bytes() == (work / rel).read_bytes(), rel
+    for agent in SMOKE["agents"]:
+        rel = f"results/gifs/{agent}.gif"
+        assert (smoke_run / rel).read_bytes() == (work / rel).read_bytes(), rel
 
 
+@pytest.mark.e2e
 def test_html_report_has_every_figure_with_its_caption(smoke_run, tmp_path):
     out = tmp_path / "report.html"
     snakemake(smoke_run, "--configfile", "config/smoke.yaml", "--report", str(out))

@@ -98,11 +98,15 @@ def test_job_killed_at_its_time_limit_resumes_from_checkpoint(slurm_cluster, tmp
     cfg["protocol"].update({"seeds": [0], "episodes": 4000, "checkpoint_every": 50})
     (work / "long.yaml").write_text(yaml.safe_dump(cfg))
     os.environ["SLURM_CONF"] = str(state / "slurm.conf")
+    from nasdqn.config import validate
+    from nasdqn.plan import study_plan
+
+    run = study_plan(validate(cfg)).runs[None][0]
     t0 = time.perf_counter()
     snakemake(work, "--profile", "profiles/slurm", "--configfile", "long.yaml", "--set-resources", "train:runtime=1",
               "--slurm-init-seconds-before-status-checks", "5", "--seconds-between-status-checks", "5",
-              "results/runs/fixed_large/seed0/run.json", timeout=1500)
-    log = (work / "results/logs/train/fixed_large/seed0.log").read_text()
+              f"{run.dir}/run.json", timeout=1500)
+    log = (work / f"results/logs/train/{run.run_id}/seed0.log").read_text()
     ctld = (state / "slurmctld.log").read_text()
     with capsys.disabled():
         print(f"\n[slurm] time-limit test: {time.perf_counter() - t0:.0f} s; {log.count('resuming from')} resume(s)")

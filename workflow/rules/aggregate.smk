@@ -1,48 +1,44 @@
 rule aggregate:
     """Per-run metrics, across-seed summaries, a verdict per claim of the paper and every
-    comparison behind it, robust aggregates."""
+    comparison behind it, robust aggregates (one set per results root)."""
     input:
-        runs=expand(
-            f"{RUNS_DIR}/{{agent}}/seed{{seed}}/{{file}}",
-            agent=AGENTS,
-            seed=SEEDS,
-            file=RUN_FILES,
-        ),
+        runs=run_files,
         code=AGGREGATE_CODE,
     output:
         per_run=report(
-            f"{METRICS_DIR}/per_run.csv",
+            "{root}/metrics/per_run.csv",
             caption="../report/per_run.rst",
             category="Tables",
         ),
         summary=report(
-            f"{METRICS_DIR}/summary.csv",
+            "{root}/metrics/summary.csv",
             caption="../report/summary.rst",
             category="Tables",
         ),
         claims=report(
-            f"{METRICS_DIR}/claims.csv",
+            "{root}/metrics/claims.csv",
             caption="../report/claims.rst",
             category="Tables",
         ),
         comparisons=report(
-            f"{METRICS_DIR}/comparisons.csv",
+            "{root}/metrics/comparisons.csv",
             caption="../report/comparisons.rst",
             category="Tables",
         ),
         robust=report(
-            f"{METRICS_DIR}/robust.csv",
+            "{root}/metrics/robust.csv",
             caption="../report/robust.rst",
             category="Tables",
         ),
+        runs="{root}/metrics/runs.csv",
     log:
-        "results/logs/aggregate.log",
+        "{root}/logs/aggregate.log",
     conda:
         "../../envs/nasdqn.yaml"
     params:
-        analysis=ANALYSIS_JSON,
-        runs=lambda wildcards, input: Path(input.runs[0]).parents[2],  # results/runs
+        analysis=analysis_json,
+        run_dirs=run_dirs_json,
         out_dir=subpath(output.per_run, parent=True),
     shell:
-        "PYTHONPATH=. python -m nasdqn aggregate --analysis-json {params.analysis:q} --runs {params.runs}"
+        "PYTHONPATH=. python -m nasdqn aggregate --analysis-json {params.analysis:q} --run-dirs {params.run_dirs:q}"
         " --out-dir {params.out_dir} > {log} 2>&1"

@@ -1,23 +1,21 @@
-# Shared definitions: the one config validation, the job list and the source files each
-# stage depends on. Parsing imports only nasdqn.config and nasdqn.columns (no numpy, torch
-# or matplotlib): `snakemake -n` needs nothing but Snakemake, PyYAML and jsonschema.
+# Shared definitions: the one config validation, the study plan (which runs to train, where
+# each run and each variant's results live) and the source files each stage depends on.
+# Parsing imports only nasdqn.config, nasdqn.plan and nasdqn.columns (no numpy, torch or
+# matplotlib): `snakemake -n` needs nothing but Snakemake, PyYAML and jsonschema.
 # Jobs run in the repository root (the working directory) and call the package of this
 # repository with `PYTHONPATH=. python -m nasdqn`, from whatever environment executes them
 # (the venv of the README commands, or a conda env from envs/).
 import os
+import re
 import sys
 from pathlib import Path
 
 sys.path.insert(0, workflow.basedir)
 
-from nasdqn.columns import FIGURES, RUN_FILES, SEARCH_FIGURE_PREFIX
-from nasdqn.config import (
-    ConfigError,
-    analysis_settings,
-    canonical_json,
-    resolved_agent_config,
-)
+from nasdqn.columns import FIGURES, RUN_FILES
+from nasdqn.config import ConfigError, analysis_settings, canonical_json
 from nasdqn.config import validate as validate_study
+from nasdqn.plan import study_plan
 
 # The config is validated once, against the JSON schema of workflow/schemas/ (generated from
 # nasdqn/config.py, whose messages name the key) plus the rules that involve several keys.
@@ -26,19 +24,16 @@ try:
 except ConfigError as exc:
     raise WorkflowError(f"invalid config: {exc}")
 
+PLAN = study_plan(config)
+ROOTS = list(
+    PLAN.roots.values()
+)  # results/ (a plain study) or results/variants/{variant}/
 AGENTS = list(config["agents"])
 SEEDS = list(config["protocol"]["seeds"])
 FIGURE_NAMES = list(FIGURES)
-RUN_FIGURES = [
-    f for f in FIGURE_NAMES if f != "fig2_architectures"
-]  # the figures drawn from runs
-RUNS_DIR = "results/runs"
-METRICS_DIR = "results/metrics"
-FIGURES_DIR = "results/figures"
-GIFS_DIR = "results/gifs"
+RUN_FIGURES = [f for f in FIGURE_NAMES if f != "fig2_architectures"]  # drawn from runs
 # Agents whose architecture changes (controller random or nas): one search figure each.
 SEARCHERS = [a for a, s in config["agents"].items() if s["controller"] != "fixed"]
-ANALYSIS_JSON = canonical_json(analysis_settings(config))
 SEEDS_PER_JOB = config["protocol"]["seeds_per_job"]
 # Seeds trained together in one process when seeds_per_job > 1, in config order.
 BATCHES = [SEEDS[i : i + SEEDS_PER_JOB] for i in range(0, len(SEEDS), SEEDS_PER_JOB)]
@@ -53,10 +48,13 @@ CORE_CODE = [
         "agent",
         "controller",
         "search",
+        "transition",
         "pool",
         "train",
         "spec",
         "trainjob",
+        "evaluate",
+        "policy",
         "columns",
     )
 ]
@@ -68,15 +66,64 @@ FIGURE_CODE = ["nasdqn/figures.py", "nasdqn/columns.py"]
 REPORT_CODE = ["nasdqn/report.py"]
 
 
+def _alternatives(values):
+    return "|".join(re.escape(v) for v in values) or "(?!)"
+
+
 wildcard_constraints:
-    agent="|".join(AGENTS),
+    root=_alternatives(ROOTS),
+    run=_alternatives(PLAN.settings),
+    agent=_alternatives(AGENTS),
     seed=r"\d+",
     batch=r"\d+(-\d+)*",
 
 
-def agent_settings(wildcards):
-    """The resolved settings of one agent: a training job reruns exactly when these change."""
-    return canonical_json(resolved_agent_config(config, wildcards.agent))
+def run_settings(wildcards):
+    """A run's resolved settings: its training job reruns exactly when these change."""
+    return canonical_json(PLAN.settings[wildcards.run])
+
+
+def run_agent(wildcards):
+    return wildcards.run.split("/")[0]
+
+
+def run_files(wildcards):
+    """The files aggregation reads, of every run of this results root."""
+    return [f"{r.dir}/{f}" for r in PLAN.runs_of(wildcards.root) for f in RUN_FILES]
+
+
+def agent_run_files(wildcards):
+    return [
+        f"{r.dir}/{f}"
+        for r in PLAN.runs_of(wildcards.root)
+        if r.agent == wildcards.agent
+        for f in RUN_FILES
+    ]
+
+
+def run_dirs_json(wildcards):
+    """[agent, seed, directory] of every run of this results root, for the CLI."""
+    return canonical_json(
+        [[r.agent, r.seed, r.dir] for r in PLAN.runs_of(wildcards.root)]
+    )
+
+
+def first_policy(wildcards):
+    run = next(r for r in PLAN.runs_of(wildcards.root) if r.agent == wildcards.agent)
+    return f"{run.dir}/policy.pt"
+
+
+def analysis_json(wildcards):
+    """What the tables, figures and report of this results root depend on."""
+    variant = PLAN.variant_of(wildcards.root)
+    overrides = (config.get("variants") or {}).get(variant, {})
+    return canonical_json(
+        {
+            **analysis_settings(config),
+            "variant": variant,
+            "variant_overrides": overrides,
+        }
+    )
 
 
 def train_runtime_minutes(wildcards):
@@ -87,7 +134,7 @@ def train_runtime_minutes(wildcards):
 def batch_dir_of_seed(wildcards):
     """The batch directory that holds this seed's run (seeds_per_job > 1)."""
     batch = next(b for b in BATCHES if int(wildcards.seed) in b)
-    return f"results/batches/{wildcards.agent}/seeds{'-'.join(map(str, batch))}"
+    return f"results/batches/{wildcards.run}/seeds{'-'.join(map(str, batch))}"
 
 
 def batch_runtime_minutes(wildcards):

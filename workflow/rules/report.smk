@@ -2,18 +2,18 @@ rule report:
     """REPORT.md: a verdict on each claim of the paper, every comparison, tables and figures."""
     input:
         tables=rules.aggregate.output,
-        figures=expand(f"{FIGURES_DIR}/{{figure}}.png", figure=FIGURE_NAMES),
-        search=expand(f"{FIGURES_DIR}/search_{{agent}}.png", agent=SEARCHERS),
-        gifs=expand(f"{GIFS_DIR}/{{agent}}.gif", agent=AGENTS),
+        figures=expand("{{root}}/figures/{figure}.png", figure=FIGURE_NAMES),
+        search=expand("{{root}}/figures/search_{agent}.png", agent=SEARCHERS),
+        gifs=expand("{{root}}/gifs/{agent}.gif", agent=AGENTS),
         code=REPORT_CODE,
     output:
-        report("results/REPORT.md", caption="../report/report.rst", category="Report"),
+        report("{root}/REPORT.md", caption="../report/report.rst", category="Report"),
     log:
-        "results/logs/report.log",
+        "{root}/logs/report.log",
     conda:
         "../../envs/nasdqn.yaml"
     params:
-        analysis=ANALYSIS_JSON,
+        analysis=analysis_json,
         metrics_dir=lambda wildcards, input: Path(input.tables[0]).parent,
         figure_dir=lambda wildcards, input, output: os.path.relpath(
             Path(input.figures[0]).parent, Path(output[0]).parent

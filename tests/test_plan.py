@@ -1,0 +1,69 @@
+"""The study plan (nasdqn/plan.py): which runs are distinct, and where they live."""
+import copy
+
+import pytest
+import yaml
+
+from conftest import REPO
+from nasdqn.config import ConfigError, resolved_agent_config, validate
+from nasdqn.plan import study_plan
+
+SMOKE = yaml.safe_load((REPO / "config/smoke.yaml").read_text())
+
+
+def with_variants(variants: dict) -> dict:
+    cfg = copy.deepcopy(SMOKE)
+    cfg["variants"] = variants
+    return validate(cfg)
+
+
+def test_plain_study_has_one_root_and_one_run_per_agent_and_seed():
+    plan = study_plan(validate(copy.deepcopy(SMOKE)))
+    assert plan.roots == {None: "results"} and not plan.has_variants
+    runs = plan.runs[None]
+    assert len(runs) == len(SMOKE["agents"]) * len(SMOKE["protocol"]["seeds"])
+    assert all(r.dir.startswith(f"results/runs/{r.agent}/") and r.dir.endswith(f"/seed{r.seed}") for r in runs)
+
+
+def test_nas_only_variant_shares_every_run_of_the_other_agents():
+    plan = study_plan(with_variants({"base": {}, "best": {"nas": {"revisit_score": "best"}}}))
+    base, best = ({(r.agent, r.seed): r.run_id for r in plan.runs[v]} for v in ("base", "best"))
+    for (agent, seed), run_id in base.items():
+        assert (best[(agent, seed)] == run_id) == (agent != "nas_dqn"), agent  # the selection rule: NAS-DQN only
+    assert len(plan.unique_runs()) == 5 * 2 + 2
+
+
+def test_transition_variant_changes_both_searching_agents_only():
+    plan = study_plan(with_variants({"base": {}, "inherit": {"nas": {"transition": "inherit"}}}))
+    changed = {r.agent for r in plan.runs["inherit"]} - {r.agent for r in plan.runs["inherit"]
+                                                         if r.run_id in {b.run_id for b in plan.runs["base"]}}
+    assert changed == {"random_nas", "nas_dqn"}
+
+
+def test_the_plain_study_and_a_variant_study_share_runs():
+    plain = {(r.run_id, r.seed) for r in study_plan(validate(copy.deepcopy(SMOKE))).unique_runs()}
+    variant = {(r.run_id, r.seed) for r in study_plan(with_variants({"base": {}, "x": {"nas": {"top_k": 3}}})).unique_runs()}
+    assert plain <= variant
+
+
+def test_variant_layers_merge_in_order():
+    cfg = copy.deepcopy(SMOKE)
+    cfg["agents"]["fixed_small"]["dqn"] = {"learning_rate": 0.002}
+    cfg["variants"] = {"v": {"dqn": {"learning_rate": 0.003, "gamma": 0.9}, "agents": {"fixed_small": {"dqn": {"gamma": 0.95}}}}}
+    validate(cfg)
+    r = resolved_agent_config(cfg, "fixed_small", "v")["dqn"]
+    assert (r["learning_rate"], r["gamma"]) == (0.002, 0.95)  # agent beats variant; the variant's agent entry beats both
+    assert resolved_agent_config(cfg, "fixed_medium", "v")["dqn"]["learning_rate"] == 0.003
+
+
+@pytest.mark.parametrize("variants, key", [
+    ({"v": {"nas": {"transition": "teleport"}}}, "variants.v.nas.transition"),
+    ({"v": {"agents": {"ghost": {"nas": {"top_k": 2}}}}}, "variants.v.agents.ghost"),
+    ({"v": {"protocol": {"episodes": 3}}}, "variants.v.protocol"),
+    ({"bad name": {}}, "bad name"),
+])
+def test_bad_variants_are_rejected_with_the_key(variants, key):
+    cfg = copy.deepcopy(SMOKE)
+    cfg["variants"] = variants
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        validate(cfg)

@@ -1,0 +1,66 @@
+"""The outer loop's readings of what the paper leaves open (nasdqn/search.py, controller.py)."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+from nasdqn.agent import DQNSettings
+from nasdqn.controller import NASController, NASSettings
+from nasdqn.env import PendulumParams
+from nasdqn.search import ArchitectureSearch
+from nasdqn.space import Architecture
+from nasdqn.spec import AgentSpec
+
+NAS = NASSettings(arch_update_interval=10, score_episodes=4)
+
+
+def search(**nas) -> ArchitectureSearch:
+    spec = AgentSpec("a", "nas", None, DQNSettings(epsilon_end=0.05), dataclasses.replace(NAS, **nas), PendulumParams())
+    return ArchitectureSearch([spec], [np.random.default_rng(0)], 100)
+
+
+@pytest.mark.parametrize("mode, expected", [
+    ("tail_mean", np.mean([7, 8, 9, 10])),
+    ("window_mean", np.mean(range(1, 11))),
+    ("best_rolling", np.mean([7, 8, 9, 10])),
+])
+def test_score_modes_on_an_increasing_window(mode, expected):
+    returns = [float(r) for r in range(1, 11)]
+    assert search(score=mode).score(0, returns, 10) == pytest.approx(expected)
+
+
+def test_best_rolling_finds_an_early_peak():
+    returns = [0, 50, 60, 70, 80, 10, 0, 0, 0, 0]
+    assert search(score="best_rolling").score(0, [float(r) for r in returns], 10) == pytest.approx(65.0)
+    assert search(score="tail_mean").score(0, [float(r) for r in returns], 10) == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("mode, expected", [("latest", 50.0), ("best", 150.0), ("running_mean", 100.0)])
+def test_revisit_modes(mode, expected):
+    c = NASController(dataclasses.replace(NAS, revisit_score=mode))
+    arch = Architecture(2, 32, "relu")
+    c.record(arch, 150.0)
+    c.record(arch, 50.0)
+    assert c.best[arch.name] == pytest.approx(expected)
+    c.load_state_dict(c.state_dict())
+    c.record(arch, 100.0)
+    if mode == "running_mean":
+        assert c.best[arch.name] == pytest.approx(100.0)
+
+
+def test_exploration_restarts_after_a_transition_and_anneals():
+    s = search(exploration_after_transition="restart", restart_epsilon=0.6, restart_decay_episodes=20)
+    assert s.epsilon(0, 15, 0.05) == 0.05  # no transition yet: the global schedule
+    s.windows[0].append({**s.windows[0][0], "window": 1, "start_episode": 11, "transition": True})
+    assert s.epsilon(0, 10, 0.05) == pytest.approx(0.6)  # first episode of the new window
+    assert s.epsilon(0, 20, 0.05) == pytest.approx(0.6 + 0.5 * (0.05 - 0.6))
+    assert s.epsilon(0, 40, 0.05) == pytest.approx(0.05)
+    assert s.epsilon(0, 10, 0.9) == 0.9  # never below the global schedule
+    assert search().epsilon(0, 10, 0.05) == 0.05  # continue: unchanged
+
+
+def test_controller_epsilon_zero_of_one_is_uniform_search():
+    c = NASController(dataclasses.replace(NAS, epsilon_start=1.0, epsilon_min=0.05))
+    rng = np.random.default_rng(3)
+    c.record(Architecture(2, 32, "relu"), 100.0)
+    assert c.select(rng).kind == "explore"

@@ -1,0 +1,43 @@
+# A study with `variants` (a sensitivity study): the claims x variants matrix, the final
+# performance of every agent in every variant, and the top-level REPORT.md that says which
+# readings of the paper make which claims hold.
+if PLAN.has_variants:
+
+    rule sensitivity:
+        """Claims x variants: every variant's verdicts side by side, from the same decision rule."""
+        input:
+            claims=expand("{root}/metrics/claims.csv", root=ROOTS),
+            summary=expand("{root}/metrics/summary.csv", root=ROOTS),
+            reports=expand("{root}/REPORT.md", root=ROOTS),
+            code=["nasdqn/sensitivity.py", "nasdqn/report.py"],
+        output:
+            matrix=report(
+                "results/sensitivity/matrix.csv",
+                caption="../report/matrix.rst",
+                category="Sensitivity",
+            ),
+            png=report(
+                "results/sensitivity/final_by_variant.png",
+                caption="../report/final_by_variant.rst",
+                category="Sensitivity",
+            ),
+            pdf="results/sensitivity/final_by_variant.pdf",
+            report=report(
+                "results/REPORT.md", caption="../report/report.rst", category="Report"
+            ),
+        log:
+            "results/logs/sensitivity.log",
+        conda:
+            "../../envs/nasdqn.yaml"
+        params:
+            analysis=canonical_json(analysis_settings(config)),
+            variants=canonical_json(
+                [
+                    [v, r, (config.get("variants") or {}).get(v, {})]
+                    for v, r in PLAN.roots.items()
+                ]
+            ),
+            out_dir=subpath(output.matrix, parent=True),
+        shell:
+            "PYTHONPATH=. python -m nasdqn sensitivity --analysis-json {params.analysis:q}"
+            " --variants-json {params.variants:q} --out-dir {params.out_dir} --report {output.report} > {log} 2>&1"

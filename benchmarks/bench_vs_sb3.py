@@ -20,6 +20,8 @@ import time
 import numpy as np
 import torch
 
+from flops import matmul_gflops, update_flops
+
 from nasdqn.agent import DQNGroup, DQNSettings, fresh_member
 from nasdqn.controller import NASSettings
 from nasdqn.env import PendulumParams
@@ -62,15 +64,6 @@ def sb3_steps_per_second(arch: Architecture, dqn: DQNSettings, steps: int) -> fl
     return steps / (time.perf_counter() - t0)
 
 
-def update_flops(arch: Architecture, batch: int) -> int:
-    """FLOPs of one update: online forward on 2B rows, target forward on B, backward on B."""
-    s = arch.sizes()
-    macs = sum(a * b for a, b in zip(s[:-1], s[1:]))
-    first = s[0] * s[1]
-    forward = 2 * macs  # per row
-    return forward * 2 * batch + forward * batch + 2 * macs * batch + 2 * (macs - first) * batch
-
-
 def update_gflops(arch: Architecture, dqn: DQNSettings, reps: int = 300) -> float:
     rng = np.random.default_rng(0)
     group = DQNGroup(arch, [0], [fresh_member(arch, rng)], dqn)
@@ -82,16 +75,6 @@ def update_gflops(arch: Architecture, dqn: DQNSettings, reps: int = 300) -> floa
     for _ in range(reps):
         group.update(batch)
     return update_flops(arch, b) * reps / (time.perf_counter() - t0) / 1e9
-
-
-def matmul_gflops(n: int = 1024, reps: int = 20) -> float:
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    for _ in range(3):
-        a @ b
-    t0 = time.perf_counter()
-    for _ in range(reps):
-        a @ b
-    return 2 * n**3 * reps / (time.perf_counter() - t0) / 1e9
 
 
 def main() -> None:

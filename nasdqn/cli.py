@@ -15,7 +15,7 @@ from .config import ConfigError, analysis_settings, json_schema, load, resolved_
 from .policy import PolicyError
 from .results import ResultsError, atomic_write_text, csv_text
 from .train import TrainingDiverged
-from .trainjob import TrainJob, UsageError
+from .trainjob import Member, TrainJob, UsageError, check_out_dir, find_group, train_in_group
 
 
 def _resolved_settings(args: argparse.Namespace) -> dict:
@@ -48,7 +48,17 @@ def _resolved_settings(args: argparse.Namespace) -> dict:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    job = TrainJob.create(_resolved_settings(args), args.seed, args.out, args.checkpoint_dir)
+    resolved = _resolved_settings(args)
+    if args.group_plan:
+        group = find_group(Path(args.group_plan), Path(args.out))
+        if group is not None and len(group["members"]) > 1:
+            if len(args.seed) != 1:
+                raise UsageError("--group-plan: a run of a training group takes exactly one --seed")
+            me = Member(resolved, args.seed[0], Path(args.out))
+            check_out_dir(me)
+            train_in_group(group, me, Path(args.group_plan).parent, args.stale_checkpoint, args.progress_every, args.checkpoint_every)
+            return 0
+    job = TrainJob.for_seeds(resolved, args.seed, args.out, args.checkpoint_dir)
     trainer, wall = job.run(args.stale_checkpoint, args.progress_every, args.checkpoint_every)
     job.write_outputs(trainer, wall)
     if job.checkpoint.exists() and not args.keep_checkpoint:
@@ -238,6 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint-every", type=int, help="episodes between checkpoints (default: protocol.checkpoint_every, or 100)")
     p.add_argument("--checkpoint-dir", help="where the checkpoint lives (default: the first seed's --out)")
     p.add_argument("--keep-checkpoint", action="store_true", help="keep the last checkpoint after the run completes")
+    p.add_argument("--group-plan", help="the workflow's training groups (JSON): if --out is a member of a group of several "
+                   "runs, the group trains in one process and this job copies its own run out")
     p.add_argument("--stale-checkpoint", choices=("refuse", "discard"), default="refuse",
                    help="what to do with a checkpoint of a different run in --out (the workflow discards: it reruns on purpose)")
     p.set_defaults(func=cmd_train)

@@ -63,7 +63,8 @@ SECTIONS: dict[str, dict[str, Setting]] = {
         "episodes": _int(1, "episodes per run (paper: 2000)"),
         "seeds": Setting({"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 1, "uniqueItems": True},
                          "a non-empty list of distinct non-negative integers", "the seeds every agent is trained on (paper: 3)"),
-        "seeds_per_job": _int(1, "execution only: seeds of one agent trained together in one process (byte-identical runs)"),
+        "runs_per_job": _int(1, "execution only: runs (any agents, seeds, variants) trained together in one process; "
+                             "byte-identical runs, less CPU (docs/performance.md)"),
         "checkpoint_every": _int(1, "execution only: episodes between checkpoints of a training job"),
         "progress_every": _int(1, "execution only: episodes between progress lines in a job's log"),
         "rolling_window": _int(1, "sample efficiency: window of the rolling average (paper: 50)"),
@@ -351,7 +352,7 @@ def resolved_agent_config(cfg: dict, agent: str, variant: str | None = None, kee
     outputs: the global env/dqn/nas sections with the agent's overrides applied, the agent's
     controller and architecture, the episode budget and the greedy evaluation (which changes
     evaluations.csv, never the training). Protocol keys that only affect execution
-    (seeds_per_job, progress_every, checkpoint_every) or aggregation are left out. In a
+    (runs_per_job, progress_every, checkpoint_every) or aggregation are left out. In a
     variant, the sections merge as: global < variant < agent < the variant's agent entry.
     Settings the agent's controller never reads are dropped (see `_unused`) unless
     keep_unused, so that runs that cannot differ share one identity and train once.

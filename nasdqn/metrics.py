@@ -148,7 +148,7 @@ def per_run_table(refs: list[RunRef], m: MetricSettings, expected_episodes: int 
         episodes, windows, info = load_run(ref, expected_episodes)
         row = {"agent": info["agent"], "seed": info["seed"], **run_metrics(episodes["return"].to_numpy(), m)}
         # a job that trained several seeds together shares its wall time among them
-        row["train_seconds"] = float(info["wall_seconds"]) / int(info["seeds_in_job"])
+        row["train_seconds"] = float(info["wall_seconds"]) / int(info["runs_in_job"])
         row["search_overhead_share"] = float(info.get("search_overhead_seconds", float("nan"))) / row["train_seconds"]
         row.update(search_metrics(windows))
         row.update(transition_metrics(windows, len(episodes)))

@@ -68,3 +68,37 @@ def study_plan(cfg: dict) -> StudyPlan:
             plan.settings[run_id] = settings
             plan.runs[variant] += [PlannedRun(agent, seed, run_id) for seed in cfg["protocol"]["seeds"]]
     return plan
+
+
+def compatible(settings: dict) -> str:
+    """Runs that can share one process step one pendulum array and one replay layout."""
+    return canonical_json([settings["env"], settings["dqn"]["replay_size"], settings["episodes"], settings["evaluation"]])
+
+
+def training_groups(plan: StudyPlan, runs_per_job: int, pending: set[tuple[str, int]]) -> list[list[PlannedRun]]:
+    """Groups of at most runs_per_job of the runs still to train, each trained in one process.
+
+    Only runs that still need training are grouped (finished runs are never retrained because
+    a new run joined their group), and only compatible runs; every group is named by its
+    members, so a rerun after a kill finds the same group and resumes its checkpoint.
+    """
+    by_kind: dict[str, list[PlannedRun]] = {}
+    for run in plan.unique_runs():
+        if (run.run_id, run.seed) in pending:
+            by_kind.setdefault(compatible(plan.settings[run.run_id]), []).append(run)
+    groups = []
+    for runs in by_kind.values():
+        # consecutive in plan order (agent by agent, seed by seed): the seeds of an agent share
+        # a process, where runs with one architecture are one stacked network
+        groups += [runs[i : i + runs_per_job] for i in range(0, len(runs), runs_per_job)]
+    return groups
+
+
+def group_plan(plan: StudyPlan, groups: list[list[PlannedRun]]) -> dict:
+    """What a training job reads to find its group: members' directories, seeds and settings."""
+    out = []
+    for members in groups:
+        rows = [{"dir": r.dir, "seed": r.seed, "settings": plan.settings[r.run_id]} for r in members]
+        gid = hashlib.sha256(canonical_json([[r["dir"], r["seed"]] for r in rows]).encode()).hexdigest()[:12]
+        out.append({"id": gid, "members": rows})
+    return {"groups": out}

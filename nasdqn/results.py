@@ -127,7 +127,9 @@ def read_run_json(path: str | Path) -> dict:
         raise ResultsError(f"{path}: missing") from None
     except (OSError, ValueError) as exc:
         raise ResultsError(f"{path}: not valid JSON ({exc})") from None
-    for key, kind in (("agent", str), ("seed", int), ("wall_seconds", (int, float)), ("seeds_in_job", int)):
+    if "runs_in_job" not in data and "seeds_in_job" in data:  # written before runs of several agents shared a process
+        data["runs_in_job"] = data["seeds_in_job"]
+    for key, kind in (("agent", str), ("seed", int), ("wall_seconds", (int, float)), ("runs_in_job", int)):
         if not isinstance(data.get(key), kind):
             raise ResultsError(f"{path}: key '{key}' is missing or has the wrong type")
     return data

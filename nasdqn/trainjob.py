@@ -1,17 +1,28 @@
-"""One training job as the CLI runs it: which runs, where their files go, resuming from a
-checkpoint, and writing each run's episodes.csv, architectures.csv and run.json."""
+"""Training jobs as the CLI runs them: which runs share a process, where their files go,
+resuming from a checkpoint, and writing each run's episodes.csv, architectures.csv,
+evaluations.csv, policies and run.json.
+
+A job is one process. It trains one run, several seeds of one agent (`--seed` repeated), or
+a training group of the workflow: any runs of a study (agents, seeds, variants) that the
+workflow's plan put together (`protocol.runs_per_job`). Every run keeps its own random
+streams, so its files are byte-identical however it is grouped.
+"""
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import os
 import platform
+import shutil
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__, checkpoint
-from .columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS, EVALUATION_COLUMNS, POLICY_FILE, WINDOW_POLICIES
+from .columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS, EVALUATION_COLUMNS, POLICY_FILE, RUN_FILES, WINDOW_POLICIES
 from .config import canonical_json
 from .policy import save_policy
 from .results import atomic_write_text, csv_text, write_json
@@ -45,53 +56,74 @@ def versions() -> dict:
 
 
 @dataclass(frozen=True)
-class TrainJob:
-    """Runs of one agent trained in one process, and where everything goes."""
+class Member:
+    """One run of a job: its resolved settings, its seed and its output directory."""
 
     resolved: dict
-    spec: AgentSpec
-    seeds: list[int]
-    episodes: int
-    dirs: list[Path]
+    seed: int
+    dir: Path
+
+    @property
+    def spec(self) -> AgentSpec:
+        return agent_spec(self.resolved)
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.resolved, self.seed)
+
+    def written(self) -> bool:
+        """This run's files are complete in its directory (run.json, written last, matches)."""
+        try:
+            return json.loads((self.dir / "run.json").read_text()).get("fingerprint") == self.fingerprint
+        except (OSError, ValueError):
+            return False
+
+
+def check_out_dir(member: Member) -> None:
+    """Refuse an output directory that already holds a different run."""
+    run_json = member.dir / "run.json"
+    if run_json.exists():
+        try:
+            other = json.loads(run_json.read_text()).get("fingerprint")
+        except ValueError:
+            other = None
+        if other != member.fingerprint:
+            raise UsageError(f"--out {member.dir}: holds a different run (run.json fingerprint {other}, this run "
+                             f"{member.fingerprint}); choose another directory or delete it")
+
+
+@dataclass(frozen=True)
+class TrainJob:
+    """Runs trained in one process, and where everything goes."""
+
+    members: list[Member]
     checkpoint: Path
+    fingerprint: str  # identity of the job: a checkpoint of another job is refused
 
     @classmethod
-    def create(cls, resolved: dict, seeds: list[int], out: str, checkpoint_dir: str | None) -> "TrainJob":
+    def for_seeds(cls, resolved: dict, seeds: list[int], out: str, checkpoint_dir: str | None) -> "TrainJob":
+        """Seeds of one agent (the CLI's repeated --seed), into out with '{seed}' filled in."""
         if len(set(seeds)) != len(seeds) or any(s < 0 for s in seeds):
             raise UsageError(f"--seed: expected distinct non-negative integers, got {seeds}")
         if len(seeds) > 1 and "{seed}" not in out:
             raise UsageError("--out: with several --seed values the path must contain '{seed}'")
-        dirs = [Path(out.replace("{seed}", str(s))) for s in seeds]
-        job = cls(resolved, agent_spec(resolved), list(seeds), int(resolved["episodes"]), dirs,
-                  Path(checkpoint_dir or dirs[0]) / CHECKPOINT_NAME)
-        for d, s in zip(dirs, seeds):
-            job.check_out_dir(d, fingerprint(resolved, s))
-        return job
+        members = [Member(resolved, s, Path(out.replace("{seed}", str(s)))) for s in seeds]
+        for m in members:
+            check_out_dir(m)
+        fp = fingerprint(resolved, seeds[0] if len(seeds) == 1 else list(seeds))
+        return cls(members, Path(checkpoint_dir or members[0].dir) / CHECKPOINT_NAME, fp)
 
     @property
     def runs(self) -> list[Run]:
-        return [Run(self.spec, s) for s in self.seeds]
+        return [Run(m.spec, m.seed) for m in self.members]
+
+    @property
+    def episodes(self) -> int:
+        return _one({int(m.resolved["episodes"]) for m in self.members}, "protocol.episodes")
 
     @property
     def evaluation(self) -> EvalSettings:
-        return EvalSettings(**self.resolved["evaluation"])
-
-    @property
-    def fingerprint(self) -> str:
-        return fingerprint(self.resolved, self.seeds[0] if len(self.seeds) == 1 else self.seeds)
-
-    @staticmethod
-    def check_out_dir(path: Path, fp: str) -> None:
-        """Refuse an output directory that already holds a different run."""
-        run_json = path / "run.json"
-        if run_json.exists():
-            try:
-                other = json.loads(run_json.read_text()).get("fingerprint")
-            except ValueError:
-                other = None
-            if other != fp:
-                raise UsageError(f"--out {path}: holds a different run (run.json fingerprint {other}, this run {fp}); "
-                                 "choose another directory or delete it")
+        return EvalSettings(**_one({canonical_json(m.resolved["evaluation"]) for m in self.members}, "evaluation", json.loads))
 
     def resume(self, stale: str) -> tuple[Trainer | None, float]:
         """The trainer restored from this job's checkpoint (and the wall time it had used)."""
@@ -111,10 +143,12 @@ class TrainJob:
         return trainer, float(payload["wall_seconds"])
 
     def progress_line(self, tr: Trainer, steps_per_second: float) -> None:
+        names = sorted({m.spec.name for m in self.members})
+        who = f"{', '.join(names)} seed {','.join(str(m.seed) for m in self.members)}" if len(names) == 1 else f"{len(self.members)} runs"
         avg = ", ".join(f"{tr.rolling_mean(i):7.1f}" for i in range(tr.n))
         archs = ", ".join(a.name for a in tr.pool.archs)
-        print(f"[{self.spec.name} seed {','.join(map(str, self.seeds))}] episode {tr.episode}/{self.episodes} "
-              f"avg50 {avg} arch {archs} {steps_per_second:,.0f} steps/s", file=sys.stderr, flush=True)
+        print(f"[{who}] episode {tr.episode}/{self.episodes} avg50 {avg} arch {archs} {steps_per_second:,.0f} steps/s",
+              file=sys.stderr, flush=True)
 
     def run(self, stale: str, progress_every: int, checkpoint_every: int) -> tuple[Trainer, float]:
         """Train (resuming if a checkpoint of this job exists); returns the trainer and wall seconds."""
@@ -129,30 +163,95 @@ class TrainJob:
                         evaluation=self.evaluation)
         return trainer, wall_before + time.perf_counter() - start
 
-    def write_policies(self, d: Path, trainer: Trainer, i: int, seed: int) -> None:
+    def write_policies(self, m: Member, trainer: Trainer, i: int) -> None:
         """policy.pt (the final network) and window_policies/window{k}.pt (the network at the end
         of each architecture window, for an agent that searches; empty otherwise)."""
-        env = self.spec.env
-        meta = {"agent": self.spec.name, "seed": seed, "initial_state": env.initial_state,
+        env = m.spec.env
+        meta = {"agent": m.spec.name, "seed": m.seed, "initial_state": env.initial_state,
                 "initial_theta_high": env.initial_theta_high, "initial_omega_high": env.initial_omega_high}
-        save_policy(d / POLICY_FILE, trainer.pool.archs[i], trainer.pool.online_params(i), {**meta, "episode": trainer.episode})
-        windows = d / WINDOW_POLICIES
+        save_policy(m.dir / POLICY_FILE, trainer.pool.archs[i], trainer.pool.online_params(i), {**meta, "episode": trainer.episode})
+        windows = m.dir / WINDOW_POLICIES
         windows.mkdir(parents=True, exist_ok=True)
         for snap in trainer.logs[i].snapshots:
             save_policy(windows / f"window{snap['window']:02d}.pt", Architecture.parse(snap["architecture"]), snap["params"],
                         {**meta, "episode": snap["episode"], "window": snap["window"]})
 
     def write_outputs(self, trainer: Trainer, wall: float) -> None:
-        info = versions()
-        n = len(self.seeds)
-        for i, (d, seed) in enumerate(zip(self.dirs, self.seeds)):
-            atomic_write_text(d / "episodes.csv", csv_text(EPISODE_COLUMNS, trainer.logs[i].episodes))
-            atomic_write_text(d / "architectures.csv", csv_text(ARCHITECTURE_COLUMNS, trainer.search.windows[i]))
-            atomic_write_text(d / "evaluations.csv", csv_text(EVALUATION_COLUMNS, trainer.logs[i].evaluations))
-            self.write_policies(d, trainer, i, seed)
-            write_json(d / "run.json", {
-                "agent": self.spec.name, "seed": seed, "seeds_in_job": n, "episodes": self.episodes,
-                "fingerprint": fingerprint(self.resolved, seed), "resolved_config": self.resolved, "versions": info,
+        """Every run's files; run.json last, so that a run with a matching run.json is complete."""
+        info, n = versions(), len(self.members)
+        for i, m in enumerate(self.members):
+            atomic_write_text(m.dir / "episodes.csv", csv_text(EPISODE_COLUMNS, trainer.logs[i].episodes))
+            atomic_write_text(m.dir / "architectures.csv", csv_text(ARCHITECTURE_COLUMNS, trainer.search.windows[i]))
+            atomic_write_text(m.dir / "evaluations.csv", csv_text(EVALUATION_COLUMNS, trainer.logs[i].evaluations))
+            self.write_policies(m, trainer, i)
+            write_json(m.dir / "run.json", {
+                "agent": m.spec.name, "seed": m.seed, "runs_in_job": n, "episodes": self.episodes,
+                "fingerprint": m.fingerprint, "resolved_config": m.resolved, "versions": info,
                 "wall_seconds": wall, "env_steps": trainer.global_step * n, "env_steps_per_second": trainer.global_step * n / wall,
                 "search_overhead_seconds": trainer.search_seconds / n,
             })
+
+
+def _one(values: set, what: str, parse=lambda v: v):
+    if len(values) != 1:
+        raise UsageError(f"runs trained in one process must share {what}")
+    return parse(next(iter(values)))
+
+
+# ----- training groups of the workflow ---------------------------------------------------------
+@contextmanager
+def _locked(path: Path):
+    """An exclusive lock on `path` (released by the OS if the process dies)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def find_group(plan_file: Path, out: Path) -> dict | None:
+    """The training group (from the workflow's plan) whose members include the run in `out`."""
+    try:
+        plan = json.loads(plan_file.read_text())
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"--group-plan {plan_file}: cannot be read ({exc})") from None
+    return next((g for g in plan["groups"] if str(out) in {m["dir"] for m in g["members"]}), None)
+
+
+def train_in_group(group: dict, me: Member, staging_root: Path, stale: str, progress_every: int, checkpoint_every: int) -> None:
+    """Run `me` as part of its training group: the first member to arrive trains every run of
+    the group in one process into staging directories; every member then copies its own run
+    out. A killed group resumes from its checkpoint, whichever member arrives next."""
+    staging = staging_root / group["id"]
+    members = [Member(m["settings"], int(m["seed"]), staging / str(k)) for k, m in enumerate(group["members"])]
+    mine = next(k for k, m in enumerate(group["members"]) if m["dir"] == str(me.dir))
+    if members[mine].resolved != me.resolved or members[mine].seed != me.seed:
+        raise UsageError(f"--group-plan: group {group['id']} holds other settings for {me.dir}; rerun the workflow")
+    with _locked(staging / "lock"):
+        if not members[mine].written():
+            fp = hashlib.sha256(canonical_json([m.fingerprint for m in members]).encode()).hexdigest()[:16]
+            job = TrainJob(members, staging / CHECKPOINT_NAME, fp)
+            trainer, wall = job.run(stale, progress_every, checkpoint_every)
+            job.write_outputs(trainer, wall)
+            job.checkpoint.unlink(missing_ok=True)
+        else:
+            print(f"run trained by group {group['id']} ({len(members)} runs in one process); copying it out", file=sys.stderr)
+    _move_run(members[mine].dir, me.dir)
+    with _locked(staging / "lock"):
+        if not any(p.is_dir() for p in staging.iterdir()):
+            shutil.rmtree(staging)
+
+
+def _move_run(src: Path, dst: Path) -> None:
+    """Copy a run's files into place (run.json last), then drop the staged copy."""
+    dst.mkdir(parents=True, exist_ok=True)
+    if (dst / WINDOW_POLICIES).exists():
+        shutil.rmtree(dst / WINDOW_POLICIES)
+    shutil.copytree(src / WINDOW_POLICIES, dst / WINDOW_POLICIES)
+    for name in [f for f in RUN_FILES if f != "run.json"] + [POLICY_FILE, "run.json"]:
+        tmp = dst / f".{name}.tmp"
+        shutil.copyfile(src / name, tmp)
+        os.replace(tmp, dst / name)
+    shutil.rmtree(src)

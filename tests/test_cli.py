@@ -117,3 +117,30 @@ def test_evaluate_and_render_refuse_bad_policy_files(tmp_path, kind):
         proc = run_cli(*args)
         assert proc.returncode == 2 and str(path) in proc.stderr, proc.stderr
         assert not (tmp_path / "x.gif").exists()
+
+
+def test_a_training_group_trains_once_and_gives_each_run_its_own_bytes(tmp_path):
+    """Two jobs of one group (different agents): the first trains both in one process, the
+    second copies its run out; both runs equal the runs trained alone."""
+    from nasdqn.config import load, resolved_agent_config
+
+    cfg = load(SMOKE)
+    members = [("fixed_small", 0), ("nas_dqn", 1)]
+    plan = {"groups": [{"id": "g1", "members": [
+        {"dir": str(tmp_path / f"group/{a}"), "seed": s, "settings": resolved_agent_config(cfg, a)} for a, s in members]}]}
+    (tmp_path / "plan").mkdir()
+    (tmp_path / "plan/groups.json").write_text(json.dumps(plan))
+    logs = []
+    for agent, seed in members:
+        settings = json.dumps(resolved_agent_config(cfg, agent))
+        proc = run_cli("train", "--config-json", settings, "--agent", agent, "--seed", str(seed),
+                       "--out", str(tmp_path / f"group/{agent}"), "--group-plan", str(tmp_path / "plan/groups.json"))
+        assert proc.returncode == 0, proc.stderr
+        logs.append(proc.stderr)
+        assert run_cli("train", "--config", SMOKE, "--agent", agent, "--seed", str(seed), "--out", str(tmp_path / f"alone/{agent}")).returncode == 0
+    assert "episode 12/12" in logs[0] and "copying it out" in logs[1]
+    for agent, _ in members:
+        for name in ("episodes.csv", "architectures.csv", "evaluations.csv", "policy.pt"):
+            assert (tmp_path / f"group/{agent}/{name}").read_bytes() == (tmp_path / f"alone/{agent}/{name}").read_bytes(), name
+        assert json.loads((tmp_path / f"group/{agent}/run.json").read_text())["runs_in_job"] == 2
+    assert not (tmp_path / "plan/g1").exists()  # the staging area is gone once both runs are out

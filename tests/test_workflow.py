@@ -93,6 +93,18 @@ def test_changing_figure_code_reruns_only_figures(smoke_run, tmp_path):
     assert "train" not in jobs and "aggregate" not in jobs
 
 
+def test_runs_per_job_changes_no_plan_and_reruns_nothing(tmp_path):
+    """Grouping is an execution choice: the same jobs are planned whatever runs_per_job is."""
+    work = copy_workflow(tmp_path / "plan")
+    jobs = {}
+    for n in (1, 7):
+        cfg = yaml.safe_load((work / "config/smoke.yaml").read_text())
+        cfg["protocol"]["runs_per_job"] = n
+        (work / f"g{n}.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+        jobs[n] = planned_jobs(snakemake(work, "--configfile", f"g{n}.yaml", "-n"))
+    assert jobs[1] == jobs[7] and jobs[1]["train"] == 10
+
+
 def test_paper_config_plans_fifteen_training_jobs():
     proc = snakemake(REPO, "-n", "--directory", str(REPO), "--rerun-triggers", "mtime", "--forceall")
     jobs = planned_jobs(proc)
@@ -129,17 +141,21 @@ def test_invalid_config_rejected_before_any_job(tmp_path, mutate, key):
 
 @pytest.mark.e2e
 def test_a_second_run_from_scratch_batched_gives_the_same_bytes(smoke_run, tmp_path):
-    """A second study from scratch, with protocol.seeds_per_job = 2 (two seeds trained together:
-    stacked networks, one process per batch): every run, table and figure but the timed ones
-    is byte-identical to the first study's, because each seed keeps its own random streams."""
-    work = copy_workflow(tmp_path / "batched")
+    """A second study from scratch, with protocol.runs_per_job = 4 (runs of different agents
+    and seeds trained together: stacked networks, one pendulum array, one process per group):
+    every run, table and figure but the timed ones is byte-identical to the first study's,
+    because each run keeps its own random streams."""
+    work = copy_workflow(tmp_path / "grouped")
     cfg = yaml.safe_load((work / "config/smoke.yaml").read_text())
-    cfg["protocol"]["seeds_per_job"] = 2
-    (work / "batched.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
-    proc = snakemake(work, "--configfile", "batched.yaml", "--cores", "2")
-    assert "train_batch" in proc.stdout + proc.stderr
-    for agent in SMOKE["agents"]:
-        assert json.loads((run_dir(work, agent, 0) / "run.json").read_text())["seeds_in_job"] == 2
+    cfg["protocol"]["runs_per_job"] = 4
+    (work / "grouped.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    snakemake(work, "--configfile", "grouped.yaml", "--cores", "2")
+    groups = json.loads((work / "results/.training/groups.json").read_text())["groups"]
+    assert sorted(len(g["members"]) for g in groups) == [3, 3, 4]
+    assert len({m["settings"]["agent"] for m in groups[0]["members"]}) > 1  # agents mixed in one process
+    in_job = [json.loads((run_dir(work, a, s) / "run.json").read_text())["runs_in_job"] for a in SMOKE["agents"] for s in (0, 1)]
+    assert sorted(in_job) == [3] * 6 + [4] * 4
+    assert not [p for p in (work / "results/.training").iterdir() if p.is_dir()]  # staging cleaned up
     assert_same_results(work, smoke_run, SMOKE)
     for name in [n for n in FIGURES if n not in TIMED_FIGURES] + ["search_nas_dqn", "search_random_nas"]:
         for ext in ("png", "pdf"):

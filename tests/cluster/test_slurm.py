@@ -68,7 +68,7 @@ def test_smoke_workflow_on_slurm_matches_local_run(slurm_cluster, smoke_run, tmp
         job_id = log.stem  # "123" or "120_4" for an array task
         if not re.search(rf"_job_complete: JobId={re.escape(job_id)}(\(\d+\))? done", ctld):
             continue
-        for agent, seed in re.findall(r"wildcards: agent=(\w+), seed=(\d+)", log.read_text()):
+        for agent, seed in re.findall(r"wildcards: run=(\w+)/\w+, seed=(\d+)", log.read_text()):
             ran.add((agent, int(seed)))
     expected = {(a, s) for a in smoke["agents"] for s in smoke["protocol"]["seeds"]}
     assert ran == expected, f"training jobs without a completed SLURM job: {expected - ran}"

@@ -15,7 +15,7 @@ sys.path.insert(0, workflow.basedir)
 from nasdqn.columns import FIGURES, RUN_FILES
 from nasdqn.config import ConfigError, analysis_settings, canonical_json
 from nasdqn.config import validate as validate_study
-from nasdqn.plan import study_plan
+from nasdqn.plan import group_plan, study_plan, training_groups
 
 # The config is validated once, against the JSON schema of workflow/schemas/ (generated from
 # nasdqn/config.py, whose messages name the key) plus the rules that involve several keys.
@@ -34,9 +34,6 @@ FIGURE_NAMES = list(FIGURES)
 RUN_FIGURES = [f for f in FIGURE_NAMES if f != "fig2_architectures"]  # drawn from runs
 # Agents whose architecture changes (controller random or nas): one search figure each.
 SEARCHERS = [a for a, s in config["agents"].items() if s["controller"] != "fixed"]
-SEEDS_PER_JOB = config["protocol"]["seeds_per_job"]
-# Seeds trained together in one process when seeds_per_job > 1, in config order.
-BATCHES = [SEEDS[i : i + SEEDS_PER_JOB] for i in range(0, len(SEEDS), SEEDS_PER_JOB)]
 
 # Source files per stage: editing one reruns that stage and what depends on it, nothing else.
 CORE_CODE = [
@@ -75,7 +72,6 @@ wildcard_constraints:
     run=_alternatives(PLAN.settings),
     agent=_alternatives(AGENTS),
     seed=r"\d+",
-    batch=r"\d+(-\d+)*",
 
 
 def run_settings(wildcards):
@@ -127,19 +123,36 @@ def analysis_json(wildcards):
 
 
 def train_runtime_minutes(wildcards):
-    """Generous wall-time request for a scheduler: 3 minutes per 1000 episodes, at least 10."""
-    return max(10, int(3 * config["protocol"]["episodes"] / 1000))
+    """Generous wall-time request for a scheduler: 3 minutes per 1000 episodes for every run of
+    the job's training group, at least 10."""
+    return max(
+        10,
+        int(3 * config["protocol"]["episodes"] / 1000)
+        * config["protocol"]["runs_per_job"],
+    )
 
 
-def batch_dir_of_seed(wildcards):
-    """The batch directory that holds this seed's run (seeds_per_job > 1)."""
-    batch = next(b for b in BATCHES if int(wildcards.seed) in b)
-    return f"results/batches/{wildcards.run}/seeds{'-'.join(map(str, batch))}"
+def pending_runs():
+    """Runs whose run.json is missing or older than the training code: the ones to train now."""
+    newest = max(Path(f).stat().st_mtime for f in CORE_CODE if Path(f).exists())
+    out = set()
+    for r in PLAN.unique_runs():
+        done = Path(r.dir, "run.json")
+        if not done.exists() or done.stat().st_mtime < newest:
+            out.add((r.run_id, r.seed))
+    return out
 
 
-def batch_runtime_minutes(wildcards):
-    return train_runtime_minutes(wildcards) * len(wildcards.batch.split("-"))
-
-
-def batch_mem_mb(wildcards):
-    return 1000 + 500 * len(wildcards.batch.split("-"))
+# Training groups (protocol.runs_per_job): runs still to train, several per process. Grouping
+# is an execution choice: every run is still its own job (the unit of the DAG and of reruns),
+# and the first job of a group trains the whole group; docs/performance.md. The plan is a file
+# the jobs read, written only when it changes, so that regrouping never reruns a finished run.
+GROUP_PLAN = "results/.training/groups.json"
+_plan_text = canonical_json(
+    group_plan(
+        PLAN, training_groups(PLAN, config["protocol"]["runs_per_job"], pending_runs())
+    )
+)
+if not Path(GROUP_PLAN).exists() or Path(GROUP_PLAN).read_text() != _plan_text:
+    Path(GROUP_PLAN).parent.mkdir(parents=True, exist_ok=True)
+    Path(GROUP_PLAN).write_text(_plan_text)

@@ -19,23 +19,22 @@ import time
 
 import numpy as np
 import torch
-
 from flops import matmul_gflops, update_flops
 
 from nasdqn.agent import DQNGroup, DQNSettings, fresh_member
 from nasdqn.controller import NASSettings
-from nasdqn.env import PendulumParams
 from nasdqn.network import Architecture
 from nasdqn.spec import AgentSpec
+from nasdqn.tasks import TaskSettings
 from nasdqn.train import Trainer, runs_of
 
 ARCHS = [Architecture(2, 32, "relu"), Architecture(3, 64, "relu"), Architecture(4, 128, "relu")]
 
 
 def ours_steps_per_second(arch: Architecture, dqn: DQNSettings, steps: int) -> float:
-    spec = AgentSpec("bench", "fixed", arch, dqn, NASSettings(), PendulumParams())
-    episodes = max(1, steps // spec.env.horizon)
-    warm = dqn.learning_starts // spec.env.horizon + 1
+    spec = AgentSpec("bench", "fixed", arch, dqn, NASSettings(), TaskSettings())
+    episodes = max(1, steps // spec.env.pendulum.horizon)
+    warm = dqn.learning_starts // spec.env.pendulum.horizon + 1
     trainer = Trainer(runs_of(spec, [0]), episodes + warm)
     for _ in range(warm):
         trainer.run_episode()

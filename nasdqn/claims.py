@@ -257,6 +257,9 @@ def evaluate(claim: Claim, data: Samples, roles: dict, agents: list[str], d: Dec
     if not pairs:
         roles_needed = sorted({r for c in claim.comparisons for r in (c.better, c.than)})
         return Evaluation(claim, [], np.array(["not tested"]), missing=f"the config sets no agent for role(s) {', '.join(roles_needed)}")
+    shared = _shared_processes(claim, data, pairs)
+    if shared:
+        return Evaluation(claim, [], np.array(["not tested"]), missing=shared)
     if claim.kind == "dominance":
         tested = [compare(c.metric, a, b, data, d, intervals) for c, a, b in pairs]
         p = np.stack([t.result.p for t in tested], axis=1)
@@ -270,6 +273,17 @@ def evaluate(claim: Claim, data: Samples, roles: dict, agents: list[str], d: Dec
     if claim.kind == "equivalence":
         return _evaluate_equivalence(claim, pairs, data, d)
     return _evaluate_bound(claim, pairs, data, d)
+
+
+def _shared_processes(claim: Claim, data: Samples, pairs) -> str:
+    """Why a claim about wall time cannot be tested: runs that shared a process
+    (protocol.runs_per_job > 1) share one wall time, so no run has its own."""
+    if claim.column not in ("train_seconds", "search_overhead_share") or "runs_in_job" not in data.columns:
+        return ""
+    agents = {a for _, a, b in pairs} | {b for _, a, b in pairs}
+    if all((data.get("runs_in_job", [a]) <= 1).all() for a in agents):
+        return ""
+    return "runs shared processes (protocol.runs_per_job > 1), so no run has a wall time of its own; rerun with runs_per_job: 1"
 
 
 def _evaluate_factor(claim: Claim, pairs, data: Samples, d: DecisionSettings) -> Evaluation:

@@ -149,13 +149,15 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _policy_and_env(args: argparse.Namespace):
-    """A saved policy and the pendulum it was trained on (its start distribution is in its meta)."""
-    from .env import PendulumParams
+    """A saved policy and the task it was trained on (recorded in its meta)."""
     from .policy import load_policy
+    from .tasks import TaskSettings
 
     policy = load_policy(args.policy)
-    keys = ("initial_state", "initial_theta_high", "initial_omega_high")
-    env = PendulumParams(**{k: policy.meta[k] for k in keys if k in policy.meta})
+    try:
+        env = TaskSettings.from_policy_meta(policy.meta)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"policy file {args.policy}: its task record is unusable ({exc})") from None
     seed = args.seed if args.seed is not None else int(policy.meta.get("seed", 0))
     if seed < 0:
         raise UsageError(f"--seed: expected a non-negative integer, got {seed}")
@@ -163,22 +165,30 @@ def _policy_and_env(args: argparse.Namespace):
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate_policy
+    from .evaluate import eval_generator, evaluate_policy
 
     if args.episodes <= 0:
         raise UsageError(f"--episodes: expected a positive integer, got {args.episodes}")
+    from .tasks import greedy_task_returns
+
     policy, env, seed = _policy_and_env(args)
-    returns = evaluate_policy(policy, env, seed, args.episodes)
+    if env.is_pendulum:
+        returns = evaluate_policy(policy, env.pendulum, seed, args.episodes)
+    else:
+        returns = greedy_task_returns(policy.q_values, env, eval_generator(seed), args.episodes)
     print(f"{args.policy}: {policy.arch.name}, greedy return over {args.episodes} episodes (evaluation stream of seed {seed}): "
           f"mean {float(returns.mean())!r} min {float(returns.min())!r} max {float(returns.max())!r}")
     return 0
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from .render import render_gif
+    from .render import render_gif, render_task_gif
 
     policy, env, seed = _policy_and_env(args)
-    ret = render_gif(policy, env, seed, Path(args.out))
+    if env.is_pendulum:
+        ret = render_gif(policy, env.pendulum, seed, Path(args.out))
+    else:
+        ret = render_task_gif(policy, env, seed, Path(args.out))
     print(f"{args.out}: {policy.arch.name}, one greedy episode from the first evaluation start of seed {seed}, return {ret:.2f}")
     return 0
 

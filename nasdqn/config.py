@@ -74,6 +74,12 @@ SECTIONS: dict[str, dict[str, Setting]] = {
         "eval_episodes": _int(1, "greedy episodes per evaluation, from start states of the run's own evaluation stream"),
     },
     "env": {
+        "id": Setting({"type": "string", "minLength": 1}, "'nasdqn/InvertedPendulum-v0' or a Gymnasium id such as 'CartPole-v1'",
+                      "the task: the paper's pendulum (section 2.1) or any discrete-action Gymnasium environment"),
+        "max_episode_steps": Setting({"type": ["integer", "null"], "minimum": 1}, "a positive integer or null",
+                                     "the time limit (truncation); null: the task's own (the pendulum's T = 200)"),
+        "observation_scale": Setting({"type": ["array", "null"], "items": {"type": "number"}}, "a list of numbers or null",
+                                     "multiplies each observation component (tasks whose observations differ in scale)"),
         "initial_state": _choice(("near_upright", "full_circle"), "start distribution: theta, omega ~ U[-high, high], or theta ~ U(-pi, pi]"),
         "initial_theta_high": _num("half-width of the initial angle box (near_upright)", 0),
         "initial_omega_high": _num("half-width of the initial angular-velocity box", 0),
@@ -157,10 +163,15 @@ def _properties(table: dict[str, Setting]) -> dict:
     return {k: {**s.schema, "description": s.description} for k, s in table.items()}
 
 
+# The paper's task, and the env keys only it reads (required there: a cross-key rule).
+PENDULUM_ID = "nasdqn/InvertedPendulum-v0"
+PENDULUM_KEYS = ("initial_state", "initial_theta_high", "initial_omega_high")
+
+
 def _object(table: dict[str, Setting], description: str, required: bool = True) -> dict:
     out = {"type": "object", "description": description, "properties": _properties(table), "additionalProperties": False}
     if required:
-        out["required"] = list(table)
+        out["required"] = [k for k in table if table is not SECTIONS["env"] or k not in PENDULUM_KEYS]
     return out
 
 
@@ -279,7 +290,11 @@ def _check_schema(cfg: Any, where: str = "config ") -> None:
 
 def _check_semantics(where: str, cfg: dict) -> None:
     """The rules that involve several keys."""
-    dqn, nas = cfg["dqn"], cfg["nas"]
+    dqn, nas, env = cfg["dqn"], cfg["nas"], cfg["env"]
+    if env.get("id") == PENDULUM_ID:
+        for key in PENDULUM_KEYS:
+            if key not in env:
+                raise ConfigError(f"config key '{where}env.{key}' is missing; the pendulum needs it")
     inf = float("inf")
     rules = [
         (dqn["epsilon_end"] > dqn["epsilon_start"], "dqn.epsilon_end", "at most dqn.epsilon_start"),
@@ -376,6 +391,9 @@ def resolved_agent_config(cfg: dict, agent: str, variant: str | None = None, kee
         out[section] = merged
     for key in [] if keep_unused else _unused(out["controller"], out["nas"]):
         del out["nas"][key]
+    if not keep_unused and out["env"]["id"] != PENDULUM_ID:
+        for key in PENDULUM_KEYS:
+            out["env"].pop(key, None)
     return out
 
 

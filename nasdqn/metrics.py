@@ -19,7 +19,7 @@ from .results import ResultsError, csv_text, read_architectures, read_episodes, 
 
 PER_RUN_COLUMNS = [
     "agent", "seed", "final_performance", "stability", "episodes_to_threshold", "threshold_reached", "peak",
-    "train_seconds", "search_overhead_share", "visit_entropy", "best_pick_fraction",
+    "train_seconds", "runs_in_job", "search_overhead_share", "visit_entropy", "best_pick_fraction",
     "transitions", "keep_fraction", "episodes_since_transition", "last_update_switched",
     "greedy_final", "greedy_episodes_to_threshold", "greedy_threshold_reached",
 ]
@@ -148,7 +148,8 @@ def per_run_table(refs: list[RunRef], m: MetricSettings, expected_episodes: int 
         episodes, windows, info = load_run(ref, expected_episodes)
         row = {"agent": info["agent"], "seed": info["seed"], **run_metrics(episodes["return"].to_numpy(), m)}
         # a job that trained several seeds together shares its wall time among them
-        row["train_seconds"] = float(info["wall_seconds"]) / int(info["runs_in_job"])
+        row["runs_in_job"] = int(info["runs_in_job"])
+        row["train_seconds"] = float(info["wall_seconds"]) / row["runs_in_job"]
         row["search_overhead_share"] = float(info.get("search_overhead_seconds", float("nan"))) / row["train_seconds"]
         row.update(search_metrics(windows))
         row.update(transition_metrics(windows, len(episodes)))
@@ -162,7 +163,7 @@ def format_per_run(df: pd.DataFrame) -> str:
     """CSV text with repr() floats, so that equal runs give byte-identical tables."""
     rows = []
     for rec in df.to_dict("records"):
-        for key in ("seed", "episodes_to_threshold", "transitions", "episodes_since_transition"):
+        for key in ("seed", "episodes_to_threshold", "runs_in_job", "transitions", "episodes_since_transition"):
             rec[key] = int(rec[key])
         if rec["greedy_episodes_to_threshold"] == rec["greedy_episodes_to_threshold"]:  # not NaN
             rec["greedy_episodes_to_threshold"] = int(rec["greedy_episodes_to_threshold"])

@@ -52,15 +52,22 @@ def param_names(arch: Architecture) -> list[str]:
     return [f"W{i}" for i in range(1, n + 1)] + [f"b{i}" for i in range(1, n + 1)]
 
 
-def param_shapes(arch: Architecture) -> list[tuple[int, int]]:
+def param_shapes(arch: Architecture, obs_dim: int = 3, n_actions: int = 3) -> list[tuple[int, int]]:
     """Shapes in init_params order: W_l (n_{l-1}, n_l), then b_l (1, n_l)."""
-    s = arch.sizes()
+    s = arch.sizes(obs_dim, n_actions)
     return [(a, b) for a, b in itertools.pairwise(s)] + [(1, b) for b in s[1:]]
 
 
-def params_problem(arch: Architecture, params: list[np.ndarray]) -> str | None:
+def io_dims(arch: Architecture, params: list[np.ndarray]) -> tuple[int, int]:
+    """(observation size, number of actions) that `params` read and write."""
+    if len(params) != 2 * (arch.layers + 1):
+        return 3, 3
+    return int(params[0].shape[0]), int(params[arch.layers].shape[-1])
+
+
+def params_problem(arch: Architecture, params: list[np.ndarray], dims: tuple[int, int] | None = None) -> str | None:
     """Why `params` cannot be `arch`'s weights (count, shape, dtype, finiteness), or None."""
-    names, shapes = param_names(arch), param_shapes(arch)
+    names, shapes = param_names(arch), param_shapes(arch, *(dims or io_dims(arch, params)))
     if len(params) != len(names):
         return f"{arch.name} needs {len(names)} parameter arrays, got {len(params)}"
     for name, shape, p in zip(names, shapes, params):
@@ -97,6 +104,7 @@ def save_policy(
         "format": FORMAT,
         "version": VERSION,
         "architecture": {"layers": arch.layers, "units": arch.units, "activation": arch.activation},
+        "io": dict(zip(("obs_dim", "n_actions"), io_dims(arch, params))),
         "state_dict": {
             name: torch.from_numpy(p).clone().contiguous() for name, p in zip(param_names(arch), params)
         },
@@ -139,7 +147,18 @@ def _architecture(path: Path, raw: Any) -> Architecture:
         raise PolicyError(f"policy file {path}: {exc}") from None
 
 
-def _params(path: Path, arch: Architecture, state: Any) -> list[np.ndarray]:
+def _io(path: Path, raw: Any) -> tuple[int, int]:
+    """The network's input and output sizes (3, 3 for the pendulum, and files written before
+    other tasks existed)."""
+    if raw is None:
+        return 3, 3
+    ok = isinstance(raw, dict) and set(raw) == {"obs_dim", "n_actions"} and all(type(v) is int and v > 0 for v in raw.values())
+    if not ok:
+        raise PolicyError(f"policy file {path}: 'io' must be a dict of positive ints obs_dim, n_actions")
+    return raw["obs_dim"], raw["n_actions"]
+
+
+def _params(path: Path, arch: Architecture, state: Any, dims: tuple[int, int]) -> list[np.ndarray]:
     names = param_names(arch)
     if not isinstance(state, dict) or set(state) != set(names):
         got = sorted(state) if isinstance(state, dict) else type(state).__name__
@@ -147,7 +166,7 @@ def _params(path: Path, arch: Architecture, state: Any) -> list[np.ndarray]:
     if not all(isinstance(state[n], torch.Tensor) for n in names):
         raise PolicyError(f"policy file {path}: state_dict values must be tensors")
     params = [state[n].detach().cpu().numpy().copy() for n in names]
-    problem = params_problem(arch, params)
+    problem = params_problem(arch, params, dims)
     if problem is not None:
         raise PolicyError(f"policy file {path}: {problem}")
     for p in params:
@@ -174,5 +193,5 @@ def load_policy(path: str | Path) -> Policy:
             f"policy file {path}: unsupported version {content.get('version')!r} (expected {VERSION})"
         )
     arch = _architecture(path, content.get("architecture"))
-    params = _params(path, arch, content.get("state_dict"))
+    params = _params(path, arch, content.get("state_dict"), _io(path, content.get("io")))
     return Policy(arch, params, _meta(path, content.get("meta", {})))

@@ -69,21 +69,21 @@ class LearnerPool:
             out[g.runs] = g.greedy_actions(obs[g.runs])
         return out
 
-    def group_uniforms(self, uniforms: np.ndarray) -> list[np.ndarray]:
-        """Each group's rows of the runs' minibatch uniforms (n, T, B) -> [(G, T, B)]."""
-        return [uniforms[g.runs] for g in self.groups]
-
-    def learn(self, step: int, buffer: ReplayBuffer, uniforms: list[np.ndarray], t: int) -> None:
-        """One gradient update per group that is due at this environment step."""
-        for g, u in zip(self.groups, uniforms):
-            if step >= g.s.learning_starts and step % g.s.train_freq == 0:
-                g.update(buffer.sample(g.runs, u[:, t]))
-
-    def sync_targets(self, step: int) -> None:
-        """w^- <- w for every group whose target period ends at this step."""
+    def learn(self, steps: np.ndarray, active: np.ndarray, buffer: ReplayBuffer, uniforms) -> None:
+        """One gradient update of every run whose step count makes it due (steps: each run's
+        environment steps so far; uniforms(group) gives the group's minibatch uniforms (G, B))."""
         for g in self.groups:
-            if step % g.s.target_update_steps == 0:
-                g.sync_target()
+            s = steps[g.runs]
+            due = active[g.runs] & (s >= g.s.learning_starts) & (s % g.s.train_freq == 0)
+            if due.any():
+                g.update(buffer.sample(g.runs, uniforms(g)), None if due.all() else due)
+
+    def sync_targets(self, steps: np.ndarray, active: np.ndarray) -> None:
+        """w^- <- w for every run whose target period ends at its current step."""
+        for g in self.groups:
+            due = active[g.runs] & (steps[g.runs] % g.s.target_update_steps == 0)
+            if due.any():
+                g.sync_target(None if due.all() else due)
 
     def first_diverged(self) -> int | None:
         """A run whose loss or weights became NaN/inf, if any."""
@@ -95,11 +95,15 @@ class LearnerPool:
                 return int(g.runs[int(torch.nonzero(bad)[0, 0])])
         return None
 
-    def take_mean_losses(self) -> np.ndarray:
-        """Mean loss per run since the last call (NaN where no update happened)."""
+    def take_mean_losses(self, runs: np.ndarray) -> np.ndarray:
+        """Mean loss of each of `runs` since its last call (NaN where no update happened)."""
         losses = np.full(self.n, np.nan)
+        wanted = np.zeros(self.n, dtype=bool)
+        wanted[runs] = True
         for g in self.groups:
-            losses[g.runs] = g.take_mean_loss()
+            members = np.flatnonzero(wanted[g.runs])
+            if members.size:
+                losses[g.runs[members]] = g.take_mean_loss(None if members.size == len(g.runs) else members)
         return losses
 
     # ----- state ----------------------------------------------------------------------------

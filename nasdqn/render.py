@@ -116,3 +116,41 @@ def render_gif(
         finally:
             plt.close(fig)
     return float(traj.returns[-1, 0])
+
+
+def render_task_gif(policy: Policy, task, seed: int, out: Path, fps: int = 25, frame_every: int = 2) -> float:
+    """A Gymnasium task's own rgb_array frames of one greedy episode (its first evaluation
+    episode: the reset seed is the first draw of the run's evaluation stream); the return."""
+    from .tasks import make_gym
+
+    env = make_gym(task, render_mode="rgb_array")
+    scale = None if task.observation_scale is None else np.asarray(task.observation_scale, dtype=np.float32)
+    frames, ret = [], 0.0
+    try:
+        obs, _ = env.reset(seed=int(eval_generator(seed).integers(2**31 - 1)))
+        frames.append(env.render())
+        done, t = False, 0
+        while not done:
+            x = np.asarray(obs, dtype=np.float32)[None]
+            obs, r, term, trunc, _ = env.step(int(policy.greedy(x if scale is None else (x * scale).astype(np.float32))[0]))
+            ret, t, done = ret + float(r), t + 1, term or trunc
+            if t % frame_every == 0 or done:
+                frames.append(env.render())
+    finally:
+        env.close()
+    with plt.style.context("default"):
+        fig, ax = plt.subplots(figsize=(frames[0].shape[1] / 100, frames[0].shape[0] / 100 + 0.3), dpi=DPI)
+        ax.axis("off")
+        image = ax.imshow(frames[0])
+        title = fig.text(0.5, 0.98, "", ha="center", va="top", fontsize=8)
+
+        def update(k: int) -> tuple:
+            image.set_data(frames[k])
+            title.set_text(f"{task.id}  frame {k + 1}/{len(frames)}  return {ret:.1f}")
+            return image, title
+
+        try:
+            _save_atomic(FuncAnimation(fig, update, frames=len(frames), cache_frame_data=False), Path(out), fps)
+        finally:
+            plt.close(fig)
+    return ret

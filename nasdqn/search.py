@@ -16,6 +16,7 @@ from .columns import ARCHITECTURE_COLUMNS  # noqa: F401  (re-exported: the rows 
 from .controller import FixedController, NASController, Pick, RandomController
 from .space import Architecture
 from .spec import AgentSpec
+from .tasks import TaskInfo
 
 Controller = FixedController | RandomController | NASController
 
@@ -38,9 +39,11 @@ class ArchitectureSearch:
     architectures.csv, whose last entry is the window in progress).
     """
 
-    def __init__(self, specs: list[AgentSpec], controller_rngs: list[np.random.Generator], episodes: int) -> None:
+    def __init__(self, specs: list[AgentSpec], controller_rngs: list[np.random.Generator], episodes: int,
+                 task: TaskInfo | None = None) -> None:
         self.specs = specs
         self.episodes = episodes
+        self.task = task or TaskInfo(3, 3, 200)
         self.controllers = [make_controller(s) for s in specs]
         picks = [c.initial(r) for c, r in zip(self.controllers, controller_rngs)]
         self.windows = [[self._row(i, 0, p, transition=False)] for i, p in enumerate(picks)]
@@ -108,7 +111,7 @@ class ArchitectureSearch:
         after end_window opened the new window, so the old architecture is the previous row's.
         """
         nas, dqn = self.specs[i].nas, self.specs[i].dqn
-        member = fresh_member(pick.arch, init_rng)
+        member = fresh_member(pick.arch, init_rng, self.task.obs_dim, self.task.n_actions)
         if nas.transition == "inherit":
             member.online = model_transition.inherit_params(old.online, member.online)
         elif nas.transition == "distill":

@@ -6,8 +6,8 @@ from typing import Literal
 
 from .agent import DQNSettings
 from .controller import NASSettings
-from .env import PendulumParams
 from .space import Architecture, check_choices
+from .tasks import TaskSettings
 
 Controller = Literal["fixed", "random", "nas"]
 
@@ -21,7 +21,7 @@ class AgentSpec:
     architecture: Architecture | None  # fixed agents only
     dqn: DQNSettings
     nas: NASSettings
-    env: PendulumParams
+    env: TaskSettings
 
     def __post_init__(self) -> None:
         check_choices(self)
@@ -45,5 +45,5 @@ def agent_spec(resolved: dict) -> AgentSpec:
         architecture=Architecture(**resolved["architecture"]) if "architecture" in resolved else None,
         dqn=DQNSettings(**resolved["dqn"]),
         nas=NASSettings(**resolved["nas"]),
-        env=PendulumParams(**resolved["env"]),
+        env=TaskSettings(**resolved["env"]),
     )

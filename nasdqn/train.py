@@ -20,7 +20,6 @@ import torch
 
 from .agent import ReplayBuffer, fresh_member
 from .columns import EPISODE_COLUMNS  # noqa: F401  (re-exported: the rows Trainer logs)
-from .env import VecPendulum
 from .evaluate import eval_generator, greedy_returns
 from .faults import fault_armed, fault_point
 from .policy import Policy
@@ -28,6 +27,7 @@ from .pool import LearnerPool
 from .search import ArchitectureSearch
 from .space import Architecture
 from .spec import AgentSpec, Run
+from .tasks import VecTask, greedy_task_returns
 
 # Spawn order matters: stream i is SeedSequence(seed).spawn(...)[i]. The two controller kinds
 # draw from different streams (docs/assumptions.md, "Random streams"); index 6 is the greedy
@@ -75,23 +75,14 @@ class RunLog:
     snapshots: list[dict] = field(default_factory=list)
 
 
-@dataclass
-class EpisodeDraws:
-    """Everything random one episode needs, drawn at its start from each run's streams."""
-
-    explore: np.ndarray  # (n, T) uniforms of the epsilon coin
-    random_actions: np.ndarray  # (n, T)
-    minibatch: list[np.ndarray]  # per learner group: (G, T, B) uniforms of the replay indices
-    epsilon: np.ndarray  # (n,)
-    done: np.ndarray  # (n,) the done flag stored at the horizon
-
-
 class Trainer:
-    """State of a training process, advanced one episode at a time.
+    """State of a training process, advanced one environment step at a time.
 
-    Saves (state_dict): episode and step counters, every run's random generators, the learner
-    pool, the replay memory, the architecture search, the logged rows and the measured
-    search time. Checkpoints are taken between episodes, so no environment state is in flight.
+    Each run has its own episode counter: a Gymnasium task's episodes end at different steps
+    for different runs, while the pendulum's runs stay in lockstep (every episode lasts T
+    steps). Saves (state_dict): every run's episode and step counters, the episode in flight
+    (its draws, observation, return so far and the environments), every random generator, the
+    learner pool, the replay memory, the architecture search, the logged rows and the search time.
     """
 
     def __init__(self, runs: list[Run], episodes: int, evaluation: EvalSettings = EvalSettings()) -> None:
@@ -99,100 +90,153 @@ class Trainer:
             raise ValueError(f"episodes: expected a positive integer, got {episodes}")
         _check_compatible(runs)
         self.runs, self.episodes, self.n, self.evaluation = list(runs), episodes, len(runs), evaluation
+        self.env = VecTask(runs[0].spec.env, self.n)
+        info = self.env.info
         self.rngs = [seed_generators(r.seed, r.spec.controller) for r in runs]
-        self.search = ArchitectureSearch([r.spec for r in runs], [g["controller"] for g in self.rngs], episodes)
+        self.search = ArchitectureSearch([r.spec for r in runs], [g["controller"] for g in self.rngs], episodes, info)
         archs = [Architecture.parse(self.search.current(i)) for i in range(self.n)]
-        members = [fresh_member(a, g["init"]) for a, g in zip(archs, self.rngs)]
+        members = [fresh_member(a, g["init"], info.obs_dim, info.n_actions) for a, g in zip(archs, self.rngs)]
         self.pool = LearnerPool(archs, members, [r.spec.dqn for r in runs])
-        env = runs[0].spec.env
-        self.horizon = env.horizon
-        self.buffer = ReplayBuffer(self.n, runs[0].spec.dqn.replay_size)
-        self.env = VecPendulum(self.n, env)
+        self.buffer = ReplayBuffer(self.n, runs[0].spec.dqn.replay_size, info.obs_dim)
         self.logs = [RunLog() for _ in runs]
-        self.episode = 0  # episodes completed
-        self.global_step = 0
+        self.episodes_done = np.zeros(self.n, dtype=np.int64)
+        self.steps = np.zeros(self.n, dtype=np.int64)  # environment steps of each run
+        self.fresh = np.ones(self.n, dtype=bool)  # the run's next episode is not drawn yet
+        t, batch = info.max_steps, [r.spec.dqn.batch_size for r in runs]
+        self.explore, self.random_actions = np.zeros((self.n, t)), np.zeros((self.n, t), dtype=np.int64)
+        self.minibatch = [np.zeros((t, b)) for b in batch]
+        self.epsilon, self.returns = np.zeros(self.n), np.zeros(self.n)
+        self.obs = np.zeros((self.n, info.obs_dim), dtype=np.float32)
+        self._greedy = np.zeros(self.n, dtype=np.int64)
+        self.terminal_on_horizon = np.array([r.spec.dqn.terminal_on_horizon for r in runs])
         self.last_finite_loss = [float("nan")] * self.n
         self.search_seconds = 0.0  # wall time of scoring, selection, transition and pruning
 
     @property
+    def episode(self) -> int:
+        """Episodes every run has completed (the slowest run's count)."""
+        return int(self.episodes_done.min())
+
+    @property
+    def total_steps(self) -> int:
+        """Environment steps of all runs together."""
+        return int(self.steps.sum())
+
+    @property
+    def active(self) -> np.ndarray:
+        return self.episodes_done < self.episodes
+
+    @property
     def done(self) -> bool:
-        return self.episode >= self.episodes
+        return not self.active.any()
 
     def run_episode(self) -> None:
-        """One episode of every run: act, step, store, learn, sync (Algorithm 1's inner loop)."""
-        draws = self._draw()
-        obs = self.env.reset([g["env"] for g in self.rngs])
-        returns = np.zeros(self.n)
-        greedy = np.zeros(self.n, dtype=np.int64)
-        die_at = self.horizon // 2 if fault_armed("episode") else -1
-        for t in range(self.horizon):
-            if t == die_at:
-                fault_point("episode")
-            greedy = self.pool.greedy(obs, greedy)
-            action = np.where(draws.explore[:, t] < draws.epsilon, draws.random_actions[:, t], greedy)
-            next_obs, reward, over = self.env.step(action)
-            self.buffer.add(obs, action, reward, next_obs, draws.done if over else 0.0)
-            returns += reward
-            obs = next_obs
-            self.global_step += 1
-            self.pool.learn(self.global_step, self.buffer, draws.minibatch, t)
-            self.pool.sync_targets(self.global_step)
-        self._end_episode(returns, draws.epsilon)
+        """Step until every run has completed one more episode (one episode of the pendulum)."""
+        target = self.episode + 1
+        while self.episode < target and not self.done:
+            self.step()
 
-    def _draw(self) -> EpisodeDraws:
-        """Each run's draws for the coming episode, in a fixed order per stream."""
-        t = self.horizon
-        specs = [r.spec for r in self.runs]
-        explore = np.stack([g["act"].random(t) for g in self.rngs])
-        random_actions = np.stack([g["act"].integers(0, 3, t) for g in self.rngs])
-        minibatch = [g["replay"].random((t, s.dqn.batch_size)) for g, s in zip(self.rngs, specs)]
-        grouped = self.pool.group_uniforms(np.stack(minibatch)) if _same(s.dqn.batch_size for s in specs) else \
-            [np.stack([minibatch[i] for i in g.runs]) for g in self.pool.groups]
-        epsilon = np.array([self.search.epsilon(i, self.episode, s.dqn.epsilon_at(self.episode)) for i, s in enumerate(specs)])
-        done = np.array([1.0 if s.dqn.terminal_on_horizon else 0.0 for s in specs])
-        return EpisodeDraws(explore, random_actions, grouped, epsilon, done)
+    def step(self) -> np.ndarray:
+        """One environment step of every run still training (Algorithm 1's inner loop: act,
+        step, store, learn, sync); returns the runs whose episode ended at this step."""
+        self._start_episodes()
+        active, t = self.active, np.minimum(self.env.t, self.explore.shape[1] - 1)
+        if fault_armed("episode") and (self.env.t == self.explore.shape[1] // 2).all():
+            fault_point("episode")
+        rows = np.arange(self.n)
+        self._greedy = self.pool.greedy(self.obs, self._greedy)
+        action = np.where(self.explore[rows, t] < self.epsilon, self.random_actions[rows, t], self._greedy)
+        next_obs, reward, terminated, truncated = self.env.step(action, active)
+        done = (terminated | (truncated & self.terminal_on_horizon)).astype(np.float64)
+        everyone = bool(active.all())
+        self.buffer.add(self.obs, action, reward, next_obs, done, None if everyone else np.flatnonzero(active))
+        if everyone:
+            self.returns += reward
+        else:
+            self.returns[active] += reward[active]
+        self.obs = next_obs
+        self.steps += active
+        self.pool.learn(self.steps, active, self.buffer, lambda g: self._uniforms(g, t))
+        self.pool.sync_targets(self.steps, active)
+        ended = np.flatnonzero(active & (terminated | truncated))
+        if ended.size:
+            self._end_episodes(ended)
+        return ended
 
-    def _end_episode(self, returns: np.ndarray, epsilon: np.ndarray) -> None:
-        self._check_finite()
-        losses = self.pool.take_mean_losses()
-        self.episode += 1
-        for i, log in enumerate(self.logs):
-            arch = self.pool.archs[i]
-            log.returns.append(float(returns[i]))
-            log.episodes.append({
-                "episode": self.episode, "return": float(returns[i]), "steps": self.horizon, "epsilon": float(epsilon[i]),
+    def _uniforms(self, group, t: np.ndarray) -> np.ndarray:
+        """The group members' minibatch uniforms (G, B) for the step each is at."""
+        return np.stack([self.minibatch[i][t[i]] for i in group.runs])
+
+    def _start_episodes(self) -> None:
+        """Draw each starting run's episode from its own streams, then reset its environment."""
+        starting = np.flatnonzero(self.fresh & self.active)
+        if not starting.size:
+            return
+        t = self.explore.shape[1]
+        for i in starting:
+            spec, g = self.runs[i].spec, self.rngs[i]
+            self.explore[i] = g["act"].random(t)
+            self.random_actions[i] = g["act"].integers(0, self.env.info.n_actions, t)
+            self.minibatch[i] = g["replay"].random((t, spec.dqn.batch_size))
+            e = int(self.episodes_done[i])
+            self.epsilon[i] = self.search.epsilon(i, e, spec.dqn.epsilon_at(e))
+        if starting.size == self.n:
+            self.obs = self.env.reset_all([g["env"] for g in self.rngs])
+        else:
+            for i in starting:
+                self.obs[i] = self.env.reset(i, self.rngs[i]["env"])
+        self.returns[starting] = 0.0
+        self.fresh[starting] = False
+
+    def _end_episodes(self, ended: np.ndarray) -> None:
+        self._check_finite(ended)
+        losses = self.pool.take_mean_losses(ended)
+        self.episodes_done[ended] += 1
+        self.fresh[ended] = True
+        for i in ended:
+            arch, e = self.pool.archs[i], int(self.episodes_done[i])
+            self.logs[i].returns.append(float(self.returns[i]))
+            self.logs[i].episodes.append({
+                "episode": e, "return": float(self.returns[i]), "steps": int(self.env.t[i]), "epsilon": float(self.epsilon[i]),
                 "layers": arch.layers, "units": arch.units, "activation": arch.activation, "loss": float(losses[i]),
             })
             if math.isfinite(losses[i]):
                 self.last_finite_loss[i] = float(losses[i])
-        if self.evaluation.due(self.episode, self.done):
-            self._evaluate()
-        self._snapshot_windows()
+        due = [i for i in ended if self.evaluation.due(int(self.episodes_done[i]), self.episodes_done[i] == self.episodes)]
+        if due:
+            self._evaluate(due)
+        self._snapshot_windows(ended)
         t0 = time.perf_counter()
-        self._end_windows()
+        self._end_windows(ended)
         self.search_seconds += time.perf_counter() - t0
 
-    def _evaluate(self) -> None:
-        """Every run's current network, greedily, on its evaluation start states."""
-        for i, run in enumerate(self.runs):
-            arch = self.pool.archs[i]
+    def _evaluate(self, runs: list[int]) -> None:
+        """These runs' current networks, greedily, on their evaluation start states."""
+        for i in runs:
+            run, arch = self.runs[i], self.pool.archs[i]
             policy = Policy(arch, self.pool.online_params(i))
-            r = greedy_returns(policy.q_values, run.spec.env, eval_generator(run.seed), self.evaluation.episodes)
-            self.logs[i].evaluations.append({"episode": self.episode, "mean_return": float(r.mean()), "min_return": float(r.min()),
-                                             "max_return": float(r.max()), "architecture": arch.name})
+            task = run.spec.env
+            if task.is_pendulum:
+                r = greedy_returns(policy.q_values, task.pendulum, eval_generator(run.seed), self.evaluation.episodes)
+            else:
+                r = greedy_task_returns(policy.q_values, task, eval_generator(run.seed), self.evaluation.episodes)
+            self.logs[i].evaluations.append({"episode": int(self.episodes_done[i]), "mean_return": float(r.mean()),
+                                             "min_return": float(r.min()), "max_return": float(r.max()), "architecture": arch.name})
 
-    def _snapshot_windows(self) -> None:
+    def _snapshot_windows(self, ended: np.ndarray) -> None:
         """Keep the network at the end of each architecture window of every run that searches."""
-        for i, run in enumerate(self.runs):
-            if run.spec.controller != "fixed" and self.search.window_ends(i, self.episode):
+        for i in ended:
+            e = int(self.episodes_done[i])
+            if self.runs[i].spec.controller != "fixed" and self.search.window_ends(i, e):
                 window = self.search.windows[i][-1]["window"]
-                self.logs[i].snapshots.append({"window": window, "episode": self.episode, "architecture": self.pool.archs[i].name,
+                self.logs[i].snapshots.append({"window": window, "episode": e, "architecture": self.pool.archs[i].name,
                                                "params": self.pool.online_params(i)})
 
-    def _end_windows(self) -> None:
+    def _end_windows(self, ended: np.ndarray) -> None:
         """Algorithm 1's outer loop for every run whose architecture window just ended."""
-        ending = [i for i in range(self.n) if self.search.window_ends(i, self.episode)]
-        picks = {i: p for i in ending if (p := self.search.end_window(i, self.logs[i].returns, self.episode, self.rngs[i]["controller"]))}
+        ending = [i for i in ended if self.search.window_ends(i, int(self.episodes_done[i]))]
+        picks = {i: p for i in ending
+                 if (p := self.search.end_window(i, self.logs[i].returns, int(self.episodes_done[i]), self.rngs[i]["controller"]))}
         if not picks:
             return
         old = self.pool.members()
@@ -200,14 +244,14 @@ class Trainer:
         fault_point("transition")
         self.pool.replace(new)
 
-    def _check_finite(self) -> None:
+    def _check_finite(self, ended: np.ndarray) -> None:
         i = self.pool.first_diverged()
         if i is None:
             return
-        run = self.runs[i]
+        run, e = self.runs[i], int(self.episodes_done[i])
         raise TrainingDiverged(
-            f"agent {run.spec.name!r} seed {run.seed}: loss or weights became NaN/inf during episode {self.episode + 1} "
-            f"(environment steps {self.global_step - self.horizon + 1}..{self.global_step}, architecture "
+            f"agent {run.spec.name!r} seed {run.seed}: loss or weights became NaN/inf during episode {e + 1} "
+            f"(environment steps {self.steps[i] - self.env.t[i] + 1}..{self.steps[i]}, architecture "
             f"{self.pool.archs[i].name}); last finite episode-mean loss {self.last_finite_loss[i]:.6g}. "
             "Lower dqn.learning_rate or check the config."
         )
@@ -219,8 +263,11 @@ class Trainer:
     # ----- state ------------------------------------------------------------------------------
     def state_dict(self) -> dict:
         return {
-            "episode": self.episode,
-            "global_step": self.global_step,
+            "episodes_done": self.episodes_done.copy(),
+            "steps": self.steps.copy(),
+            "in_flight": {"fresh": self.fresh.copy(), "explore": self.explore.copy(), "random_actions": self.random_actions.copy(),
+                          "minibatch": [m.copy() for m in self.minibatch], "epsilon": self.epsilon.copy(),
+                          "returns": self.returns.copy(), "obs": self.obs.copy(), "env": self.env.state_dict()},
             "pool": self.pool.state_dict(),
             "buffer": self.buffer.state_dict(),
             "search": self.search.state_dict(),
@@ -234,7 +281,12 @@ class Trainer:
         }
 
     def load_state_dict(self, state: dict) -> None:
-        self.episode, self.global_step = state["episode"], state["global_step"]
+        self.episodes_done, self.steps = state["episodes_done"].copy(), state["steps"].copy()
+        f = state["in_flight"]
+        self.fresh, self.explore, self.random_actions = f["fresh"].copy(), f["explore"].copy(), f["random_actions"].copy()
+        self.minibatch, self.epsilon = [m.copy() for m in f["minibatch"]], f["epsilon"].copy()
+        self.returns, self.obs = f["returns"].copy(), f["obs"].copy()
+        self.env.load_state_dict(f["env"])
         self.pool.load_state_dict(state["pool"])
         self.buffer.load_state_dict(state["buffer"])
         self.search.load_state_dict(state["search"])
@@ -253,13 +305,13 @@ def _same(values) -> bool:
 
 
 def _check_compatible(runs: list[Run]) -> None:
-    """Runs of one process step one pendulum array and share one replay-memory layout."""
+    """Runs of one process step one environment array and share one replay-memory layout."""
     if not runs:
         raise ValueError("a training process needs at least one run")
     for what, key in (("env", lambda r: r.spec.env), ("dqn.replay_size", lambda r: r.spec.dqn.replay_size)):
         if not _same(key(r) for r in runs):
             raise ValueError(f"runs trained in one process must share their {what} settings")
-    if len({(r.spec.name, r.seed) for r in runs}) != len(runs):
+    if len({(r.spec, r.seed) for r in runs}) != len(runs):
         raise ValueError("a run (agent, seed) appears twice in one process")
 
 
@@ -279,15 +331,18 @@ def train(
     """
     torch.set_num_threads(1)
     trainer = trainer or Trainer(runs, episodes, evaluation)
-    t0, step0 = time.perf_counter(), trainer.global_step
+    t0, step0, last = time.perf_counter(), trainer.total_steps, trainer.episode
     while not trainer.done:
-        trainer.run_episode()
+        trainer.step()
+        if trainer.episode == last:
+            continue
+        last = trainer.episode  # every run has completed one more episode
         if after_episode:
             after_episode(trainer)
         if progress and (trainer.episode % progress_every == 0 or trainer.done):
             now = time.perf_counter()
-            progress(trainer, (trainer.global_step - step0) * trainer.n / max(now - t0, 1e-9))
-            t0, step0 = now, trainer.global_step
+            progress(trainer, (trainer.total_steps - step0) / max(now - t0, 1e-9))
+            t0, step0 = now, trainer.total_steps
     return trainer
 
 

@@ -166,9 +166,7 @@ class TrainJob:
     def write_policies(self, m: Member, trainer: Trainer, i: int) -> None:
         """policy.pt (the final network) and window_policies/window{k}.pt (the network at the end
         of each architecture window, for an agent that searches; empty otherwise)."""
-        env = m.spec.env
-        meta = {"agent": m.spec.name, "seed": m.seed, "initial_state": env.initial_state,
-                "initial_theta_high": env.initial_theta_high, "initial_omega_high": env.initial_omega_high}
+        meta = {"agent": m.spec.name, "seed": m.seed, **m.spec.env.policy_meta()}
         save_policy(m.dir / POLICY_FILE, trainer.pool.archs[i], trainer.pool.online_params(i), {**meta, "episode": trainer.episode})
         windows = m.dir / WINDOW_POLICIES
         windows.mkdir(parents=True, exist_ok=True)
@@ -187,7 +185,7 @@ class TrainJob:
             write_json(m.dir / "run.json", {
                 "agent": m.spec.name, "seed": m.seed, "runs_in_job": n, "episodes": self.episodes,
                 "fingerprint": m.fingerprint, "resolved_config": m.resolved, "versions": info,
-                "wall_seconds": wall, "env_steps": trainer.global_step * n, "env_steps_per_second": trainer.global_step * n / wall,
+                "wall_seconds": wall, "env_steps": trainer.total_steps, "env_steps_per_second": trainer.total_steps / wall,
                 "search_overhead_seconds": trainer.search_seconds / n,
             })
 

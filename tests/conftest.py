@@ -84,7 +84,7 @@ def untimed_tables(metrics: Path) -> dict:
     from nasdqn.metrics import TIMED_COLUMNS
 
     timed_claims = {c.id for c in CLAIMS if c.column in TIMED_COLUMNS}
-    out = {"per_run": pd.read_csv(metrics / "per_run.csv").drop(columns=list(TIMED_COLUMNS)),
+    out = {"per_run": pd.read_csv(metrics / "per_run.csv").drop(columns=[*TIMED_COLUMNS, "runs_in_job"]),
            "runs": pd.read_csv(metrics / "runs.csv")}
     summary = pd.read_csv(metrics / "summary.csv")
     out["summary"] = summary[~summary["metric"].isin(TIMED_COLUMNS)].reset_index(drop=True)

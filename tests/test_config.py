@@ -139,10 +139,10 @@ def test_settings_table_matches_the_dataclasses():
     from nasdqn.agent import DQNSettings
     from nasdqn.config import SECTIONS
     from nasdqn.controller import NASSettings
-    from nasdqn.env import PendulumParams
     from nasdqn.tables import cl
+    from nasdqn.tasks import TaskSettings
 
-    for section, cls in (("dqn", DQNSettings), ("nas", NASSettings), ("env", PendulumParams), ("analysis", cl.DecisionSettings)):
+    for section, cls in (("dqn", DQNSettings), ("nas", NASSettings), ("env", TaskSettings), ("analysis", cl.DecisionSettings)):
         fields = {f.name for f in dataclasses.fields(cls)}
         assert set(SECTIONS[section]) <= fields, (section, set(SECTIONS[section]) - fields)
 

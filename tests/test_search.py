@@ -6,16 +6,16 @@ import pytest
 
 from nasdqn.agent import DQNSettings
 from nasdqn.controller import NASController, NASSettings
-from nasdqn.env import PendulumParams
 from nasdqn.search import ArchitectureSearch
 from nasdqn.space import Architecture
 from nasdqn.spec import AgentSpec
+from nasdqn.tasks import TaskSettings
 
 NAS = NASSettings(arch_update_interval=10, score_episodes=4)
 
 
 def search(**nas) -> ArchitectureSearch:
-    spec = AgentSpec("a", "nas", None, DQNSettings(epsilon_end=0.05), dataclasses.replace(NAS, **nas), PendulumParams())
+    spec = AgentSpec("a", "nas", None, DQNSettings(epsilon_end=0.05), dataclasses.replace(NAS, **nas), TaskSettings())
     return ArchitectureSearch([spec], [np.random.default_rng(0)], 100)
 
 

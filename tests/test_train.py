@@ -7,10 +7,10 @@ import pytest
 from nasdqn.agent import DQNSettings
 from nasdqn.columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS
 from nasdqn.controller import NASSettings
-from nasdqn.env import PendulumParams
 from nasdqn.network import Architecture
 from nasdqn.results import csv_text
 from nasdqn.spec import AgentSpec, Run
+from nasdqn.tasks import TaskSettings
 from nasdqn.train import Trainer, TrainingDiverged, runs_of
 from nasdqn.train import train as train_runs
 from nasdqn.transition import inherit_params
@@ -18,7 +18,7 @@ from nasdqn.transition import inherit_params
 FAST_DQN = DQNSettings(batch_size=16, learning_starts=100, replay_size=2000, target_update_steps=100,
                        epsilon_decay_episodes=5)
 FAST_NAS = NASSettings(arch_update_interval=3, score_episodes=2, epsilon_start=0.5)
-SHORT_ENV = PendulumParams(horizon=50)
+SHORT_ENV = TaskSettings(max_episode_steps=50)
 
 
 def spec(controller="nas", arch=None, **nas):

@@ -151,10 +151,10 @@ def test_a_second_run_from_scratch_batched_gives_the_same_bytes(smoke_run, tmp_p
     (work / "grouped.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     snakemake(work, "--configfile", "grouped.yaml", "--cores", "2")
     groups = json.loads((work / "results/.training/groups.json").read_text())["groups"]
-    assert sorted(len(g["members"]) for g in groups) == [3, 3, 4]
+    assert sorted(len(g["members"]) for g in groups) == [2, 4, 4]
     assert len({m["settings"]["agent"] for m in groups[0]["members"]}) > 1  # agents mixed in one process
     in_job = [json.loads((run_dir(work, a, s) / "run.json").read_text())["runs_in_job"] for a in SMOKE["agents"] for s in (0, 1)]
-    assert sorted(in_job) == [3] * 6 + [4] * 4
+    assert sorted(in_job) == [2] * 2 + [4] * 8
     assert not [p for p in (work / "results/.training").iterdir() if p.is_dir()]  # staging cleaned up
     assert_same_results(work, smoke_run, SMOKE)
     for name in [n for n in FIGURES if n not in TIMED_FIGURES] + ["search_nas_dqn", "search_random_nas"]:

@@ -1,0 +1,93 @@
+"""Gymnasium tasks in the trainer: episodes of any length, per-run windows, terminated vs
+truncated, byte-identical grouping and mid-episode resume."""
+import dataclasses
+import pickle
+
+import numpy as np
+import pytest
+
+from nasdqn.agent import DQNSettings
+from nasdqn.columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS
+from nasdqn.controller import NASSettings
+from nasdqn.network import Architecture
+from nasdqn.results import csv_text
+from nasdqn.spec import AgentSpec, Run
+from nasdqn.tasks import TaskSettings, VecTask, task_info
+from nasdqn.train import Trainer, train
+
+CARTPOLE = TaskSettings(id="CartPole-v1", max_episode_steps=60)
+DQN = DQNSettings(optimizer="adam", batch_size=16, learning_starts=50, replay_size=2000, target_update_steps=100,
+                  epsilon_decay_episodes=3, terminal_on_horizon=False)
+NAS = NASSettings(arch_update_interval=3, score_episodes=2)
+
+
+def spec(controller="nas", arch=None, name="a", task=CARTPOLE, dqn=DQN, **nas):
+    return AgentSpec(name, controller, arch, dqn, dataclasses.replace(NAS, **nas), task)
+
+
+def rows(tr: Trainer, i: int) -> tuple[str, str]:
+    return csv_text(EPISODE_COLUMNS, tr.logs[i].episodes), csv_text(ARCHITECTURE_COLUMNS, tr.search.windows[i])
+
+
+def test_task_info_and_scaling():
+    info = task_info(CARTPOLE)
+    assert (info.obs_dim, info.n_actions, info.max_steps) == (4, 2, 60)
+    assert task_info(TaskSettings(id="Acrobot-v1")).obs_dim == 6
+    env = VecTask(dataclasses.replace(CARTPOLE, observation_scale=(2.0, 1.0, 1.0, 1.0)), 1)
+    plain = VecTask(CARTPOLE, 1)
+    a, b = env.reset(0, np.random.default_rng(0)), plain.reset(0, np.random.default_rng(0))
+    assert a[0] == pytest.approx(2 * b[0]) and a[1:] == pytest.approx(b[1:])
+    with pytest.raises(ValueError, match="discrete"):
+        task_info(TaskSettings(id="Pendulum-v1"))
+
+
+def test_cartpole_episodes_have_their_own_lengths_and_windows():
+    tr = train([Run(spec("random"), 0), Run(spec("fixed", Architecture(2, 32, "relu")), 1)], 7)
+    for i in range(2):
+        lengths = [e["steps"] for e in tr.logs[i].episodes]
+        assert len(lengths) == 7 and all(1 <= n <= 60 for n in lengths)
+        assert [e["return"] for e in tr.logs[i].episodes] == [float(n) for n in lengths]  # CartPole: +1 per step
+        assert [w["window"] for w in tr.search.windows[i]] == [0, 1, 2]
+    assert [e["steps"] for e in tr.logs[0].episodes] != [e["steps"] for e in tr.logs[1].episodes]
+    assert int(tr.steps.sum()) == sum(e["steps"] for log in tr.logs for e in log.episodes)
+
+
+def test_runs_of_one_process_match_runs_trained_alone():
+    """Episodes end at different steps, so a group updates only its members that are due;
+    each run's rows are still byte-identical to training it alone."""
+    runs = [Run(spec("nas", name="n"), 0), Run(spec("random", name="r"), 1), Run(spec("nas", name="n"), 2),
+            Run(spec("fixed", Architecture(2, 32, "relu"), name="f"), 3), Run(spec("fixed", Architecture(2, 32, "relu"), name="f"), 4)]
+    together = train(runs, 8)
+    for i, run in enumerate(runs):
+        assert rows(train([run], 8), 0) == rows(together, i), run
+
+
+def test_resume_mid_episode_is_byte_identical():
+    runs = [Run(spec("random"), 5), Run(spec("nas"), 6)]
+    reference = train(runs, 6)
+    tr = Trainer(runs, 6)
+    for _ in range(137):  # some runs are in the middle of an episode
+        tr.step()
+    assert (tr.env.t > 0).any()
+    resumed = Trainer(runs, 6)
+    resumed.load_state_dict(pickle.loads(pickle.dumps(tr.state_dict())))
+    resumed = train(runs, 6, trainer=resumed)
+    for i in range(2):
+        assert rows(resumed, i) == rows(reference, i)
+
+
+def test_terminated_is_not_bootstrapped_and_truncated_is():
+    tr = Trainer([Run(spec("fixed", Architecture(2, 32, "relu"), task=dataclasses.replace(CARTPOLE, max_episode_steps=12)), 0)], 30)
+    while not tr.done:
+        tr.step()
+    n = int(tr.buffer.size[0])
+    not_done, last_obs = tr.buffer.not_done[0, :n], tr.buffer.next_obs[0, :n]
+    lengths = [e["steps"] for e in tr.logs[0].episodes]
+    ends = np.cumsum(lengths) - 1
+    for end in ends[ends < n]:
+        x, theta = last_obs[end, 0], last_obs[end, 2]
+        fell = abs(x) > 2.4 or abs(theta) > 12 * 2 * np.pi / 360  # CartPole's termination
+        assert not_done[end] == (0.0 if fell else 1.0)  # terminated: y = r; truncated at the limit: bootstrap
+    assert 0.0 in not_done[ends[ends < n]] and 1.0 in not_done[ends[ends < n]]
+    inner = np.setdiff1d(np.arange(n), ends)
+    assert (not_done[inner] == 1.0).all()

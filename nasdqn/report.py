@@ -160,6 +160,27 @@ def build_report(metrics_dir: Path, a: Analysis, figure_dir: str, episodes: int,
         "",
         *claims_section(claims),
         *decision_rule(a, n_seeds),
+        *evidence_section(comparisons, robust),
+        *search_section(per_run, a, searchers or [], figure_dir),
+        *greedy_section(per_run, a, gif_dir),
+        "## Per-run metrics (`metrics/per_run.csv`)",
+        "",
+        "`episodes_to_threshold` of a run with `threshold_reached` false is the episode budget: the run is censored there.",
+        "",
+        _table(per_run.assign(agent=per_run["agent"].map(a.label)), list(per_run.columns), 4),
+        "",
+        "## Summary across seeds (`metrics/summary.csv`)",
+        "",
+        _table(summary.drop(columns=["agent"]), [c for c in summary.columns if c != "agent"], 4),
+        "",
+        *figures_section(a, threshold, figure_dir),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def evidence_section(comparisons: pd.DataFrame, robust: pd.DataFrame) -> list[str]:
+    """Every pairwise comparison behind the claims, then rliable's robust aggregates."""
+    return [
         "## Every comparison behind the claims (`metrics/comparisons.csv`)",
         "",
         "Values are means (restricted means in episodes for the time to threshold, standard deviations across seeds "
@@ -177,23 +198,14 @@ def build_report(metrics_dir: Path, a: Analysis, figure_dir: str, episodes: int,
         "",
         _table(robust, ["kind", "agent", "than", "value", "ci95_low", "ci95_high"]),
         "",
-        *search_section(per_run, a, searchers or [], figure_dir),
-        *greedy_section(per_run, a, gif_dir),
-        "## Per-run metrics (`metrics/per_run.csv`)",
-        "",
-        "`episodes_to_threshold` of a run with `threshold_reached` false is the episode budget: the run is censored there.",
-        "",
-        _table(per_run.assign(agent=per_run["agent"].map(a.label)), list(per_run.columns), 4),
-        "",
-        "## Summary across seeds (`metrics/summary.csv`)",
-        "",
-        _table(summary.drop(columns=["agent"]), [c for c in summary.columns if c != "agent"], 4),
-        "",
-        "## Figures",
-        "",
     ]
+
+
+def figures_section(a: Analysis, threshold: float, figure_dir: str) -> list[str]:
+    """Every figure with its caption (the same captions as the HTML report)."""
     caps = captions(a, threshold)
+    lines = ["## Figures", ""]
     for stem in FIGURES:
         lines += [f"### {caps[stem]}", "", f"![{caps[stem]}]({figure_dir}/{stem}.png)", ""]
-    return "\n".join(lines) + "\n"
+    return lines
 

@@ -58,7 +58,8 @@ def summary_paragraph(m: pd.DataFrame, variants: list[str], n_seeds: int) -> str
     default = variants[0]
     d = m[m["variant"] == default]["verdict"].value_counts()
     parts = [f"Under the first reading, `{default}`, {d.get('supported', 0)} of {len(CLAIMS)} claims are supported, "
-             f"{d.get('contradicted', 0)} contradicted and {d.get('inconclusive', 0)} inconclusive at {n_seeds} seeds."]
+             f"{d.get('contradicted', 0)} contradicted and {d.get('inconclusive', 0)} inconclusive at {n_seeds} seeds"
+             + (f" ({d['not tested']} not tested; the variant's report says why)." if d.get("not tested") else ".")]
     held, never = [], []
     for claim in dict.fromkeys(m["claim"]):
         rows = m[m["claim"] == claim]

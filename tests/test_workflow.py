@@ -105,6 +105,24 @@ def test_runs_per_job_changes_no_plan_and_reruns_nothing(tmp_path):
     assert jobs[1] == jobs[7] and jobs[1]["train"] == 10
 
 
+def test_a_groups_other_jobs_wait_for_its_first_in_the_dag(tmp_path):
+    """Jobs that only copy their run out of a group's staging depend on the job that trains the
+    group, so no core waits on the group's lock: with groups of 4, 4 and 2 runs, 7 of the 10
+    training jobs take the first job's run.json as input and 3 take none."""
+    work = copy_workflow(tmp_path / "leaders")
+    cfg = yaml.safe_load((work / "config/smoke.yaml").read_text())
+    cfg["protocol"]["runs_per_job"] = 4
+    (work / "g4.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    proc = snakemake(work, "--configfile", "g4.yaml", "-n")
+    out = proc.stdout + proc.stderr
+    train_inputs = [b.split("input:")[1].split("\n")[0] for b in out.split("rule train:")[1:]]
+    waiting = [i for i in train_inputs if "/run.json" in i]
+    assert len(train_inputs) == 10 and len(waiting) == 7
+    groups = json.loads((work / "results/.training/groups.json").read_text())["groups"]
+    leaders = {f"{g['members'][0]['dir']}/run.json" for g in groups}
+    assert {i.split(", ")[-1].strip() for i in waiting} <= leaders
+
+
 def test_paper_config_plans_fifteen_training_jobs():
     proc = snakemake(REPO, "-n", "--directory", str(REPO), "--rerun-triggers", "mtime", "--forceall")
     jobs = planned_jobs(proc)

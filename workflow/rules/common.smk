@@ -148,11 +148,17 @@ def pending_runs():
 # and the first job of a group trains the whole group; docs/performance.md. The plan is a file
 # the jobs read, written only when it changes, so that regrouping never reruns a finished run.
 GROUP_PLAN = "results/.training/groups.json"
-_plan_text = canonical_json(
-    group_plan(
-        PLAN, training_groups(PLAN, config["protocol"]["runs_per_job"], pending_runs())
-    )
-)
+_groups = training_groups(PLAN, config["protocol"]["runs_per_job"], pending_runs())
+_plan_text = canonical_json(group_plan(PLAN, _groups))
+# The other jobs of a group only copy their run out of the group's staging directory: they
+# wait in the DAG for the group's first job, so no core (or SLURM allocation) idles on a lock.
+LEADERS = {m.dir: g[0].dir for g in _groups for m in g[1:]}
 if not Path(GROUP_PLAN).exists() or Path(GROUP_PLAN).read_text() != _plan_text:
     Path(GROUP_PLAN).parent.mkdir(parents=True, exist_ok=True)
     Path(GROUP_PLAN).write_text(_plan_text)
+
+
+def group_leader(wildcards):
+    """The first job of this run's training group, if it is not this one (see LEADERS)."""
+    lead = LEADERS.get(f"results/runs/{wildcards.run}/seed{wildcards.seed}")
+    return [f"{lead}/run.json"] if lead else []

@@ -8,6 +8,7 @@ rule train:
     """
     input:
         code=CORE_CODE,
+        group_leader=group_leader,
     output:
         episodes=f"{RUN_OUT}/episodes.csv",
         architectures=f"{RUN_OUT}/architectures.csv",

@@ -22,10 +22,10 @@ def steps_per_second(spec, episodes: int, seeds: list[int]) -> float:
     trainer = Trainer(runs_of(spec, seeds), episodes + 10)
     for _ in range(10):  # warm-up: fill the replay memory past learning_starts
         trainer.run_episode()
-    t0, s0 = time.perf_counter(), trainer.global_step
+    t0, s0 = time.perf_counter(), trainer.total_steps
     for _ in range(episodes):
         trainer.run_episode()
-    return (trainer.global_step - s0) * len(seeds) / (time.perf_counter() - t0)
+    return (trainer.total_steps - s0) / (time.perf_counter() - t0)  # every run's steps
 
 
 def main() -> None:

@@ -38,10 +38,10 @@ def ours_steps_per_second(arch: Architecture, dqn: DQNSettings, steps: int) -> f
     trainer = Trainer(runs_of(spec, [0]), episodes + warm)
     for _ in range(warm):
         trainer.run_episode()
-    t0, s0 = time.perf_counter(), trainer.global_step
+    t0, s0 = time.perf_counter(), trainer.total_steps
     for _ in range(episodes):
         trainer.run_episode()
-    return (trainer.global_step - s0) / (time.perf_counter() - t0)
+    return (trainer.total_steps - s0) / (time.perf_counter() - t0)
 
 
 def sb3_steps_per_second(arch: Architecture, dqn: DQNSettings, steps: int) -> float:

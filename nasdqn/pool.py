@@ -22,6 +22,11 @@ class LearnerPool:
         self.settings = list(settings)
         self.archs = list(archs)
         self.groups = self._build(members)
+        # per-run schedules as arrays: the per-step due checks are then one vector op each
+        self._learning_starts = np.array([s.learning_starts for s in settings])
+        self._train_freq = np.array([s.train_freq for s in settings])
+        self._target_period = np.array([s.target_update_steps for s in settings])
+        self._one_schedule = len({(s.learning_starts, s.train_freq, s.target_update_steps) for s in settings}) == 1
 
     def _build(self, members: list[MemberState]) -> list[DQNGroup]:
         """One group per (architecture, learner settings), in search-space order."""
@@ -69,19 +74,35 @@ class LearnerPool:
             out[g.runs] = g.greedy_actions(obs[g.runs])
         return out
 
-    def learn(self, steps: np.ndarray, active: np.ndarray, buffer: ReplayBuffer, uniforms) -> None:
+    def learn(self, steps: np.ndarray, active: np.ndarray, buffer: ReplayBuffer, uniforms, same_step: int | None = None) -> None:
         """One gradient update of every run whose step count makes it due (steps: each run's
-        environment steps so far; uniforms(group) gives the group's minibatch uniforms (G, B))."""
+        environment steps so far; uniforms(group) gives the group's minibatch uniforms (G, B);
+        same_step: the one step count of every run, when the caller knows they are equal)."""
+        if same_step is not None and self._one_schedule:  # every run at one step count: a scalar test
+            if same_step < self._learning_starts[0] or same_step % self._train_freq[0]:
+                return
+            due_all = active
+        else:
+            due_all = active & (steps >= self._learning_starts) & (steps % self._train_freq == 0)
+        if not due_all.any():
+            return
         for g in self.groups:
-            s = steps[g.runs]
-            due = active[g.runs] & (s >= g.s.learning_starts) & (s % g.s.train_freq == 0)
+            due = due_all[g.runs]
             if due.any():
                 g.update(buffer.sample(g.runs, uniforms(g)), None if due.all() else due)
 
-    def sync_targets(self, steps: np.ndarray, active: np.ndarray) -> None:
+    def sync_targets(self, steps: np.ndarray, active: np.ndarray, same_step: int | None = None) -> None:
         """w^- <- w for every run whose target period ends at its current step."""
+        if same_step is not None and self._one_schedule:
+            if same_step % self._target_period[0]:
+                return
+            due_all = active
+        else:
+            due_all = active & (steps % self._target_period == 0)
+        if not due_all.any():
+            return
         for g in self.groups:
-            due = active[g.runs] & (steps[g.runs] % g.s.target_update_steps == 0)
+            due = due_all[g.runs]
             if due.any():
                 g.sync_target(None if due.all() else due)
 

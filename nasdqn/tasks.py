@@ -107,7 +107,11 @@ class VecTask:
         if self.scale is not None and self.scale.shape != (self.info.obs_dim,):
             raise ValueError(f"env.observation_scale: expected {self.info.obs_dim} numbers for {settings.id}")
         self.t = np.zeros(n, dtype=np.int64)
+        self._never = np.zeros(n, dtype=bool)  # the pendulum never terminates (read only)
+        self._never.flags.writeable = False
         self.pendulum = VecPendulum(n, settings.pendulum) if settings.is_pendulum else None
+        # the pendulum's runs start together and every episode lasts T steps: they stay in lockstep
+        self.lockstep = self.pendulum is not None
         self.envs = None if settings.is_pendulum else [make_gym(settings) for _ in range(n)]
 
     def _scaled(self, obs: np.ndarray) -> np.ndarray:
@@ -134,7 +138,7 @@ class VecTask:
         self.t += active
         if self.pendulum is not None:
             obs, reward, _ = self.pendulum.step(actions)
-            return self._scaled(obs), reward, np.zeros(self.n, dtype=bool), self.t >= self.pendulum.params.horizon
+            return self._scaled(obs), reward, self._never, self.t >= self.pendulum.params.horizon
         obs = np.zeros((self.n, self.info.obs_dim), dtype=np.float32)
         reward = np.zeros(self.n)
         terminated, truncated = np.zeros(self.n, dtype=bool), np.zeros(self.n, dtype=bool)

@@ -100,6 +100,8 @@ class Trainer:
         self.buffer = ReplayBuffer(self.n, runs[0].spec.dqn.replay_size, info.obs_dim)
         self.logs = [RunLog() for _ in runs]
         self.episodes_done = np.zeros(self.n, dtype=np.int64)
+        self._active = np.ones(self.n, dtype=bool)  # episodes_done < episodes, kept in step with it
+        self._rows = np.arange(self.n)
         self.steps = np.zeros(self.n, dtype=np.int64)  # environment steps of each run
         self.fresh = np.ones(self.n, dtype=bool)  # the run's next episode is not drawn yet
         t, batch = info.max_steps, [r.spec.dqn.batch_size for r in runs]
@@ -124,7 +126,8 @@ class Trainer:
 
     @property
     def active(self) -> np.ndarray:
-        return self.episodes_done < self.episodes
+        """Runs still training (a cached array: recomputed only when an episode count changes)."""
+        return self._active
 
     @property
     def done(self) -> bool:
@@ -133,22 +136,28 @@ class Trainer:
     def run_episode(self) -> None:
         """Step until every run has completed one more episode (one episode of the pendulum)."""
         target = self.episode + 1
-        while self.episode < target and not self.done:
-            self.step()
+        while not self.done:
+            if self.step().size and (self.episode >= target or self.done):
+                return
 
     def step(self) -> np.ndarray:
         """One environment step of every run still training (Algorithm 1's inner loop: act,
         step, store, learn, sync); returns the runs whose episode ended at this step."""
         self._start_episodes()
-        active, t = self.active, np.minimum(self.env.t, self.explore.shape[1] - 1)
+        active = self._active
         if fault_armed("episode") and (self.env.t == self.explore.shape[1] // 2).all():
             fault_point("episode")
-        rows = np.arange(self.n)
+        if self.env.lockstep:  # every run at the same step of its episode: plain slices
+            t = int(self.env.t[0])
+            explore, random_actions = self.explore[:, t], self.random_actions[:, t]
+        else:
+            t = np.minimum(self.env.t, self.explore.shape[1] - 1)
+            explore, random_actions = self.explore[self._rows, t], self.random_actions[self._rows, t]
         self._greedy = self.pool.greedy(self.obs, self._greedy)
-        action = np.where(self.explore[rows, t] < self.epsilon, self.random_actions[rows, t], self._greedy)
+        action = np.where(explore < self.epsilon, random_actions, self._greedy)
         next_obs, reward, terminated, truncated = self.env.step(action, active)
         done = (terminated | (truncated & self.terminal_on_horizon)).astype(np.float64)
-        everyone = bool(active.all())
+        everyone = self.env.lockstep or bool(active.all())
         self.buffer.add(self.obs, action, reward, next_obs, done, None if everyone else np.flatnonzero(active))
         if everyone:
             self.returns += reward
@@ -156,19 +165,28 @@ class Trainer:
             self.returns[active] += reward[active]
         self.obs = next_obs
         self.steps += active
-        self.pool.learn(self.steps, active, self.buffer, lambda g: self._uniforms(g, t))
-        self.pool.sync_targets(self.steps, active)
-        ended = np.flatnonzero(active & (terminated | truncated))
+        same_step = int(self.steps[0]) if self.env.lockstep else None
+        self.pool.learn(self.steps, active, self.buffer, lambda g: self._uniforms(g, t), same_step)
+        self.pool.sync_targets(self.steps, active, same_step)
+        if self.env.lockstep:
+            ended = self._rows if truncated[0] else self._rows[:0]
+        else:
+            ended = np.flatnonzero(active & (terminated | truncated))
         if ended.size:
             self._end_episodes(ended)
         return ended
 
-    def _uniforms(self, group, t: np.ndarray) -> np.ndarray:
-        """The group members' minibatch uniforms (G, B) for the step each is at."""
+    def _uniforms(self, group, t: np.ndarray | int) -> np.ndarray:
+        """The group members' minibatch uniforms (G, B) for the step each is at (t: per run, or
+        one step for all)."""
+        if isinstance(t, int):
+            return np.stack([self.minibatch[i][t] for i in group.runs])
         return np.stack([self.minibatch[i][t[i]] for i in group.runs])
 
     def _start_episodes(self) -> None:
         """Draw each starting run's episode from its own streams, then reset its environment."""
+        if not self.fresh.any():
+            return
         starting = np.flatnonzero(self.fresh & self.active)
         if not starting.size:
             return
@@ -192,6 +210,7 @@ class Trainer:
         self._check_finite(ended)
         losses = self.pool.take_mean_losses(ended)
         self.episodes_done[ended] += 1
+        self._active = self.episodes_done < self.episodes
         self.fresh[ended] = True
         for i in ended:
             arch, e = self.pool.archs[i], int(self.episodes_done[i])
@@ -282,6 +301,7 @@ class Trainer:
 
     def load_state_dict(self, state: dict) -> None:
         self.episodes_done, self.steps = state["episodes_done"].copy(), state["steps"].copy()
+        self._active = self.episodes_done < self.episodes
         f = state["in_flight"]
         self.fresh, self.explore, self.random_actions = f["fresh"].copy(), f["explore"].copy(), f["random_actions"].copy()
         self.minibatch, self.epsilon = [m.copy() for m in f["minibatch"]], f["epsilon"].copy()

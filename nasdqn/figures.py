@@ -331,8 +331,9 @@ def fig_search(st: Study, agent: str, out_stem: str | Path) -> None:
     architecture in use, a dashed line at every transition (fresh weights, pruned memory)."""
     keys = sorted(k for k in st.returns if k[0] == agent)
     used = sorted({a for k in keys for a in st.windows[k]["architecture"]}, key=lambda n: SEARCH_SPACE.index(Architecture.parse(n)))
-    cmap = matplotlib.colormaps["tab20"]
-    palette = {name: cmap(i % 20) for i, name in enumerate(used)}
+    # 40 distinct colours (tab20 then tab20b): every architecture of the 27-point space its own
+    colours = list(matplotlib.colormaps["tab20"].colors) + list(matplotlib.colormaps["tab20b"].colors)
+    palette = {name: colours[i % len(colours)] for i, name in enumerate(used)}
     w = st.metric.rolling_window
     fig, axes = plt.subplots(len(keys), 1, figsize=(9, 1.9 * len(keys) + 0.8), sharex=True, squeeze=False)
     for ax, key in zip(axes[:, 0], keys):

@@ -13,7 +13,6 @@ from nasdqn.spec import AgentSpec, Run
 from nasdqn.tasks import TaskSettings
 from nasdqn.train import Trainer, TrainingDiverged, runs_of
 from nasdqn.train import train as train_runs
-from nasdqn.transition import inherit_params
 
 FAST_DQN = DQNSettings(batch_size=16, learning_starts=100, replay_size=2000, target_update_steps=100,
                        epsilon_decay_episodes=5)
@@ -105,19 +104,6 @@ def test_multi_seed_job_matches_single_seed_jobs():
         alone = train(spec("random"), [seed], 9)
         assert [w["architecture"] for w in windows(alone)] == [w["architecture"] for w in windows(together, i)]
         assert np.allclose(alone.logs[0].returns, together.logs[i].returns, atol=1e-3)
-
-
-def test_inherit_copies_overlap():
-    rng = np.random.default_rng(0)
-    from nasdqn.network import init_params
-
-    old = init_params(Architecture(2, 32, "relu"), rng)
-    new = init_params(Architecture(3, 64, "relu"), rng)
-    out = inherit_params(old, new)
-    assert np.array_equal(out[0][:, :32], old[0]) and np.array_equal(out[0][:, 32:], new[0][:, 32:])
-    assert np.array_equal(out[1][:32, :32], old[1])
-    assert np.array_equal(out[3][:32], old[2])  # output layer from output layer
-    assert np.array_equal(out[2], new[2])
 
 
 def test_divergence_is_reported_not_written():

@@ -78,33 +78,34 @@ class LearnerPool:
         """One gradient update of every run whose step count makes it due (steps: each run's
         environment steps so far; uniforms(group) gives the group's minibatch uniforms (G, B);
         same_step: the one step count of every run, when the caller knows they are equal)."""
-        if same_step is not None and self._one_schedule:  # every run at one step count: a scalar test
-            if same_step < self._learning_starts[0] or same_step % self._train_freq[0]:
-                return
-            due_all = active
-        else:
-            due_all = active & (steps >= self._learning_starts) & (steps % self._train_freq == 0)
-        if not due_all.any():
-            return
-        for g in self.groups:
-            due = due_all[g.runs]
-            if due.any():
-                g.update(buffer.sample(g.runs, uniforms(g)), None if due.all() else due)
+        due = self._due(steps, active, same_step, self._train_freq, self._learning_starts)
+        for g, mask in self._due_groups(due):
+            g.update(buffer.sample(g.runs, uniforms(g)), mask)
 
     def sync_targets(self, steps: np.ndarray, active: np.ndarray, same_step: int | None = None) -> None:
         """w^- <- w for every run whose target period ends at its current step."""
+        for g, mask in self._due_groups(self._due(steps, active, same_step, self._target_period)):
+            g.sync_target(mask)
+
+    def _due(self, steps: np.ndarray, active: np.ndarray, same_step: int | None, every: np.ndarray,
+             starts: np.ndarray | None = None) -> np.ndarray | None:
+        """The active runs whose step count is a multiple of `every` (and at least `starts`), as a
+        mask; None when the scalar test (every run at one step count) finds none due."""
         if same_step is not None and self._one_schedule:
-            if same_step % self._target_period[0]:
-                return
-            due_all = active
-        else:
-            due_all = active & (steps % self._target_period == 0)
-        if not due_all.any():
+            due = same_step % every[0] == 0 and (starts is None or same_step >= starts[0])
+            return active if due else None
+        due = active & (steps % every == 0)
+        return due if starts is None else due & (steps >= starts)
+
+    def _due_groups(self, due: np.ndarray | None):
+        """Each group with a due member: (group, None) when all its members are due, else
+        (group, their mask)."""
+        if due is None or not due.any():
             return
         for g in self.groups:
-            due = due_all[g.runs]
-            if due.any():
-                g.sync_target(None if due.all() else due)
+            mine = due[g.runs]
+            if mine.any():
+                yield g, None if mine.all() else mine
 
     def first_diverged(self) -> int | None:
         """A run whose loss or weights became NaN/inf, if any."""

@@ -179,9 +179,7 @@ class Trainer:
     def _uniforms(self, group, t: np.ndarray | int) -> np.ndarray:
         """The group members' minibatch uniforms (G, B) for the step each is at (t: per run, or
         one step for all)."""
-        if isinstance(t, int):
-            return np.stack([self.minibatch[i][t] for i in group.runs])
-        return np.stack([self.minibatch[i][t[i]] for i in group.runs])
+        return np.stack([self.minibatch[i][t if isinstance(t, int) else t[i]] for i in group.runs])
 
     def _start_episodes(self) -> None:
         """Draw each starting run's episode from its own streams, then reset its environment."""
@@ -353,8 +351,7 @@ def train(
     trainer = trainer or Trainer(runs, episodes, evaluation)
     t0, step0, last = time.perf_counter(), trainer.total_steps, trainer.episode
     while not trainer.done:
-        trainer.step()
-        if trainer.episode == last:
+        if not trainer.step().size or trainer.episode == last:  # episode counts change only when one ends
             continue
         last = trainer.episode  # every run has completed one more episode
         if after_episode:

@@ -100,7 +100,8 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
     a = _analysis(args)
     analysis = Analysis.from_settings(a)
     # Read, validate and compute everything first: a bad file stops here, before any table is written.
-    per_run = per_run_table(_run_refs(args, a), _metric_settings(a), a["episodes"])
+    refs = _run_refs(args, a)
+    per_run = per_run_table(refs, _metric_settings(a), a["episodes"])
     evals = evaluate_claims(per_run, analysis)
     n_seeds = len(a["seeds"])
     tables = {
@@ -110,7 +111,6 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
         "robust.csv": robust_table(per_run, analysis),
     }
     out = Path(args.out_dir)
-    refs = _run_refs(args, a)
     atomic_write_text(out / "runs.csv", csv_text(["agent", "seed", "directory"],
                                                  [{"agent": r.agent, "seed": r.seed, "directory": str(r.dir)} for r in refs]))
     atomic_write_text(out / "per_run.csv", format_per_run(per_run))
@@ -165,17 +165,13 @@ def _policy_and_env(args: argparse.Namespace):
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .evaluate import eval_generator, evaluate_policy
+    from .evaluate import eval_generator
+    from .tasks import greedy_task_returns
 
     if args.episodes <= 0:
         raise UsageError(f"--episodes: expected a positive integer, got {args.episodes}")
-    from .tasks import greedy_task_returns
-
     policy, env, seed = _policy_and_env(args)
-    if env.is_pendulum:
-        returns = evaluate_policy(policy, env.pendulum, seed, args.episodes)
-    else:
-        returns = greedy_task_returns(policy.q_values, env, eval_generator(seed), args.episodes)
+    returns = greedy_task_returns(policy.q_values, env, eval_generator(seed), args.episodes)
     print(f"{args.policy}: {policy.arch.name}, greedy return over {args.episodes} episodes (evaluation stream of seed {seed}): "
           f"mean {float(returns.mean())!r} min {float(returns.min())!r} max {float(returns.max())!r}")
     return 0

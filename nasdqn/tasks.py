@@ -15,6 +15,7 @@ import numpy as np
 
 from .config import PENDULUM_ID, PENDULUM_KEYS
 from .env import PendulumParams, VecPendulum, observe, sample_initial_state
+from .evaluate import greedy_returns
 from .space import check_choices
 
 
@@ -103,7 +104,7 @@ class VecTask:
     def __init__(self, settings: TaskSettings, n: int) -> None:
         self.settings, self.n = settings, n
         self.info = task_info(settings)
-        self.scale = None if settings.observation_scale is None else np.asarray(settings.observation_scale, dtype=np.float32)
+        self.scale = _scale_of(settings)
         if self.scale is not None and self.scale.shape != (self.info.obs_dim,):
             raise ValueError(f"env.observation_scale: expected {self.info.obs_dim} numbers for {settings.id}")
         self.t = np.zeros(n, dtype=np.int64)
@@ -114,13 +115,10 @@ class VecTask:
         self.lockstep = self.pendulum is not None
         self.envs = None if settings.is_pendulum else [make_gym(settings) for _ in range(n)]
 
-    def _scaled(self, obs: np.ndarray) -> np.ndarray:
-        return obs if self.scale is None else (obs * self.scale).astype(np.float32)
-
     def reset_all(self, rngs: list[np.random.Generator]) -> np.ndarray:
         if self.pendulum is not None:
             self.t[:] = 0
-            return self._scaled(self.pendulum.reset(rngs))
+            return _scaled(self.pendulum.reset(rngs), self.scale)
         return np.stack([self.reset(i, rngs[i]) for i in range(self.n)])
 
     def reset(self, i: int, rng: np.random.Generator) -> np.ndarray:
@@ -129,23 +127,23 @@ class VecTask:
         if self.pendulum is not None:
             p = self.pendulum
             p.theta[i], p.omega[i] = sample_initial_state(rng, p.params)
-            return self._scaled(observe(p.theta[i : i + 1], p.omega[i : i + 1])[0])
+            return _scaled(observe(p.theta[i : i + 1], p.omega[i : i + 1])[0], self.scale)
         obs, _ = self.envs[i].reset(seed=int(rng.integers(2**31 - 1)))
-        return self._scaled(np.asarray(obs, dtype=np.float32))
+        return _scaled(np.asarray(obs, dtype=np.float32), self.scale)
 
     def step(self, actions: np.ndarray, active: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(obs, reward, terminated, truncated) of every run; inactive runs are not stepped."""
         self.t += active
         if self.pendulum is not None:
             obs, reward, _ = self.pendulum.step(actions)
-            return self._scaled(obs), reward, self._never, self.t >= self.pendulum.params.horizon
+            return _scaled(obs, self.scale), reward, self._never, self.t >= self.pendulum.params.horizon
         obs = np.zeros((self.n, self.info.obs_dim), dtype=np.float32)
         reward = np.zeros(self.n)
         terminated, truncated = np.zeros(self.n, dtype=bool), np.zeros(self.n, dtype=bool)
         for i in np.flatnonzero(active):
             o, r, term, trunc, _ = self.envs[i].step(int(actions[i]))
             obs[i], reward[i], terminated[i], truncated[i] = o, r, term, trunc
-        return self._scaled(obs), reward, terminated, truncated
+        return _scaled(obs, self.scale), reward, terminated, truncated
 
     def state_dict(self) -> dict:
         """Everything an episode in flight depends on (pickled Gymnasium envs, their RNGs)."""
@@ -164,21 +162,31 @@ class VecTask:
 
 
 def greedy_task_returns(q_fn, settings: TaskSettings, rng: np.random.Generator, episodes: int) -> np.ndarray:
-    """Undiscounted returns of `episodes` greedy episodes of a Gymnasium task, each started
-    from a seed drawn from rng (the run's evaluation stream)."""
+    """Undiscounted returns of `episodes` greedy episodes of the task, each started from the
+    run's evaluation stream `rng`: the pendulum's vectorised evaluation (nasdqn.evaluate), or a
+    Gymnasium task reset from a seed drawn from rng."""
+    if settings.is_pendulum:
+        return greedy_returns(q_fn, settings.pendulum, rng, episodes)
     env = make_gym(settings)
-    scale = None if settings.observation_scale is None else np.asarray(settings.observation_scale, dtype=np.float32)
+    scale = _scale_of(settings)
     out = np.zeros(episodes)
     try:
         for k in range(episodes):
             obs, _ = env.reset(seed=int(rng.integers(2**31 - 1)))
             done = False
             while not done:
-                x = np.asarray(obs, dtype=np.float32)[None]
-                x = x if scale is None else (x * scale).astype(np.float32)
+                x = _scaled(np.asarray(obs, dtype=np.float32)[None], scale)
                 obs, r, term, trunc, _ = env.step(int(np.argmax(q_fn(x)[0])))
                 out[k] += r
                 done = term or trunc
     finally:
         env.close()
     return out
+
+
+def _scale_of(settings: TaskSettings) -> np.ndarray | None:
+    return None if settings.observation_scale is None else np.asarray(settings.observation_scale, dtype=np.float32)
+
+
+def _scaled(obs: np.ndarray, scale: np.ndarray | None) -> np.ndarray:
+    return obs if scale is None else (obs * scale).astype(np.float32)

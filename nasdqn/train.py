@@ -20,7 +20,7 @@ import torch
 
 from .agent import ReplayBuffer, fresh_member
 from .columns import EPISODE_COLUMNS  # noqa: F401  (re-exported: the rows Trainer logs)
-from .evaluate import eval_generator, greedy_returns
+from .evaluate import eval_generator
 from .faults import fault_armed, fault_point
 from .policy import Policy
 from .pool import LearnerPool
@@ -232,11 +232,7 @@ class Trainer:
         for i in runs:
             run, arch = self.runs[i], self.pool.archs[i]
             policy = Policy(arch, self.pool.online_params(i))
-            task = run.spec.env
-            if task.is_pendulum:
-                r = greedy_returns(policy.q_values, task.pendulum, eval_generator(run.seed), self.evaluation.episodes)
-            else:
-                r = greedy_task_returns(policy.q_values, task, eval_generator(run.seed), self.evaluation.episodes)
+            r = greedy_task_returns(policy.q_values, run.spec.env, eval_generator(run.seed), self.evaluation.episodes)
             self.logs[i].evaluations.append({"episode": int(self.episodes_done[i]), "mean_return": float(r.mean()),
                                              "min_return": float(r.min()), "max_return": float(r.max()), "architecture": arch.name})
 

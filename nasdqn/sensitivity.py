@@ -14,7 +14,6 @@ from .figures import COLORS, save
 from .tables import Analysis
 
 MATRIX_COLUMNS = ["claim", "variant", "verdict", "decisive_pair", "key_effect", "p_holm", "seeds_needed"]
-SYMBOL = {"supported": "supported", "contradicted": "contradicted", "inconclusive": "inconclusive", "not tested": "not tested"}
 
 
 def matrix(variants: list[tuple[str, str, dict]]) -> pd.DataFrame:
@@ -34,11 +33,11 @@ def final_by_variant(variants: list[tuple[str, str, dict]], a: Analysis, out_ste
 
     fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(variants) + 2), 4.2))
     width = 0.8 / max(len(a.agents), 1)
+    finals = [s[s["metric"] == "final_performance"] for s in (pd.read_csv(Path(root) / "metrics/summary.csv") for _, root, _ in variants)]
     for k, agent in enumerate(a.agents):
         means, lows, highs = [], [], []
-        for _, root, _ in variants:
-            s = pd.read_csv(Path(root) / "metrics/summary.csv")
-            row = s[(s["agent"] == agent) & (s["metric"] == "final_performance")].iloc[0]
+        for s in finals:
+            row = s[s["agent"] == agent].iloc[0]
             means.append(row["mean"])
             lows.append(row["mean"] - row["ci95_low"])
             highs.append(row["ci95_high"] - row["mean"])

@@ -15,7 +15,7 @@ sys.path.insert(0, workflow.basedir)
 from nasdqn.columns import FIGURES, RUN_FILES
 from nasdqn.config import ConfigError, analysis_settings, canonical_json
 from nasdqn.config import validate as validate_study
-from nasdqn.plan import group_plan, study_plan, training_groups
+from nasdqn.plan import PlannedRun, group_plan, study_plan, training_groups
 
 # The config is validated once, against the JSON schema of workflow/schemas/ (generated from
 # nasdqn/config.py, whose messages name the key) plus the rules that involve several keys.
@@ -160,5 +160,6 @@ if not Path(GROUP_PLAN).exists() or Path(GROUP_PLAN).read_text() != _plan_text:
 
 def group_leader(wildcards):
     """The first job of this run's training group, if it is not this one (see LEADERS)."""
-    lead = LEADERS.get(f"results/runs/{wildcards.run}/seed{wildcards.seed}")
+    me = PlannedRun(run_agent(wildcards), int(wildcards.seed), wildcards.run)
+    lead = LEADERS.get(me.dir)
     return [f"{lead}/run.json"] if lead else []

@@ -121,18 +121,18 @@ def render_gif(
 def render_task_gif(policy: Policy, task, seed: int, out: Path, fps: int = 25, frame_every: int = 2) -> float:
     """A Gymnasium task's own rgb_array frames of one greedy episode (its first evaluation
     episode: the reset seed is the first draw of the run's evaluation stream); the return."""
-    from .tasks import make_gym
+    from .tasks import make_gym, scale_array, scaled
 
     env = make_gym(task, render_mode="rgb_array")
-    scale = None if task.observation_scale is None else np.asarray(task.observation_scale, dtype=np.float32)
+    scale = scale_array(task)
     frames, ret = [], 0.0
     try:
         obs, _ = env.reset(seed=int(eval_generator(seed).integers(2**31 - 1)))
         frames.append(env.render())
         done, t = False, 0
         while not done:
-            x = np.asarray(obs, dtype=np.float32)[None]
-            obs, r, term, trunc, _ = env.step(int(policy.greedy(x if scale is None else (x * scale).astype(np.float32))[0]))
+            x = scaled(np.asarray(obs, dtype=np.float32)[None], scale)
+            obs, r, term, trunc, _ = env.step(int(policy.greedy(x)[0]))
             ret, t, done = ret + float(r), t + 1, term or trunc
             if t % frame_every == 0 or done:
                 frames.append(env.render())

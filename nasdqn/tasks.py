@@ -104,7 +104,7 @@ class VecTask:
     def __init__(self, settings: TaskSettings, n: int) -> None:
         self.settings, self.n = settings, n
         self.info = task_info(settings)
-        self.scale = _scale_of(settings)
+        self.scale = scale_array(settings)
         if self.scale is not None and self.scale.shape != (self.info.obs_dim,):
             raise ValueError(f"env.observation_scale: expected {self.info.obs_dim} numbers for {settings.id}")
         self.t = np.zeros(n, dtype=np.int64)
@@ -118,7 +118,7 @@ class VecTask:
     def reset_all(self, rngs: list[np.random.Generator]) -> np.ndarray:
         if self.pendulum is not None:
             self.t[:] = 0
-            return _scaled(self.pendulum.reset(rngs), self.scale)
+            return scaled(self.pendulum.reset(rngs), self.scale)
         return np.stack([self.reset(i, rngs[i]) for i in range(self.n)])
 
     def reset(self, i: int, rng: np.random.Generator) -> np.ndarray:
@@ -127,23 +127,23 @@ class VecTask:
         if self.pendulum is not None:
             p = self.pendulum
             p.theta[i], p.omega[i] = sample_initial_state(rng, p.params)
-            return _scaled(observe(p.theta[i : i + 1], p.omega[i : i + 1])[0], self.scale)
+            return scaled(observe(p.theta[i : i + 1], p.omega[i : i + 1])[0], self.scale)
         obs, _ = self.envs[i].reset(seed=int(rng.integers(2**31 - 1)))
-        return _scaled(np.asarray(obs, dtype=np.float32), self.scale)
+        return scaled(np.asarray(obs, dtype=np.float32), self.scale)
 
     def step(self, actions: np.ndarray, active: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(obs, reward, terminated, truncated) of every run; inactive runs are not stepped."""
         self.t += active
         if self.pendulum is not None:
             obs, reward, _ = self.pendulum.step(actions)
-            return _scaled(obs, self.scale), reward, self._never, self.t >= self.pendulum.params.horizon
+            return scaled(obs, self.scale), reward, self._never, self.t >= self.pendulum.params.horizon
         obs = np.zeros((self.n, self.info.obs_dim), dtype=np.float32)
         reward = np.zeros(self.n)
         terminated, truncated = np.zeros(self.n, dtype=bool), np.zeros(self.n, dtype=bool)
         for i in np.flatnonzero(active):
             o, r, term, trunc, _ = self.envs[i].step(int(actions[i]))
             obs[i], reward[i], terminated[i], truncated[i] = o, r, term, trunc
-        return _scaled(obs, self.scale), reward, terminated, truncated
+        return scaled(obs, self.scale), reward, terminated, truncated
 
     def state_dict(self) -> dict:
         """Everything an episode in flight depends on (pickled Gymnasium envs, their RNGs)."""
@@ -168,14 +168,14 @@ def greedy_task_returns(q_fn, settings: TaskSettings, rng: np.random.Generator, 
     if settings.is_pendulum:
         return greedy_returns(q_fn, settings.pendulum, rng, episodes)
     env = make_gym(settings)
-    scale = _scale_of(settings)
+    scale = scale_array(settings)
     out = np.zeros(episodes)
     try:
         for k in range(episodes):
             obs, _ = env.reset(seed=int(rng.integers(2**31 - 1)))
             done = False
             while not done:
-                x = _scaled(np.asarray(obs, dtype=np.float32)[None], scale)
+                x = scaled(np.asarray(obs, dtype=np.float32)[None], scale)
                 obs, r, term, trunc, _ = env.step(int(np.argmax(q_fn(x)[0])))
                 out[k] += r
                 done = term or trunc
@@ -184,9 +184,11 @@ def greedy_task_returns(q_fn, settings: TaskSettings, rng: np.random.Generator, 
     return out
 
 
-def _scale_of(settings: TaskSettings) -> np.ndarray | None:
+def scale_array(settings: TaskSettings) -> np.ndarray | None:
+    """env.observation_scale as a float32 row (None: observations are used as they are)."""
     return None if settings.observation_scale is None else np.asarray(settings.observation_scale, dtype=np.float32)
 
 
-def _scaled(obs: np.ndarray, scale: np.ndarray | None) -> np.ndarray:
+def scaled(obs: np.ndarray, scale: np.ndarray | None) -> np.ndarray:
+    """Observations (rows) multiplied by the scale row, float32."""
     return obs if scale is None else (obs * scale).astype(np.float32)

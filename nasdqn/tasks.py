@@ -165,10 +165,11 @@ def greedy_task_returns(q_fn, settings: TaskSettings, rng: np.random.Generator, 
     """Undiscounted returns of `episodes` greedy episodes of the task, each started from the
     run's evaluation stream `rng`: the pendulum's vectorised evaluation (nasdqn.evaluate), or a
     Gymnasium task reset from a seed drawn from rng."""
-    if settings.is_pendulum:
-        return greedy_returns(q_fn, settings.pendulum, rng, episodes)
-    env = make_gym(settings)
     scale = scale_array(settings)
+    if settings.is_pendulum:  # the network sees observations as in training: scaled if set
+        q = q_fn if scale is None else (lambda obs: q_fn(scaled(obs, scale)))
+        return greedy_returns(q, settings.pendulum, rng, episodes)
+    env = make_gym(settings)
     out = np.zeros(episodes)
     try:
         for k in range(episodes):

@@ -91,3 +91,21 @@ def test_terminated_is_not_bootstrapped_and_truncated_is():
     assert 0.0 in not_done[ends[ends < n]] and 1.0 in not_done[ends[ends < n]]
     inner = np.setdiff1d(np.arange(n), ends)
     assert (not_done[inner] == 1.0).all()
+
+
+def test_greedy_evaluation_of_the_pendulum_sees_scaled_observations():
+    """Training feeds the network scaled observations; evaluation must feed the same."""
+    from nasdqn.evaluate import eval_generator
+    from nasdqn.tasks import TaskSettings, greedy_task_returns
+
+    seen = {}
+
+    def q_fn(obs):
+        seen.setdefault("first", np.array(obs, dtype=np.float64))
+        return np.zeros((len(obs), 3))
+
+    plain, twice = TaskSettings(), TaskSettings(observation_scale=(2.0, 2.0, 2.0))
+    greedy_task_returns(q_fn, plain, eval_generator(0), 1)
+    unscaled = seen.pop("first")
+    greedy_task_returns(q_fn, twice, eval_generator(0), 1)
+    assert np.allclose(seen["first"], 2 * unscaled, atol=1e-6)

@@ -34,7 +34,7 @@ reproduce: setup
 # Debian; skipped with a reason otherwise).
 test: setup
 	$(BIN)/ruff check .
-	$(BIN)/snakefmt --check Snakefile workflow/
+	$(BIN)/snakefmt --check workflow/
 	$(BIN)/python -m pytest -q
 	$(BIN)/python -m pytest -q -m "e2e and not slow"
 	$(BIN)/python -m pytest -q -m "cluster and not slow" -rs tests/cluster

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import torch
 
-from nasdqn import checkpoint
-from nasdqn.config import load, resolved_agent_config
-from nasdqn.spec import agent_spec
-from nasdqn.train import Trainer, runs_of
+from nasdqn.jobs import checkpoint
+from nasdqn.learning.spec import agent_spec
+from nasdqn.learning.trainer import Trainer, runs_of
+from nasdqn.settings.config import load, resolved_agent_config
 
 
 def main() -> None:

@@ -21,11 +21,11 @@ import time
 import torch
 from flops import matmul_gflops, update_flops
 
-from nasdqn.config import load
-from nasdqn.plan import study_plan, training_groups
-from nasdqn.space import Architecture
-from nasdqn.spec import Run, agent_spec
-from nasdqn.train import Trainer
+from nasdqn.learning.spec import Run, agent_spec
+from nasdqn.learning.trainer import Trainer
+from nasdqn.settings.config import load
+from nasdqn.settings.plan import study_plan, training_groups
+from nasdqn.settings.space import Architecture
 
 
 def cpu_seconds(runs: list[Run], episodes: int) -> tuple[float, Trainer]:
@@ -60,14 +60,14 @@ def main() -> None:
     cfg = load(args.config)
     plan = study_plan(cfg)
     unique = plan.unique_runs()
-    runs = {(r.run_id, r.seed): Run(agent_spec(plan.settings[r.run_id]), r.seed) for r in unique}
+    runs = {str(r.dir): Run(agent_spec(r.settings), r.seed) for r in unique}
     groups = training_groups(plan, args.runs_per_job, set(runs))
     cpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
     model = next((line.split(":", 1)[1].strip() for line in cpu.splitlines() if line.startswith("Model name")), platform.processor())
     print(f"{model}; torch {torch.__version__}, 1 thread; {args.config}: {len(runs)} runs x {args.episodes} episodes; "
           f"groups of up to {args.runs_per_job}: {[len(g) for g in groups]}")
-    alone = [cpu_seconds([runs[(r.run_id, r.seed)]], args.episodes) for r in unique]
-    grouped = [cpu_seconds([runs[(r.run_id, r.seed)] for r in g], args.episodes) for g in groups]
+    alone = [cpu_seconds([runs[str(r.dir)]], args.episodes) for r in unique]
+    grouped = [cpu_seconds([runs[str(r.dir)] for r in g], args.episodes) for g in groups]
     t_alone, t_grouped = sum(t for t, _ in alone), sum(t for t, _ in grouped)
     flops, rate = study_update_flops([tr for _, tr in grouped]), matmul_gflops()
     print(f"one process per run: {t_alone:8.1f} s CPU")

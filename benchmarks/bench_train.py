@@ -13,9 +13,9 @@ import time
 
 import torch
 
-from nasdqn.config import load, resolved_agent_config
-from nasdqn.spec import agent_spec
-from nasdqn.train import Trainer, runs_of
+from nasdqn.learning.spec import agent_spec
+from nasdqn.learning.trainer import Trainer, runs_of
+from nasdqn.settings.config import load, resolved_agent_config
 
 
 def steps_per_second(spec, episodes: int, seeds: list[int]) -> float:

@@ -21,12 +21,12 @@ import numpy as np
 import torch
 from flops import matmul_gflops, update_flops
 
-from nasdqn.agent import DQNGroup, DQNSettings, fresh_member
-from nasdqn.controller import NASSettings
-from nasdqn.network import Architecture
-from nasdqn.spec import AgentSpec
+from nasdqn.learning.controller import NASSettings
+from nasdqn.learning.dqn import DQNGroup, DQNSettings, fresh_member
+from nasdqn.learning.network import Architecture
+from nasdqn.learning.spec import AgentSpec
+from nasdqn.learning.trainer import Trainer, runs_of
 from nasdqn.tasks import TaskSettings
-from nasdqn.train import Trainer, runs_of
 
 ARCHS = [Architecture(2, 32, "relu"), Architecture(3, 64, "relu"), Architecture(4, 128, "relu")]
 
@@ -47,7 +47,7 @@ def ours_steps_per_second(arch: Architecture, dqn: DQNSettings, steps: int) -> f
 def sb3_steps_per_second(arch: Architecture, dqn: DQNSettings, steps: int) -> float:
     from stable_baselines3 import DQN
 
-    from nasdqn.gym_env import GymInvertedPendulum  # truncates itself at the horizon
+    from nasdqn.tasks.gym_pendulum import GymInvertedPendulum  # truncates itself at the horizon
 
     model = DQN(
         "MlpPolicy", GymInvertedPendulum(), learning_rate=dqn.learning_rate, buffer_size=dqn.replay_size,

@@ -6,7 +6,7 @@ import time
 
 import torch
 
-from nasdqn.space import Architecture
+from nasdqn.settings.space import Architecture
 
 
 def update_flops(arch: Architecture, batch: int) -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-WORKFLOW_FILES = ["Snakefile", "Makefile", "workflow", "config", "envs", "profiles", "nasdqn", "pyproject.toml"]
+WORKFLOW_FILES = ["Makefile", "workflow", "config", "profiles", "nasdqn", "pyproject.toml"]
 
 
 def copy_workflow(dest: Path) -> Path:
@@ -80,8 +80,8 @@ def untimed_tables(metrics: Path) -> dict:
     """The metrics tables without anything a clock measured."""
     import pandas as pd
 
-    from nasdqn.claims import CLAIMS
-    from nasdqn.metrics import TIMED_COLUMNS
+    from nasdqn.analysis.claims import CLAIMS
+    from nasdqn.analysis.metrics import TIMED_COLUMNS
 
     timed_claims = {c.id for c in CLAIMS if c.column in TIMED_COLUMNS}
     out = {"per_run": pd.read_csv(metrics / "per_run.csv").drop(columns=[*TIMED_COLUMNS, "runs_in_job"]),

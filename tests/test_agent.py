@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from nasdqn.agent import DQNGroup, DQNSettings, ReplayBuffer, fresh_member
-from nasdqn.network import LEAKY_SLOPE, Architecture
+from nasdqn.learning.dqn import DQNGroup, DQNSettings, ReplayBuffer, fresh_member
+from nasdqn.learning.network import LEAKY_SLOPE, Architecture
 
 
 def sigma(z, act):

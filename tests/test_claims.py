@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from nasdqn import claims
-from nasdqn.claims import CLAIMS, DecisionSettings, Samples, evaluate, evaluate_all
+from nasdqn.analysis import claims
+from nasdqn.analysis.claims import CLAIMS, DecisionSettings, Samples, evaluate, evaluate_all
 
 ROLES = {"reference": "nas", "random_search": "rnd", "fixed": ["fs", "fm", "fl"], "large_fixed": "fl", "medium_fixed": "fm"}
 AGENTS = ["fs", "fm", "fl", "rnd", "nas"]
@@ -145,7 +145,7 @@ def legacy_verdicts(data: Samples, column: str, higher: bool, rng) -> np.ndarray
             worse = (hi < 0) if higher else (lo > 0)
             beaten |= bool(worse)
             holds &= (x.mean() > y.mean()) == higher
-        from nasdqn.stats import holm
+        from nasdqn.analysis.stats import holm
         holds &= bool((holm(np.array(ps)) < 0.05).all())
         verdicts.append("contradicted" if beaten else ("supported" if holds else "inconclusive"))
     return np.array(verdicts)

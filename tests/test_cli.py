@@ -76,7 +76,7 @@ def test_output_dir_holding_a_different_run_is_refused(tmp_path):
 
 
 def test_config_json_is_validated(tmp_path):
-    from nasdqn.config import load, resolved_agent_config
+    from nasdqn.settings.config import load, resolved_agent_config
 
     resolved = resolved_agent_config(load(SMOKE), "fixed_small")
     del resolved["dqn"]["gamma"]
@@ -122,7 +122,7 @@ def test_evaluate_and_render_refuse_bad_policy_files(tmp_path, kind):
 def test_a_training_group_trains_once_and_gives_each_run_its_own_bytes(tmp_path):
     """Two jobs of one group (different agents): the first trains both in one process, the
     second copies its run out; both runs equal the runs trained alone."""
-    from nasdqn.config import load, resolved_agent_config
+    from nasdqn.settings.config import load, resolved_agent_config
 
     cfg = load(SMOKE)
     members = [("fixed_small", 0), ("nas_dqn", 1)]

@@ -8,7 +8,7 @@ import yaml
 
 from conftest import REPO
 from nasdqn.cli import build_parser
-from nasdqn.config import ConfigError, json_schema, load, resolved_agent_config, validate
+from nasdqn.settings.config import ConfigError, json_schema, load, resolved_agent_config, validate
 
 PAPER = yaml.safe_load((REPO / "config/config.yaml").read_text())
 
@@ -89,7 +89,7 @@ def test_semantic_checks():
 
 
 def test_conda_env_pins_agree_with_package_and_every_rule_declares_it():
-    env = yaml.safe_load((REPO / "envs/nasdqn.yaml").read_text())
+    env = yaml.safe_load((REPO / "workflow/envs/nasdqn.yaml").read_text())
     pip = next(d for d in env["dependencies"] if isinstance(d, dict))["pip"]
     package = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
     assert sorted(pip) == sorted(package)
@@ -100,7 +100,7 @@ def test_conda_env_pins_agree_with_package_and_every_rule_declares_it():
         rules = re.findall(r"^rule (\w+):", text, flags=re.M)
         for rule in rules:
             body = text.split(f"rule {rule}:", 1)[1].split("\nrule ", 1)[0]
-            assert 'conda:\n        "../../envs/nasdqn.yaml"' in body, f"{smk.name}: rule {rule} declares no conda env"
+            assert 'conda:\n        "../envs/nasdqn.yaml"' in body, f"{smk.name}: rule {rule} declares no conda env"
     assert any((REPO / "workflow/rules").glob("*.smk"))
 
 
@@ -110,7 +110,7 @@ def test_cli_parser_requires_agent_and_seed():
 
 
 def test_config_reference_is_generated_from_the_settings_table():
-    from nasdqn.config import reference_markdown
+    from nasdqn.settings.config import reference_markdown
 
     committed = (REPO / "config/README.md").read_text()
     assert committed == reference_markdown(PAPER), "run: python -m nasdqn config-doc --out config/README.md"
@@ -136,10 +136,10 @@ def test_settings_table_matches_the_dataclasses():
     """The table and the dataclasses that consume it cannot drift apart."""
     import dataclasses
 
-    from nasdqn.agent import DQNSettings
-    from nasdqn.config import SECTIONS
-    from nasdqn.controller import NASSettings
-    from nasdqn.tables import cl
+    from nasdqn.analysis.tables import cl
+    from nasdqn.learning.controller import NASSettings
+    from nasdqn.learning.dqn import DQNSettings
+    from nasdqn.settings.config import SECTIONS
     from nasdqn.tasks import TaskSettings
 
     for section, cls in (("dqn", DQNSettings), ("nas", NASSettings), ("env", TaskSettings), ("analysis", cl.DecisionSettings)):

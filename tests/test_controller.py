@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from nasdqn.controller import NASController, NASSettings, RandomController, selection_probabilities
-from nasdqn.network import SEARCH_SPACE, Architecture
+from nasdqn.learning.controller import NASController, NASSettings, RandomController, selection_probabilities
+from nasdqn.learning.network import SEARCH_SPACE, Architecture
 
 
 def paper_probabilities(scores, tau=1.5, eps=1e-8):

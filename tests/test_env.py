@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from nasdqn.env import InvertedPendulum, PendulumParams, VecPendulum, wrap_angle
+from nasdqn.tasks.pendulum import InvertedPendulum, PendulumParams, VecPendulum, wrap_angle
 
 
 def reference_step(theta, omega, action):

@@ -1,21 +1,22 @@
-"""Greedy evaluation: deterministic, the pendulum of env.py, start states from the eval stream."""
+"""Greedy evaluation: deterministic, the pendulum's rollouts, start states from the evaluation stream."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from nasdqn.env import InvertedPendulum, PendulumParams, sample_initial_state
-from nasdqn.evaluate import (
-    EVAL_STREAM_KEY,
-    eval_generator,
-    evaluate_policy,
-    greedy_returns,
-    start_states,
-)
-from nasdqn.network import Architecture, init_params
-from nasdqn.policy import Policy
+from nasdqn.jobs.policy import Policy
+from nasdqn.learning.network import Architecture, init_params
+from nasdqn.settings.streams import STREAMS, spawn_key
+from nasdqn.tasks import TaskSettings, make_task
+from nasdqn.tasks.evaluation import eval_generator
+from nasdqn.tasks.pendulum import InvertedPendulum, PendulumParams, greedy_returns, sample_initial_state, start_states
 
 PARAMS = PendulumParams(initial_state="full_circle")
+TASK = make_task(TaskSettings(initial_state="full_circle"))
+
+
+def evaluate_policy(policy: Policy, seed: int, episodes: int) -> np.ndarray:
+    return TASK.greedy_returns(policy.q_values, eval_generator(seed), episodes)
 
 
 def zero_torque(obs: np.ndarray) -> np.ndarray:
@@ -33,25 +34,27 @@ def small_policy(seed: int = 0) -> Policy:
 def test_eval_generator_is_the_spawned_stream() -> None:
     a, b = eval_generator(5).random(4), eval_generator(5).random(4)
     np.testing.assert_array_equal(a, b)
-    child = np.random.SeedSequence(5).spawn(EVAL_STREAM_KEY + 1)[EVAL_STREAM_KEY]
+    key = spawn_key("evaluation")
+    assert key == len(STREAMS) - 1 and STREAMS.count("evaluation") == 1  # its own key, never a training stream's
+    child = np.random.SeedSequence(5).spawn(len(STREAMS))[key]
     np.testing.assert_array_equal(a, np.random.default_rng(child).random(4))
     assert not np.array_equal(a, eval_generator(6).random(4))
 
 
 def test_greedy_returns_is_deterministic() -> None:
     policy = small_policy()
-    first = evaluate_policy(policy, PARAMS, seed=3, episodes=6)
+    first = evaluate_policy(policy, seed=3, episodes=6)
     second = greedy_returns(policy.q_values, PARAMS, eval_generator(3), 6)
     assert first.shape == (6,) and first.dtype == np.float64
     np.testing.assert_array_equal(first, second)
-    assert not np.array_equal(first, evaluate_policy(policy, PARAMS, seed=4, episodes=6))
+    assert not np.array_equal(first, evaluate_policy(policy, seed=4, episodes=6))
 
 
 def test_episodes_are_in_start_state_order() -> None:
     """Episode i of a batch of N is the same episode as episode i of a longer batch."""
     policy = small_policy(1)
     np.testing.assert_allclose(
-        evaluate_policy(policy, PARAMS, 9, 3), evaluate_policy(policy, PARAMS, 9, 8)[:3], rtol=1e-9
+        evaluate_policy(policy, 9, 3), evaluate_policy(policy, 9, 8)[:3], rtol=1e-9
     )
 
 
@@ -84,7 +87,7 @@ def test_q_function_shape_is_checked() -> None:
 
 
 def test_render_starts_from_the_first_eval_state() -> None:
-    """render.py's frame 0 is eval episode 0: both take the first draw of eval_generator(seed)."""
+    """A GIF's frame 0 is eval episode 0: both take the first draw of eval_generator(seed)."""
     first = start_states(eval_generator(2), PARAMS, 1)[0]
     np.testing.assert_array_equal(first, sample_initial_state(eval_generator(2), PARAMS))
     np.testing.assert_array_equal(first, start_states(eval_generator(2), PARAMS, 4)[0])

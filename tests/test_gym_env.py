@@ -1,15 +1,18 @@
 """The registered Gymnasium env is exactly the section-2.1 pendulum of nasdqn.env."""
 import importlib
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import gymnasium
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-import nasdqn.gym_env  # registers the env
-from nasdqn.env import InvertedPendulum, PendulumParams
-from nasdqn.gym_env import ENV_ID, GymInvertedPendulum
+import nasdqn  # registers the env
+from nasdqn.tasks.gym_pendulum import ENV_ID, GymInvertedPendulum
+from nasdqn.tasks.pendulum import InvertedPendulum, PendulumParams
 
 
 @pytest.fixture(autouse=True)
@@ -44,12 +47,20 @@ def test_registered_env_is_bitwise_the_core_pendulum(initial_state):
         assert t == 200 and truncated
 
 
-def test_no_time_limit_wrapper_and_registration_is_idempotent():
-    importlib.reload(nasdqn.gym_env)  # a second import must not re-register
+def test_registered_on_import_of_nasdqn_in_a_fresh_interpreter():
+    """`import nasdqn` registers the pendulum with the paper's horizon and threshold (either order)."""
+    probe = ("import {first}, {second}; s = gymnasium.spec('nasdqn/InvertedPendulum-v0'); e = gymnasium.make(s.id); "
+             "o, _ = e.reset(seed=0); print(s.max_episode_steps, s.reward_threshold, s.entry_point, o.shape)")
+    for first, second in (("nasdqn", "gymnasium"), ("gymnasium", "nasdqn")):
+        out = subprocess.run([sys.executable, "-c", probe.format(first=first, second=second)], capture_output=True, text=True,
+                             check=True, cwd=Path(__file__).parents[1]).stdout.split()
+        assert out == ["200", "150.0", "nasdqn.tasks.gym_pendulum:GymInvertedPendulum", "(3,)"]
+
+
+def test_registration_is_idempotent():
+    importlib.reload(nasdqn)  # a second import must not re-register (gymnasium would warn)
     spec = gymnasium.spec(ENV_ID)
-    assert spec.max_episode_steps is None
-    assert spec.entry_point == "nasdqn.gym_env:GymInvertedPendulum"
-    assert gymnasium.make(ENV_ID).spec.max_episode_steps is None
+    assert spec.max_episode_steps == 200 and spec.reward_threshold == 150
 
 
 def test_spaces():

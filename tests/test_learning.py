@@ -2,10 +2,10 @@
 import pytest
 
 from conftest import REPO
-from nasdqn.config import load, resolved_agent_config
-from nasdqn.metrics import MetricSettings, run_metrics
-from nasdqn.spec import agent_spec
-from nasdqn.train import runs_of, train
+from nasdqn.analysis.metrics import MetricSettings, run_metrics
+from nasdqn.learning.spec import agent_spec
+from nasdqn.learning.trainer import runs_of, train
+from nasdqn.settings.config import load, resolved_agent_config
 
 
 @pytest.mark.slow

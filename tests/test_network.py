@@ -4,7 +4,7 @@ import pytest
 import torch
 from scipy import stats
 
-from nasdqn.network import SEARCH_SPACE, Architecture, StackedMLP, init_params
+from nasdqn.learning.network import SEARCH_SPACE, Architecture, StackedMLP, init_params
 
 
 def test_search_space_is_the_paper_product():

@@ -1,12 +1,12 @@
-"""The study plan (nasdqn/plan.py): which runs are distinct, and where they live."""
+"""The study plan (nasdqn/settings/plan.py): which runs are distinct, and where they live."""
 import copy
 
 import pytest
 import yaml
 
 from conftest import REPO
-from nasdqn.config import ConfigError, resolved_agent_config, validate
-from nasdqn.plan import study_plan
+from nasdqn.settings.config import ConfigError, resolved_agent_config, validate
+from nasdqn.settings.plan import study_plan
 
 SMOKE = yaml.safe_load((REPO / "config/smoke.yaml").read_text())
 
@@ -22,7 +22,7 @@ def test_plain_study_has_one_root_and_one_run_per_agent_and_seed():
     assert plan.roots == {None: "results"} and not plan.has_variants
     runs = plan.runs[None]
     assert len(runs) == len(SMOKE["agents"]) * len(SMOKE["protocol"]["seeds"])
-    assert all(r.dir.startswith(f"results/runs/{r.agent}/") and r.dir.endswith(f"/seed{r.seed}") for r in runs)
+    assert all(str(r.dir).startswith(f"results/runs/{r.agent}/") and str(r.dir).endswith(f"/seed{r.seed}") for r in runs)
 
 
 def test_nas_only_variant_shares_every_run_of_the_other_agents():

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from nasdqn.network import Architecture, activate_np, init_params
-from nasdqn.policy import Policy, PolicyError, load_policy, param_names, save_policy
+from nasdqn.jobs.policy import Policy, PolicyError, load_policy, param_names, save_policy
+from nasdqn.learning.network import Architecture, activate_np, init_params
 
 ARCHS = [Architecture(2, 32, "relu"), Architecture(3, 64, "tanh"), Architecture(4, 128, "leaky_relu")]
 

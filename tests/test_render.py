@@ -6,13 +6,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nasdqn import render
-from nasdqn.env import PendulumParams
-from nasdqn.evaluate import eval_generator, greedy_returns, start_states
-from nasdqn.network import Architecture, init_params
-from nasdqn.policy import Policy
+from nasdqn.jobs.policy import Policy
+from nasdqn.learning.network import Architecture, init_params
+from nasdqn.outputs import render
+from nasdqn.tasks import TaskSettings, make_task, pendulum_task
+from nasdqn.tasks.evaluation import eval_generator
+from nasdqn.tasks.pendulum import start_states
 
-PARAMS = PendulumParams(horizon=20)
+TASK = make_task(TaskSettings(max_episode_steps=20))
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +24,8 @@ def policy() -> Policy:
 
 def test_gif_is_written_and_reproducible(tmp_path: Path, policy: Policy) -> None:
     a, b = tmp_path / "a.gif", tmp_path / "sub" / "b.gif"
-    ret_a = render.render_gif(policy, PARAMS, seed=1, out=a, steps=10)
-    ret_b = render.render_gif(policy, PARAMS, seed=1, out=b, steps=10)
+    ret_a = render.render_gif(policy, TASK, seed=1, out=a, steps=10)
+    ret_b = render.render_gif(policy, TASK, seed=1, out=b, steps=10)
     data = a.read_bytes()
     assert data.startswith(b"GIF8")
     assert data == b.read_bytes()
@@ -33,23 +34,21 @@ def test_gif_is_written_and_reproducible(tmp_path: Path, policy: Policy) -> None
 
 
 def test_full_render_returns_the_first_eval_return(tmp_path: Path, policy: Policy) -> None:
-    ret = render.render_gif(policy, PARAMS, seed=3, out=tmp_path / "e.gif")
-    assert ret == greedy_returns(policy.q_values, PARAMS, eval_generator(3), 1)[0]
+    ret = render.render_gif(policy, TASK, seed=3, out=tmp_path / "e.gif")
+    assert ret == TASK.greedy_returns(policy.q_values, eval_generator(3), 1)[0]
 
 
-def test_render_starts_from_the_first_eval_state(
-    tmp_path: Path, policy: Policy, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_render_starts_from_the_first_eval_state(tmp_path: Path, policy: Policy, monkeypatch: pytest.MonkeyPatch) -> None:
     seen = []
 
     def spy(q_fn, params, starts, steps):
         seen.append(starts.copy())
         return rollout(q_fn, params, starts, steps)
 
-    rollout = render.greedy_rollout
-    monkeypatch.setattr(render, "greedy_rollout", spy)
-    render.render_gif(policy, PARAMS, seed=8, out=tmp_path / "s.gif", steps=2)
-    np.testing.assert_array_equal(seen[0], start_states(eval_generator(8), PARAMS, 5)[:1])
+    rollout = pendulum_task.greedy_rollout
+    monkeypatch.setattr(pendulum_task, "greedy_rollout", spy)
+    render.render_gif(policy, TASK, seed=8, out=tmp_path / "s.gif", steps=2)
+    np.testing.assert_array_equal(seen[0], start_states(eval_generator(8), TASK.params, 5)[:1])
 
 
 def test_failed_render_leaves_no_file(tmp_path: Path, policy: Policy, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -59,17 +58,27 @@ def test_failed_render_leaves_no_file(tmp_path: Path, policy: Policy, monkeypatc
 
     monkeypatch.setattr(render.PillowWriter, "finish", broken_finish)
     with pytest.raises(RuntimeError, match="disk full"):
-        render.render_gif(policy, PARAMS, seed=1, out=tmp_path / "x.gif", steps=4)
+        render.render_gif(policy, TASK, seed=1, out=tmp_path / "x.gif", steps=4)
     assert list(tmp_path.iterdir()) == []
 
 
-def test_frame_steps_include_both_ends() -> None:
-    assert render.frame_steps(10, 2) == [0, 2, 4, 6, 8, 10]
-    assert render.frame_steps(7, 3) == [0, 3, 6, 7]
-    assert render.frame_steps(1, 5) == [0, 1]
+def test_frames_include_both_ends(policy: Policy) -> None:
+    assert [c.split()[1] for c in TASK.gif_frames(policy.q_values, eval_generator(0), 2, 10).captions] == [
+        f"{t}/10" for t in (0, 2, 4, 6, 8, 10)]
+    assert [c.split()[1] for c in TASK.gif_frames(policy.q_values, eval_generator(0), 3, 7).captions] == [
+        f"{t}/7" for t in (0, 3, 6, 7)]
+
+
+def test_a_gymnasium_task_draws_its_own_frames(tmp_path: Path) -> None:
+    task = make_task(TaskSettings(id="CartPole-v1", max_episode_steps=12))
+    arch = Architecture(2, 32, "relu")
+    policy = Policy(arch, init_params(arch, np.random.default_rng(0), 4, 2), {})
+    ret = render.render_gif(policy, task, seed=0, out=tmp_path / "c.gif", frame_every=4)
+    assert ret == task.greedy_returns(policy.q_values, eval_generator(0), 1)[0]
+    assert (tmp_path / "c.gif").read_bytes().startswith(b"GIF8")
 
 
 @pytest.mark.parametrize("kwargs", [{"steps": 0}, {"steps": 21}, {"fps": 0}, {"frame_every": 0}])
 def test_bad_arguments(tmp_path: Path, policy: Policy, kwargs: dict) -> None:
     with pytest.raises(ValueError):
-        render.render_gif(policy, PARAMS, seed=1, out=tmp_path / "x.gif", **kwargs)
+        render.render_gif(policy, TASK, seed=1, out=tmp_path / "x.gif", **kwargs)

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from conftest import REPO
 from nasdqn.cli import main
-from nasdqn.config import ConfigError, validate
+from nasdqn.settings.config import ConfigError, validate
+from nasdqn.settings.plan import study_plan
 
 SMOKE = yaml.safe_load((REPO / "config/smoke.yaml").read_text())
 
@@ -76,14 +77,23 @@ def finished_runs(tmp_path_factory):
     cfg["roles"] = {"reference": "nas_dqn", "random_search": None, "fixed": ["fixed_small"], "large_fixed": None, "medium_fixed": None}
     cfg["protocol"]["episodes"] = 6
     (root / "cfg.yaml").write_text(yaml.safe_dump(cfg))
-    for agent in cfg["agents"]:
-        for seed in cfg["protocol"]["seeds"]:
-            rc, err = run_main(["train", "--config", str(root / "cfg.yaml"), "--agent", agent, "--seed", str(seed),
-                                "--out", str(root / "runs" / agent / f"seed{seed}")])
-            assert rc == 0, err
-    rc, err = run_main(["aggregate", "--config", str(root / "cfg.yaml"), "--runs", str(root / "runs"), "--out-dir", str(root / "metrics")])
+    for run in study_plan(validate(cfg)).unique_runs():  # trained where the workflow would put them
+        rc, err = run_main(["train", "--config", str(root / "cfg.yaml"), "--agent", run.agent, "--seed", str(run.seed),
+                            "--out", str(root / run.dir)])
+        assert rc == 0, err
+    rc, err = aggregate(root)
     assert rc == 0, err
     return root
+
+
+def aggregate(root: Path):
+    return run_main(["aggregate", "--config", str(root / "cfg.yaml"), "--results", str(root / "results"), "--out-dir", str(root / "metrics")])
+
+
+def run_path(root: Path, agent: str, seed: int, name: str) -> Path:
+    cfg = yaml.safe_load((root / "cfg.yaml").read_text())
+    run = next(r for r in study_plan(validate(cfg)).unique_runs() if (r.agent, r.seed) == (agent, seed))
+    return root / run.dir / name
 
 
 def snapshot(root: Path) -> dict:
@@ -92,7 +102,7 @@ def snapshot(root: Path) -> dict:
 
 CORRUPTIONS = {
     "drop_column": lambda lines: [",".join(c for i, c in enumerate(l.split(",")) if i != 1) for l in lines],
-    "nan_return": lambda lines: lines[:2] + [l.replace(l.split(",")[1], "nan", 1) for l in lines[2:3]] + lines[3:],
+    "nan_return": lambda lines: lines[:2] + [l.replace((l.split(",") + [""])[1], "nan", 1) for l in lines[2:3]] + lines[3:],
     "text_in_number": lambda lines: lines[:2] + [l.replace(l.split(",")[0], "three", 1) for l in lines[2:3]] + lines[3:],
     "truncated": lambda lines: lines[:3],
     "duplicate_episode": lambda lines: lines[:2] + lines[1:],
@@ -108,13 +118,13 @@ def test_corrupt_results_file_stops_aggregation(finished_runs, kind, agent, seed
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         shutil.copytree(finished_runs, root, dirs_exist_ok=True)
-        path = root / "runs" / agent / f"seed{seed}" / target
+        path = run_path(root, agent, seed, target)
         lines = path.read_text().splitlines()
         new = "\n".join(CORRUPTIONS[kind](lines)) + "\n"
         assume(new != path.read_text())
         path.write_text(new)
         before = snapshot(root / "metrics")
-        rc, err = run_main(["aggregate", "--config", str(root / "cfg.yaml"), "--runs", str(root / "runs"), "--out-dir", str(root / "metrics")])
+        rc, err = aggregate(root)
         if target == "architectures.csv" and kind in ("drop_column",) and rc == 0:
             pytest.fail("a dropped architectures.csv column went unnoticed")
         assert rc == 2, f"{kind} in {target} was accepted"
@@ -124,15 +134,19 @@ def test_corrupt_results_file_stops_aggregation(finished_runs, kind, agent, seed
 
 def test_missing_run_file_is_named(finished_runs, tmp_path):
     shutil.copytree(finished_runs, tmp_path, dirs_exist_ok=True)
-    (tmp_path / "runs/nas_dqn/seed1/run.json").unlink()
-    rc, err = run_main(["aggregate", "--config", str(tmp_path / "cfg.yaml"), "--runs", str(tmp_path / "runs"), "--out-dir", str(tmp_path / "metrics")])
-    assert rc == 2 and "nas_dqn/seed1/run.json: missing" in err
+    path = run_path(tmp_path, "nas_dqn", 1, "run.json")
+    path.unlink()
+    rc, err = aggregate(tmp_path)
+    assert rc == 2 and f"{path}: missing" in err
 
 
 def test_wrong_episode_count_is_named(finished_runs, tmp_path):
     shutil.copytree(finished_runs, tmp_path, dirs_exist_ok=True)
     cfg = yaml.safe_load((tmp_path / "cfg.yaml").read_text())
-    cfg["protocol"]["episodes"] = 7
+    cfg["protocol"]["episodes"] = 7  # the analysis reads the runs planned for 7 episodes: the 6-episode files under their names
     (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(cfg))
-    rc, err = run_main(["aggregate", "--config", str(tmp_path / "cfg.yaml"), "--runs", str(tmp_path / "runs"), "--out-dir", str(tmp_path / "metrics")])
+    old = yaml.safe_load((finished_runs / "cfg.yaml").read_text())
+    for run, new in zip(study_plan(validate(old)).unique_runs(), study_plan(validate(cfg)).unique_runs()):
+        shutil.copytree(tmp_path / run.dir, tmp_path / new.dir)
+    rc, err = aggregate(tmp_path)
     assert rc == 2 and "holds 6 episodes, the config asks for 7" in err

@@ -1,22 +1,22 @@
-"""The outer loop's readings of what the paper leaves open (nasdqn/search.py, controller.py)."""
+"""The outer loop's readings of what the paper leaves open (nasdqn/learning/search.py, controller.py)."""
 import dataclasses
 
 import numpy as np
 import pytest
 
-from nasdqn.agent import DQNSettings
-from nasdqn.controller import NASController, NASSettings
-from nasdqn.search import ArchitectureSearch
-from nasdqn.space import Architecture
-from nasdqn.spec import AgentSpec
-from nasdqn.tasks import TaskSettings
+from nasdqn.learning.controller import NASController, NASSettings
+from nasdqn.learning.dqn import DQNSettings
+from nasdqn.learning.search import ArchitectureSearch
+from nasdqn.learning.spec import AgentSpec
+from nasdqn.settings.space import Architecture
+from nasdqn.tasks import TaskSettings, make_task
 
 NAS = NASSettings(arch_update_interval=10, score_episodes=4)
 
 
 def search(**nas) -> ArchitectureSearch:
     spec = AgentSpec("a", "nas", None, DQNSettings(epsilon_end=0.05), dataclasses.replace(NAS, **nas), TaskSettings())
-    return ArchitectureSearch([spec], [np.random.default_rng(0)], 100)
+    return ArchitectureSearch([spec], [np.random.default_rng(0)], 100, make_task(TaskSettings()).info)
 
 
 @pytest.mark.parametrize("mode, expected", [

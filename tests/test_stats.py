@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from nasdqn import stats
+from nasdqn.analysis import stats
 
 
 def test_welch_equals_scipy_with_its_interval():

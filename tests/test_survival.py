@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from nasdqn import survival
+from nasdqn.analysis import survival
 
 
 def random_groups(rng, budget=400):

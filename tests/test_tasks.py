@@ -6,14 +6,14 @@ import pickle
 import numpy as np
 import pytest
 
-from nasdqn.agent import DQNSettings
-from nasdqn.columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS
-from nasdqn.controller import NASSettings
-from nasdqn.network import Architecture
-from nasdqn.results import csv_text
-from nasdqn.spec import AgentSpec, Run
-from nasdqn.tasks import TaskSettings, VecTask, task_info
-from nasdqn.train import Trainer, train
+from nasdqn.jobs.results import csv_text
+from nasdqn.learning.controller import NASSettings
+from nasdqn.learning.dqn import DQNSettings
+from nasdqn.learning.network import Architecture
+from nasdqn.learning.spec import AgentSpec, Run
+from nasdqn.learning.trainer import Trainer, train
+from nasdqn.settings.columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS
+from nasdqn.tasks import TaskSettings, make_task
 
 CARTPOLE = TaskSettings(id="CartPole-v1", max_episode_steps=60)
 DQN = DQNSettings(optimizer="adam", batch_size=16, learning_starts=50, replay_size=2000, target_update_steps=100,
@@ -30,15 +30,20 @@ def rows(tr: Trainer, i: int) -> tuple[str, str]:
 
 
 def test_task_info_and_scaling():
-    info = task_info(CARTPOLE)
+    info = make_task(CARTPOLE).info
     assert (info.obs_dim, info.n_actions, info.max_steps) == (4, 2, 60)
-    assert task_info(TaskSettings(id="Acrobot-v1")).obs_dim == 6
-    env = VecTask(dataclasses.replace(CARTPOLE, observation_scale=(2.0, 1.0, 1.0, 1.0)), 1)
-    plain = VecTask(CARTPOLE, 1)
+    assert info.input_labels == ("x", "ẋ", "θ", "θ̇") and len(info.action_labels) == 2
+    assert make_task(TaskSettings(id="Acrobot-v1")).info.obs_dim == 6
+    pendulum = make_task(TaskSettings()).info
+    assert (pendulum.obs_dim, pendulum.n_actions, pendulum.max_steps, pendulum.input_labels) == (3, 3, 200, ("cos θ", "sin θ", "ω"))
+    env = make_task(dataclasses.replace(CARTPOLE, observation_scale=(2.0, 1.0, 1.0, 1.0))).vector(1)
+    plain = make_task(CARTPOLE).vector(1)
     a, b = env.reset(0, np.random.default_rng(0)), plain.reset(0, np.random.default_rng(0))
     assert a[0] == pytest.approx(2 * b[0]) and a[1:] == pytest.approx(b[1:])
     with pytest.raises(ValueError, match="discrete"):
-        task_info(TaskSettings(id="Pendulum-v1"))
+        make_task(TaskSettings(id="Pendulum-v1"))
+    with pytest.raises(ValueError, match="observation_scale"):
+        make_task(dataclasses.replace(CARTPOLE, observation_scale=(1.0, 2.0)))
 
 
 def test_cartpole_episodes_have_their_own_lengths_and_windows():
@@ -49,7 +54,7 @@ def test_cartpole_episodes_have_their_own_lengths_and_windows():
         assert [e["return"] for e in tr.logs[i].episodes] == [float(n) for n in lengths]  # CartPole: +1 per step
         assert [w["window"] for w in tr.search.windows[i]] == [0, 1, 2]
     assert [e["steps"] for e in tr.logs[0].episodes] != [e["steps"] for e in tr.logs[1].episodes]
-    assert int(tr.steps.sum()) == sum(e["steps"] for log in tr.logs for e in log.episodes)
+    assert int(tr.counters.steps.sum()) == sum(e["steps"] for log in tr.logs for e in log.episodes)
 
 
 def test_runs_of_one_process_match_runs_trained_alone():
@@ -95,8 +100,7 @@ def test_terminated_is_not_bootstrapped_and_truncated_is():
 
 def test_greedy_evaluation_of_the_pendulum_sees_scaled_observations():
     """Training feeds the network scaled observations; evaluation must feed the same."""
-    from nasdqn.evaluate import eval_generator
-    from nasdqn.tasks import TaskSettings, greedy_task_returns
+    from nasdqn.tasks.evaluation import eval_generator
 
     seen = {}
 
@@ -105,7 +109,7 @@ def test_greedy_evaluation_of_the_pendulum_sees_scaled_observations():
         return np.zeros((len(obs), 3))
 
     plain, twice = TaskSettings(), TaskSettings(observation_scale=(2.0, 2.0, 2.0))
-    greedy_task_returns(q_fn, plain, eval_generator(0), 1)
+    make_task(plain).greedy_returns(q_fn, eval_generator(0), 1)
     unscaled = seen.pop("first")
-    greedy_task_returns(q_fn, twice, eval_generator(0), 1)
+    make_task(twice).greedy_returns(q_fn, eval_generator(0), 1)
     assert np.allclose(seen["first"], 2 * unscaled, atol=1e-6)

@@ -4,15 +4,15 @@ import dataclasses
 import numpy as np
 import pytest
 
-from nasdqn.agent import DQNSettings
-from nasdqn.columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS
-from nasdqn.controller import NASSettings
-from nasdqn.network import Architecture
-from nasdqn.results import csv_text
-from nasdqn.spec import AgentSpec, Run
+from nasdqn.jobs.results import csv_text
+from nasdqn.learning.controller import NASSettings
+from nasdqn.learning.dqn import DQNSettings
+from nasdqn.learning.network import Architecture
+from nasdqn.learning.spec import AgentSpec, Run
+from nasdqn.learning.trainer import Trainer, TrainingDiverged, runs_of
+from nasdqn.learning.trainer import train as train_runs
+from nasdqn.settings.columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS
 from nasdqn.tasks import TaskSettings
-from nasdqn.train import Trainer, TrainingDiverged, runs_of
-from nasdqn.train import train as train_runs
 
 FAST_DQN = DQNSettings(batch_size=16, learning_starts=100, replay_size=2000, target_update_steps=100,
                        epsilon_decay_episodes=5)
@@ -120,8 +120,8 @@ def test_episodes_must_be_positive():
 
 def test_nas_and_random_controllers_draw_from_different_streams():
     """NAS-DQN and Random-NAS used to share one stream: identical first picks in every seed."""
-    from nasdqn.controller import NASController, RandomController
-    from nasdqn.train import seed_generators
+    from nasdqn.learning.controller import NASController, RandomController
+    from nasdqn.learning.trainer import seed_generators
 
     same_initial = 0
     for seed in range(200):
@@ -135,7 +135,7 @@ def test_nas_and_random_controllers_draw_from_different_streams():
 
 
 def test_greedy_evaluation_never_changes_training():
-    from nasdqn.train import EvalSettings
+    from nasdqn.learning.trainer import EvalSettings
 
     off = train_runs(runs_of(spec("nas"), [0, 1]), 9)
     on = train_runs(runs_of(spec("nas"), [0, 1]), 9, evaluation=EvalSettings(every=2, episodes=3))

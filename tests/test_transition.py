@@ -1,8 +1,8 @@
 """Model transitions (nasdqn/transition.py): inherit copies the overlap, distill imitates."""
 import numpy as np
 
-from nasdqn.network import Architecture, forward_np, init_params
-from nasdqn.transition import distill, inherit_params
+from nasdqn.learning.network import Architecture, forward_np, init_params
+from nasdqn.learning.transition import distill, inherit_params
 
 
 def test_inherit_copies_overlap():

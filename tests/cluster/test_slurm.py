@@ -98,8 +98,8 @@ def test_job_killed_at_its_time_limit_resumes_from_checkpoint(slurm_cluster, tmp
     cfg["protocol"].update({"seeds": [0], "episodes": 4000, "checkpoint_every": 50})
     (work / "long.yaml").write_text(yaml.safe_dump(cfg))
     os.environ["SLURM_CONF"] = str(state / "slurm.conf")
-    from nasdqn.config import validate
-    from nasdqn.plan import study_plan
+    from nasdqn.settings.config import validate
+    from nasdqn.settings.plan import study_plan
 
     run = study_plan(validate(cfg)).runs[None][0]
     t0 = time.perf_counter()

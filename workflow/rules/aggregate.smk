@@ -3,7 +3,7 @@ rule aggregate:
     comparison behind it, robust aggregates (one set per results root)."""
     input:
         runs=run_files,
-        code=AGGREGATE_CODE,
+        code=CODE["aggregate"],
     output:
         per_run=report(
             "{root}/metrics/per_run.csv",
@@ -34,7 +34,7 @@ rule aggregate:
     log:
         "{root}/logs/aggregate.log",
     conda:
-        "../../envs/nasdqn.yaml"
+        "../envs/nasdqn.yaml"
     params:
         analysis=analysis_json,
         run_dirs=run_dirs_json,

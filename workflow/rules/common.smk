@@ -1,21 +1,25 @@
 # Shared definitions: the one config validation, the study plan (which runs to train, where
 # each run and each variant's results live) and the source files each stage depends on.
-# Parsing imports only nasdqn.config, nasdqn.plan and nasdqn.columns (no numpy, torch or
-# matplotlib): `snakemake -n` needs nothing but Snakemake, PyYAML and jsonschema.
+# Parsing imports only nasdqn.settings (no torch, matplotlib, pandas or
+# scipy): `snakemake -n` needs nothing but Snakemake, PyYAML and jsonschema.
 # Jobs run in the repository root (the working directory) and call the package of this
 # repository with `PYTHONPATH=. python -m nasdqn`, from whatever environment executes them
 # (the venv of the README commands, or a conda env from envs/).
+import json
 import os
 import re
 import sys
 from pathlib import Path
 
-sys.path.insert(0, workflow.basedir)
+REPO_ROOT = os.path.relpath(Path(workflow.basedir).parent)
+sys.path.insert(0, REPO_ROOT)
 
-from nasdqn.columns import FIGURES, RUN_FILES
-from nasdqn.config import ConfigError, analysis_settings, canonical_json
-from nasdqn.config import validate as validate_study
-from nasdqn.plan import PlannedRun, group_plan, study_plan, training_groups
+from nasdqn.settings.columns import FIGURES, RUN_FILES
+from nasdqn.settings.config import ConfigError, analysis_settings
+from nasdqn.settings.identity import canonical_json, run_dir
+from nasdqn.settings.config import validate as validate_study
+from nasdqn.settings.deps import code_digest, stage_code
+from nasdqn.settings.plan import group_plan, study_plan, training_groups
 
 # The config is validated once, against the JSON schema of workflow/schemas/ (generated from
 # nasdqn/config.py, whose messages name the key) plus the rules that involve several keys.
@@ -35,32 +39,10 @@ RUN_FIGURES = [f for f in FIGURE_NAMES if f != "fig2_architectures"]  # drawn fr
 # Agents whose architecture changes (controller random or nas): one search figure each.
 SEARCHERS = [a for a, s in config["agents"].items() if s["controller"] != "fixed"]
 
-# Source files per stage: editing one reruns that stage and what depends on it, nothing else.
-CORE_CODE = [
-    f"nasdqn/{m}.py"
-    for m in (
-        "env",
-        "space",
-        "network",
-        "agent",
-        "controller",
-        "search",
-        "transition",
-        "pool",
-        "train",
-        "spec",
-        "trainjob",
-        "evaluate",
-        "policy",
-        "columns",
-    )
-]
-AGGREGATE_CODE = [
-    f"nasdqn/{m}.py"
-    for m in ("metrics", "stats", "survival", "claims", "tables", "results")
-]
-FIGURE_CODE = ["nasdqn/figures.py", "nasdqn/columns.py"]
-REPORT_CODE = ["nasdqn/report.py"]
+# Source files per stage: the import closure of the command each stage runs, read from the
+# package's source with `ast` (nasdqn/settings/deps.py), so editing any module reruns exactly the
+# stages that can import it, and what depends on their outputs.
+CODE = stage_code(REPO_ROOT)
 
 
 def _alternatives(values):
@@ -99,9 +81,7 @@ def agent_run_files(wildcards):
 
 def run_dirs_json(wildcards):
     """[agent, seed, directory] of every run of this results root, for the CLI."""
-    return canonical_json(
-        [[r.agent, r.seed, r.dir] for r in PLAN.runs_of(wildcards.root)]
-    )
+    return canonical_json([r.as_json() for r in PLAN.runs_of(wildcards.root)])
 
 
 def first_policy(wildcards):
@@ -113,12 +93,10 @@ def analysis_json(wildcards):
     """What the tables, figures and report of this results root depend on."""
     variant = PLAN.variant_of(wildcards.root)
     overrides = (config.get("variants") or {}).get(variant, {})
+    settings = analysis_settings(config)
+    settings["env"].update(overrides.get("env", {}))  # the task this root's runs are on
     return canonical_json(
-        {
-            **analysis_settings(config),
-            "variant": variant,
-            "variant_overrides": overrides,
-        }
+        {**settings, "variant": variant, "variant_overrides": overrides}
     )
 
 
@@ -133,13 +111,17 @@ def train_runtime_minutes(wildcards):
 
 
 def pending_runs():
-    """Runs whose run.json is missing or older than the training code: the ones to train now."""
-    newest = max(Path(f).stat().st_mtime for f in CORE_CODE if Path(f).exists())
+    """Runs whose run.json is missing or was written by other training code (its recorded digest
+    of the train stage's sources is not today's): the ones to train now."""
+    current = code_digest("train", REPO_ROOT)
     out = set()
     for r in PLAN.unique_runs():
-        done = Path(r.dir, "run.json")
-        if not done.exists() or done.stat().st_mtime < newest:
-            out.add((r.run_id, r.seed))
+        try:
+            recorded = json.loads(Path(r.dir, "run.json").read_text())["code"]["train"]
+        except (OSError, ValueError, KeyError, TypeError):
+            recorded = None
+        if recorded != current:
+            out.add(str(r.dir))
     return out
 
 
@@ -149,10 +131,10 @@ def pending_runs():
 # the jobs read, written only when it changes, so that regrouping never reruns a finished run.
 GROUP_PLAN = "results/.training/groups.json"
 _groups = training_groups(PLAN, config["protocol"]["runs_per_job"], pending_runs())
-_plan_text = canonical_json(group_plan(PLAN, _groups))
+_plan_text = canonical_json(group_plan(_groups))
 # The other jobs of a group only copy their run out of the group's staging directory: they
 # wait in the DAG for the group's first job, so no core (or SLURM allocation) idles on a lock.
-LEADERS = {m.dir: g[0].dir for g in _groups for m in g[1:]}
+LEADERS = {str(m.dir): str(g[0].dir) for g in _groups for m in g[1:]}
 if not Path(GROUP_PLAN).exists() or Path(GROUP_PLAN).read_text() != _plan_text:
     Path(GROUP_PLAN).parent.mkdir(parents=True, exist_ok=True)
     Path(GROUP_PLAN).write_text(_plan_text)
@@ -160,6 +142,5 @@ if not Path(GROUP_PLAN).exists() or Path(GROUP_PLAN).read_text() != _plan_text:
 
 def group_leader(wildcards):
     """The first job of this run's training group, if it is not this one (see LEADERS)."""
-    me = PlannedRun(run_agent(wildcards), int(wildcards.seed), wildcards.run)
-    lead = LEADERS.get(me.dir)
+    lead = LEADERS.get(run_dir(wildcards.run, wildcards.seed))
     return [f"{lead}/run.json"] if lead else []

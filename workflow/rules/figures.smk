@@ -1,7 +1,7 @@
 rule figure_architectures:
     """Figure 2: the configured fixed architectures (needs no runs)."""
     input:
-        code=FIGURE_CODE,
+        code=CODE["figure"],
     output:
         png=report(
             "{root}/figures/fig2_architectures.png",
@@ -12,7 +12,7 @@ rule figure_architectures:
     log:
         "{root}/logs/figures/fig2_architectures.log",
     conda:
-        "../../envs/nasdqn.yaml"
+        "../envs/nasdqn.yaml"
     params:
         analysis=analysis_json,
         out_dir=subpath(output.png, parent=True),
@@ -27,7 +27,7 @@ rule figure:
     input:
         per_run="{root}/metrics/per_run.csv",
         runs=run_files,
-        code=FIGURE_CODE,
+        code=CODE["figure"],
     output:
         png=report(
             "{root}/figures/{figure}.png",
@@ -40,7 +40,7 @@ rule figure:
     wildcard_constraints:
         figure="|".join(RUN_FIGURES),
     conda:
-        "../../envs/nasdqn.yaml"
+        "../envs/nasdqn.yaml"
     params:
         analysis=analysis_json,
         run_dirs=run_dirs_json,
@@ -56,7 +56,7 @@ rule figure_search:
     input:
         per_run="{root}/metrics/per_run.csv",
         runs=agent_run_files,
-        code=FIGURE_CODE,
+        code=CODE["figure"],
     output:
         png=report(
             "{root}/figures/search_{agent}.png",
@@ -69,7 +69,7 @@ rule figure_search:
     wildcard_constraints:
         agent="|".join(SEARCHERS) or "(?!)",
     conda:
-        "../../envs/nasdqn.yaml"
+        "../envs/nasdqn.yaml"
     params:
         analysis=analysis_json,
         run_dirs=run_dirs_json,
@@ -83,7 +83,7 @@ rule render_gif:
     """The final policy of an agent's first seed, greedily, as a GIF of the pendulum."""
     input:
         policy=first_policy,
-        code=["nasdqn/render.py", "nasdqn/evaluate.py", "nasdqn/policy.py"],
+        code=CODE["render"],
     output:
         report(
             "{root}/gifs/{agent}.gif", caption="../report/gif.rst", category="Policies"
@@ -91,6 +91,6 @@ rule render_gif:
     log:
         "{root}/logs/gifs/{agent}.log",
     conda:
-        "../../envs/nasdqn.yaml"
+        "../envs/nasdqn.yaml"
     shell:
         "PYTHONPATH=. python -m nasdqn render --policy {input.policy} --out {output} > {log} 2>&1"

@@ -5,13 +5,13 @@ rule report:
         figures=expand("{{root}}/figures/{figure}.png", figure=FIGURE_NAMES),
         search=expand("{{root}}/figures/search_{agent}.png", agent=SEARCHERS),
         gifs=expand("{{root}}/gifs/{agent}.gif", agent=AGENTS),
-        code=REPORT_CODE,
+        code=CODE["report"],
     output:
         report("{root}/REPORT.md", caption="../report/report.rst", category="Report"),
     log:
         "{root}/logs/report.log",
     conda:
-        "../../envs/nasdqn.yaml"
+        "../envs/nasdqn.yaml"
     params:
         analysis=analysis_json,
         metrics_dir=lambda wildcards, input: Path(input.tables[0]).parent,

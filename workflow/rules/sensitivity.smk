@@ -9,7 +9,7 @@ if PLAN.has_variants:
             claims=expand("{root}/metrics/claims.csv", root=ROOTS),
             summary=expand("{root}/metrics/summary.csv", root=ROOTS),
             reports=expand("{root}/REPORT.md", root=ROOTS),
-            code=["nasdqn/sensitivity.py", "nasdqn/report.py"],
+            code=CODE["sensitivity"],
         output:
             matrix=report(
                 "results/sensitivity/matrix.csv",
@@ -28,7 +28,7 @@ if PLAN.has_variants:
         log:
             "results/logs/sensitivity.log",
         conda:
-            "../../envs/nasdqn.yaml"
+            "../envs/nasdqn.yaml"
         params:
             analysis=canonical_json(analysis_settings(config)),
             variants=canonical_json(

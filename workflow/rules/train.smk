@@ -1,13 +1,13 @@
-RUN_OUT = "results/runs/{run}/seed{seed}"
+RUN_OUT = run_dir("{run}", "{seed}")
 
 
 rule train:
     """One run: an agent with its resolved settings, on one seed. With protocol.runs_per_job > 1
     the first job of a training group trains every run of the group in one process (stacked
-    networks, one pendulum array) and each job copies its own run out: byte-identical files.
+    networks, one array of environments) and each job copies its own run out: byte-identical files.
     """
     input:
-        code=CORE_CODE,
+        code=CODE["train"],
         group_leader=group_leader,
     output:
         episodes=f"{RUN_OUT}/episodes.csv",
@@ -21,7 +21,7 @@ rule train:
     benchmark:
         "results/benchmarks/train/{run}/seed{seed}.tsv"
     conda:
-        "../../envs/nasdqn.yaml"
+        "../envs/nasdqn.yaml"
     resources:
         runtime=train_runtime_minutes,
     params:

@@ -1,0 +1,79 @@
+"""`train`: one agent on one or more seeds, or a run of a workflow training group."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from nasdqn.commands.common import positive
+from nasdqn.settings.config import load, resolved_agent_config, validate_resolved
+from nasdqn.settings.errors import ConfigError, UsageError
+from nasdqn.settings.identity import RunRecord
+
+HELP = "train one agent on one or more seeds"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--config", help="study config YAML (config/config.yaml)")
+    src.add_argument("--config-json", help="an agent's resolved settings as JSON (what the workflow passes)")
+    p.add_argument("--agent", required=True, help="agent name from the config's 'agents' section")
+    p.add_argument("--variant", help="with --config: the variant whose settings to use")
+    p.add_argument("--seed", type=int, action="append", required=True, help="seed; repeat to train several in one process")
+    p.add_argument("--out", required=True, help="run directory; with several seeds it must contain '{seed}'")
+    p.add_argument("--episodes", type=int, help="override protocol.episodes")
+    p.add_argument("--progress-every", type=int, help="episodes between progress lines on stderr (default: protocol.progress_every, or 100)")
+    p.add_argument("--checkpoint-every", type=int, help="episodes between checkpoints (default: protocol.checkpoint_every, or 100)")
+    p.add_argument("--checkpoint-dir", help="where the checkpoint lives (default: the first seed's --out)")
+    p.add_argument("--keep-checkpoint", action="store_true", help="keep the last checkpoint after the run completes")
+    p.add_argument("--group-plan", help="the workflow's training groups (JSON): if --out is a member of a group of several "
+                   "runs, the group trains in one process and this job copies its own run out")
+    p.add_argument("--stale-checkpoint", choices=("refuse", "discard"), default="refuse",
+                   help="what to do with a checkpoint of a different run in --out (the workflow discards: it reruns on purpose)")
+
+
+def resolved_settings(args: argparse.Namespace) -> dict:
+    """The agent's resolved settings from --config-json (the workflow) or --config (by hand),
+    with the protocol's progress/checkpoint periods as defaults for the flags."""
+    if args.config_json is not None:
+        try:
+            resolved = json.loads(args.config_json)
+        except ValueError as exc:
+            raise ConfigError(f"--config-json: not valid JSON ({exc})") from None
+        validate_resolved(resolved)
+        if resolved["agent"] != args.agent:
+            raise ConfigError(f"--config-json: holds the settings of agent {resolved['agent']!r}, not of --agent {args.agent!r}")
+    else:
+        cfg = load(args.config)
+        resolved = resolved_agent_config(cfg, args.agent, args.variant)
+        for key in ("progress_every", "checkpoint_every"):
+            if getattr(args, key) is None:
+                setattr(args, key, cfg["protocol"][key])
+    for key in ("progress_every", "checkpoint_every"):
+        positive(getattr(args, key), f"--{key.replace('_', '-')}")
+        setattr(args, key, getattr(args, key) or 100)
+    positive(args.episodes, "--episodes")
+    if args.episodes is not None:
+        resolved["episodes"] = args.episodes
+    return resolved
+
+
+def run(args: argparse.Namespace) -> int:
+    from nasdqn.jobs.trainjob import TrainJob, check_out_dir, find_group, train_in_group
+
+    resolved = resolved_settings(args)
+    if args.group_plan:
+        group = find_group(Path(args.group_plan), Path(args.out))
+        if group is not None and len(group["members"]) > 1:
+            if len(args.seed) != 1:
+                raise UsageError("--group-plan: a run of a training group takes exactly one --seed")
+            me = RunRecord(resolved["agent"], args.seed[0], Path(args.out), resolved)
+            check_out_dir(me)
+            train_in_group(group, me, Path(args.group_plan).parent, args.stale_checkpoint, args.progress_every, args.checkpoint_every)
+            return 0
+    job = TrainJob.for_seeds(resolved, args.seed, args.out, args.checkpoint_dir)
+    trainer, wall = job.run(args.stale_checkpoint, args.progress_every, args.checkpoint_every)
+    job.write_outputs(trainer, wall)
+    if job.checkpoint.exists() and not args.keep_checkpoint:
+        job.checkpoint.unlink()
+    return 0

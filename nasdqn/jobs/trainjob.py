@@ -1,0 +1,231 @@
+"""Training jobs as the CLI runs them: which runs share a process, where their files go,
+resuming from a checkpoint, and writing each run's episodes.csv, architectures.csv,
+evaluations.csv, policies and run.json.
+
+A job is one process. It trains one run, several seeds of one agent (`--seed` repeated), or
+a training group of the workflow: any runs of a study (agents, seeds, variants) that the
+workflow's plan put together (`protocol.runs_per_job`). Every run keeps its own random
+streams, so its files are byte-identical however it is grouped.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from nasdqn import __version__
+from nasdqn.jobs import checkpoint
+from nasdqn.jobs.policy import save_policy
+from nasdqn.jobs.results import atomic_write_text, csv_text, write_json
+from nasdqn.learning.spec import AgentSpec, Run, agent_spec
+from nasdqn.learning.trainer import EvalSettings, Trainer, train
+from nasdqn.settings.columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS, EVALUATION_COLUMNS, POLICY_FILE, RUN_FILES, WINDOW_POLICIES
+from nasdqn.settings.deps import code_digest
+from nasdqn.settings.errors import UsageError
+from nasdqn.settings.identity import RunRecord, canonical_json, digest, fingerprint
+from nasdqn.settings.space import Architecture
+
+CHECKPOINT_NAME = "checkpoint.pkl"
+
+
+
+
+def versions() -> dict:
+    import matplotlib
+    import numpy
+    import pandas
+    import scipy
+    import torch
+
+    return {
+        "python": platform.python_version(), "nasdqn": __version__, "torch": torch.__version__, "numpy": numpy.__version__,
+        "pandas": pandas.__version__, "scipy": scipy.__version__, "matplotlib": matplotlib.__version__,
+    }
+
+
+def spec_of(run: RunRecord) -> AgentSpec:
+    assert run.settings is not None
+    return agent_spec(run.settings)
+
+
+def check_out_dir(member: RunRecord) -> None:
+    """Refuse an output directory that already holds a different run."""
+    run_json = member.dir / "run.json"
+    if run_json.exists():
+        try:
+            other = json.loads(run_json.read_text()).get("fingerprint")
+        except ValueError:
+            other = None
+        if other != member.fingerprint:
+            raise UsageError(f"--out {member.dir}: holds a different run (run.json fingerprint {other}, this run "
+                             f"{member.fingerprint}); choose another directory or delete it")
+
+
+@dataclass(frozen=True)
+class TrainJob:
+    """Runs trained in one process, and where everything goes."""
+
+    members: list[RunRecord]
+    checkpoint: Path
+    fingerprint: str  # identity of the job: a checkpoint of another job is refused
+
+    @classmethod
+    def for_seeds(cls, resolved: dict, seeds: list[int], out: str, checkpoint_dir: str | None) -> "TrainJob":
+        """Seeds of one agent (the CLI's repeated --seed), into out with '{seed}' filled in."""
+        if len(set(seeds)) != len(seeds) or any(s < 0 for s in seeds):
+            raise UsageError(f"--seed: expected distinct non-negative integers, got {seeds}")
+        if len(seeds) > 1 and "{seed}" not in out:
+            raise UsageError("--out: with several --seed values the path must contain '{seed}'")
+        members = [RunRecord(resolved["agent"], s, Path(out.replace("{seed}", str(s))), resolved) for s in seeds]
+        for m in members:
+            check_out_dir(m)
+        fp = fingerprint(resolved, seeds[0] if len(seeds) == 1 else list(seeds))
+        return cls(members, Path(checkpoint_dir or members[0].dir) / CHECKPOINT_NAME, fp)
+
+    @property
+    def runs(self) -> list[Run]:
+        return [Run(spec_of(m), m.seed) for m in self.members]
+
+    @property
+    def episodes(self) -> int:
+        return _one({int(m.settings["episodes"]) for m in self.members}, "protocol.episodes")
+
+    @property
+    def evaluation(self) -> EvalSettings:
+        return EvalSettings(**_one({canonical_json(m.settings["evaluation"]) for m in self.members}, "evaluation", json.loads))
+
+    def resume(self, stale: str) -> tuple[Trainer | None, float]:
+        """The trainer restored from this job's checkpoint (and the wall time it had used)."""
+        if not self.checkpoint.exists():
+            return None, 0.0
+        try:
+            payload = checkpoint.load(self.checkpoint, self.fingerprint)
+        except checkpoint.CheckpointError as exc:
+            if stale == "refuse":
+                raise UsageError(f"{exc}; not loaded. Delete it, or pass --stale-checkpoint discard") from None
+            print(f"warning: {exc}; discarded, starting from scratch", file=sys.stderr, flush=True)
+            self.checkpoint.unlink()
+            return None, 0.0
+        trainer = Trainer(self.runs, self.episodes, self.evaluation)
+        trainer.load_state_dict(payload["trainer"])
+        print(f"resuming from {self.checkpoint} at episode {trainer.episode}/{self.episodes}", file=sys.stderr, flush=True)
+        return trainer, float(payload["wall_seconds"])
+
+    def progress_line(self, tr: Trainer, steps_per_second: float) -> None:
+        names = sorted({m.agent for m in self.members})
+        who = f"{', '.join(names)} seed {','.join(str(m.seed) for m in self.members)}" if len(names) == 1 else f"{len(self.members)} runs"
+        avg = ", ".join(f"{tr.rolling_mean(i):7.1f}" for i in range(tr.n))
+        archs = ", ".join(a.name for a in tr.pool.archs)
+        print(f"[{who}] episode {tr.episode}/{self.episodes} avg50 {avg} arch {archs} {steps_per_second:,.0f} steps/s",
+              file=sys.stderr, flush=True)
+
+    def run(self, stale: str, progress_every: int, checkpoint_every: int) -> tuple[Trainer, float]:
+        """Train (resuming if a checkpoint of this job exists); returns the trainer and wall seconds."""
+        trainer, wall_before = self.resume(stale)
+        start = time.perf_counter()
+
+        def after_episode(tr: Trainer) -> None:
+            if tr.episode % checkpoint_every == 0 and not tr.done:
+                checkpoint.save(self.checkpoint, tr, self.fingerprint, wall_before + time.perf_counter() - start)
+
+        trainer = train(self.runs, self.episodes, self.progress_line, progress_every, trainer=trainer, after_episode=after_episode,
+                        evaluation=self.evaluation)
+        return trainer, wall_before + time.perf_counter() - start
+
+    def write_policies(self, m: RunRecord, trainer: Trainer, i: int) -> None:
+        """policy.pt (the final network) and window_policies/window{k}.pt (the network at the end
+        of each architecture window, for an agent that searches; empty otherwise)."""
+        meta = {"agent": m.agent, "seed": m.seed, **trainer.task.policy_meta()}
+        save_policy(m.dir / POLICY_FILE, trainer.pool.archs[i], trainer.pool.online_params(i), {**meta, "episode": trainer.episode})
+        windows = m.dir / WINDOW_POLICIES
+        windows.mkdir(parents=True, exist_ok=True)
+        for snap in trainer.logs[i].snapshots:
+            save_policy(windows / f"window{snap['window']:02d}.pt", Architecture.parse(snap["architecture"]), snap["params"],
+                        {**meta, "episode": snap["episode"], "window": snap["window"]})
+
+    def write_outputs(self, trainer: Trainer, wall: float) -> None:
+        """Every run's files; run.json last, so that a run with a matching run.json is complete."""
+        info, n, code = versions(), len(self.members), {"train": code_digest("train")}
+        for i, m in enumerate(self.members):
+            atomic_write_text(m.dir / "episodes.csv", csv_text(EPISODE_COLUMNS, trainer.logs[i].episodes))
+            atomic_write_text(m.dir / "architectures.csv", csv_text(ARCHITECTURE_COLUMNS, trainer.search.windows[i]))
+            atomic_write_text(m.dir / "evaluations.csv", csv_text(EVALUATION_COLUMNS, trainer.logs[i].evaluations))
+            self.write_policies(m, trainer, i)
+            write_json(m.dir / "run.json", {
+                "agent": m.agent, "seed": m.seed, "runs_in_job": n, "episodes": self.episodes,
+                "fingerprint": m.fingerprint, "resolved_config": m.settings, "versions": info,
+                "wall_seconds": wall, "env_steps": trainer.total_steps, "env_steps_per_second": trainer.total_steps / wall,
+                "search_overhead_seconds": trainer.search_seconds / n, "code": code,
+            })
+
+
+def _one(values: set, what: str, parse=lambda v: v):
+    if len(values) != 1:
+        raise UsageError(f"runs trained in one process must share {what}")
+    return parse(next(iter(values)))
+
+
+# ----- training groups of the workflow ---------------------------------------------------------
+@contextmanager
+def _locked(path: Path):
+    """An exclusive lock on `path` (released by the OS if the process dies)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def find_group(plan_file: Path, out: Path) -> dict | None:
+    """The training group (from the workflow's plan) whose members include the run in `out`."""
+    try:
+        plan = json.loads(plan_file.read_text())
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"--group-plan {plan_file}: cannot be read ({exc})") from None
+    return next((g for g in plan["groups"] if str(out) in {m["dir"] for m in g["members"]}), None)
+
+
+def train_in_group(group: dict, me: RunRecord, staging_root: Path, stale: str, progress_every: int, checkpoint_every: int) -> None:
+    """Run `me` as part of its training group: the first member to arrive trains every run of
+    the group in one process into staging directories; every member then copies its own run
+    out. A killed group resumes from its checkpoint, whichever member arrives next."""
+    staging = staging_root / group["id"]
+    members = [RunRecord(m["settings"]["agent"], int(m["seed"]), staging / str(k), m["settings"]) for k, m in enumerate(group["members"])]
+    mine = next(k for k, m in enumerate(group["members"]) if m["dir"] == str(me.dir))
+    if members[mine].settings != me.settings or members[mine].seed != me.seed:
+        raise UsageError(f"--group-plan: group {group['id']} holds other settings for {me.dir}; rerun the workflow")
+    with _locked(staging / "lock"):
+        if not members[mine].written():
+            fp = digest([m.fingerprint for m in members], "job")
+            job = TrainJob(members, staging / CHECKPOINT_NAME, fp)
+            trainer, wall = job.run(stale, progress_every, checkpoint_every)
+            job.write_outputs(trainer, wall)
+            job.checkpoint.unlink(missing_ok=True)
+        else:
+            print(f"run trained by group {group['id']} ({len(members)} runs in one process); copying it out", file=sys.stderr)
+    _move_run(members[mine].dir, me.dir)
+    with _locked(staging / "lock"):
+        if not any(p.is_dir() for p in staging.iterdir()):
+            shutil.rmtree(staging)
+
+
+def _move_run(src: Path, dst: Path) -> None:
+    """Copy a run's files into place (run.json last), then drop the staged copy."""
+    dst.mkdir(parents=True, exist_ok=True)
+    if (dst / WINDOW_POLICIES).exists():
+        shutil.rmtree(dst / WINDOW_POLICIES)
+    shutil.copytree(src / WINDOW_POLICIES, dst / WINDOW_POLICIES)
+    for name in [f for f in RUN_FILES if f != "run.json"] + [POLICY_FILE, "run.json"]:
+        tmp = dst / f".{name}.tmp"
+        shutil.copyfile(src / name, tmp)
+        os.replace(tmp, dst / name)
+    shutil.rmtree(src)

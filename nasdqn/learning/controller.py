@@ -1,0 +1,163 @@
+"""Architecture controllers (section 2.3.2 and 2.4.1).
+
+`NASController`: with probability epsilon_k a uniform pick from C, otherwise a softmax at
+temperature tau over the z-scored scores of the top-K buffer C_best; epsilon decays as
+epsilon_{k+1} = max(epsilon_min, epsilon_k * rho). `RandomController` (Random-NAS) picks
+uniformly from C at every update. `FixedController` never changes the architecture.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from nasdqn.settings.space import SEARCH_SPACE, Architecture, check_choices
+
+
+@dataclass(frozen=True)
+class NASSettings:
+    """Outer-loop settings; the ones the paper leaves open are argued in docs/assumptions.md."""
+
+    arch_update_interval: int = 200  # M, episodes per architecture window
+    score_episodes: int = 50  # S(c) = mean return of the window's last score_episodes episodes
+    top_k: int = 5  # |C_best|
+    temperature: float = 1.5  # tau
+    epsilon_start: float = 0.5  # epsilon_0
+    epsilon_min: float = 0.05
+    epsilon_decay: float = 0.95  # rho_epsilon
+    zscore_eps: float = 1e-8  # the small constant in the z-score
+    transition: Literal["reinit", "inherit", "distill"] = "reinit"  # model transition (nasdqn/transition.py)
+    distill_steps: int = 500  # distill: Adam steps fitting the new network to the old one's Q-values
+    distill_learning_rate: float = 1e-3
+    memory_pruning: Literal["keep_all", "keep_recent"] = "keep_recent"
+    prune_keep_fraction: float = 0.5
+    initial_architecture: str = "random"  # "random" or an architecture name such as "3x64-relu"
+    score: Literal["tail_mean", "window_mean", "best_rolling"] = "tail_mean"  # how S(c) reads the window
+    revisit_score: Literal["latest", "best", "running_mean"] = "latest"  # C_best entry of a revisited architecture
+    exploration_after_transition: Literal["continue", "restart"] = "continue"  # the agent's epsilon-greedy
+    restart_epsilon: float = 0.5  # restart: epsilon right after a transition ...
+    restart_decay_episodes: int = 100  # ... annealed linearly to dqn.epsilon_end over this many episodes
+
+    def __post_init__(self) -> None:
+        check_choices(self)
+
+
+@dataclass
+class Pick:
+    arch: Architecture
+    kind: Literal["initial", "fixed", "explore", "exploit"]
+    epsilon: float  # controller epsilon in force when the pick was made (NaN where none)
+
+
+def selection_probabilities(scores: np.ndarray, temperature: float, zscore_eps: float) -> np.ndarray:
+    """P(c) = softmax(z(S(c)) / tau) over the buffer, with z the z-score within the buffer."""
+    scores = np.asarray(scores, dtype=np.float64)
+    z = (scores - scores.mean()) / (scores.std() + zscore_eps)
+    logits = z / temperature
+    logits -= logits.max()
+    p = np.exp(logits)
+    return p / p.sum()
+
+
+class FixedController:
+    """A fixed-architecture agent: every pick is its own architecture. Saves nothing."""
+
+    def __init__(self, arch: Architecture) -> None:
+        self.arch = arch
+
+    def initial(self, rng: np.random.Generator) -> Pick:
+        return Pick(self.arch, "fixed", float("nan"))
+
+    def update(self, arch: Architecture, score: float, rng: np.random.Generator) -> Pick:
+        return Pick(self.arch, "fixed", float("nan"))
+
+    def state_dict(self) -> dict:
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        pass
+
+
+def _initial_pick(initial: str, rng: np.random.Generator) -> Pick:
+    if initial == "random":
+        return Pick(SEARCH_SPACE[int(rng.integers(len(SEARCH_SPACE)))], "initial", float("nan"))
+    return Pick(Architecture.parse(initial), "initial", float("nan"))
+
+
+class RandomController:
+    """Random-NAS: c_{k+1} ~ U(C) at every update, irrespective of scores. Saves nothing (its
+    randomness is the run's controller stream)."""
+
+    def __init__(self, settings: NASSettings) -> None:
+        self.s = settings
+
+    def initial(self, rng: np.random.Generator) -> Pick:
+        return _initial_pick(self.s.initial_architecture, rng)
+
+    def update(self, arch: Architecture, score: float, rng: np.random.Generator) -> Pick:
+        return Pick(SEARCH_SPACE[int(rng.integers(len(SEARCH_SPACE)))], "explore", 1.0)
+
+    def state_dict(self) -> dict:
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        pass
+
+
+@dataclass
+class NASController:
+    """NAS-DQN's controller. Saves (state_dict) its epsilon_k, the buffer C_best and how often
+    each of its entries was scored."""
+
+    s: NASSettings
+    epsilon: float = field(init=False)
+    # C_best: architecture name -> score, at most top_k entries; visits: times scored while in C_best.
+    best: dict[str, float] = field(default_factory=dict)
+    visits: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.epsilon = self.s.epsilon_start
+
+    def initial(self, rng: np.random.Generator) -> Pick:
+        return _initial_pick(self.s.initial_architecture, rng)
+
+    def record(self, arch: Architecture, score: float) -> None:
+        """Put (c, S(c)) into C_best. An architecture already there keeps, by
+        nas.revisit_score, its latest score, its best, or the running mean of its scores."""
+        name, score = arch.name, float(score)
+        n = self.visits.get(name, 0) if name in self.best else 0
+        if n and self.s.revisit_score == "best":
+            score = max(score, self.best[name])
+        elif n and self.s.revisit_score == "running_mean":
+            score = self.best[name] + (score - self.best[name]) / (n + 1)
+        self.best[name] = score
+        self.visits[name] = n + 1
+        if len(self.best) > self.s.top_k:
+            # Drop the lowest score; ties broken by name so that the outcome is deterministic.
+            worst = min(self.best, key=lambda k: (self.best[k], k))
+            del self.best[worst]
+            self.visits.pop(worst, None)
+
+    def select(self, rng: np.random.Generator) -> Pick:
+        eps = self.epsilon
+        if rng.random() < eps or not self.best:
+            pick = Pick(SEARCH_SPACE[int(rng.integers(len(SEARCH_SPACE)))], "explore", eps)
+        else:
+            names = sorted(self.best)
+            p = selection_probabilities(np.array([self.best[n] for n in names]), self.s.temperature, self.s.zscore_eps)
+            pick = Pick(Architecture.parse(names[int(rng.choice(len(names), p=p))]), "exploit", eps)
+        self.epsilon = max(self.s.epsilon_min, self.epsilon * self.s.epsilon_decay)
+        return pick
+
+    def update(self, arch: Architecture, score: float, rng: np.random.Generator) -> Pick:
+        self.record(arch, score)
+        return self.select(rng)
+
+    def state_dict(self) -> dict:
+        return {"epsilon": self.epsilon, "best": dict(self.best), "visits": dict(self.visits)}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.epsilon = float(state["epsilon"])
+        self.best = {str(k): float(v) for k, v in state["best"].items()}
+        self.visits = {str(k): int(v) for k, v in state["visits"].items()}

@@ -1,0 +1,137 @@
+"""The learners of all runs in one process, grouped so that one stacked network serves many.
+
+Runs that currently use the same architecture and the same learner settings form one
+`DQNGroup` (stacked weights, batched matmuls). The pool acts, learns, syncs targets and
+checks finiteness group by group, and regroups when an architecture search replaces one
+run's network. Every run keeps its own weights, optimiser state and random draws, so a run
+computes the same numbers whichever runs share its group.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from nasdqn.learning.dqn import DQNGroup, DQNSettings, MemberState, ReplayBuffer
+from nasdqn.settings.space import SEARCH_SPACE, Architecture
+
+
+class LearnerPool:
+    """Saves (state_dict): every run's architecture, online and target weights and optimiser state."""
+
+    def __init__(self, archs: list[Architecture], members: list[MemberState], settings: list[DQNSettings]) -> None:
+        self.settings = list(settings)
+        self.archs = list(archs)
+        self.groups = self._build(members)
+        # per-run schedules as arrays: the per-step due checks are then one vector op each
+        self._learning_starts = np.array([s.learning_starts for s in settings])
+        self._train_freq = np.array([s.train_freq for s in settings])
+        self._target_period = np.array([s.target_update_steps for s in settings])
+        self._one_schedule = len({(s.learning_starts, s.train_freq, s.target_update_steps) for s in settings}) == 1
+
+    def _build(self, members: list[MemberState]) -> list[DQNGroup]:
+        """One group per (architecture, learner settings), in search-space order."""
+        groups = []
+        kinds = list(dict.fromkeys(self.settings))
+        for arch in SEARCH_SPACE:
+            for s in kinds:
+                idx = [i for i, (a, si) in enumerate(zip(self.archs, self.settings)) if a == arch and si == s]
+                if idx:
+                    groups.append(DQNGroup(arch, idx, [members[i] for i in idx], s))
+        return groups
+
+    @property
+    def n(self) -> int:
+        return len(self.archs)
+
+    def members(self) -> list[MemberState]:
+        out: list[MemberState | None] = [None] * self.n
+        for g in self.groups:
+            for k, i in enumerate(g.runs):
+                out[int(i)] = g.member(k)
+        return out  # type: ignore[return-value]
+
+    def online_params(self, i: int) -> list[np.ndarray]:
+        """A copy of run i's online network parameters (init_params layout)."""
+        for g in self.groups:
+            hit = np.flatnonzero(g.runs == i)
+            if hit.size:
+                return g.online.member(int(hit[0]))
+        raise IndexError(f"run {i} is in no learner group")
+
+    def replace(self, new: dict[int, tuple[Architecture, MemberState]]) -> None:
+        """Give run i architecture new[i][0] with the learner new[i][1] (a model transition)."""
+        members = self.members()
+        for i, (arch, member) in new.items():
+            self.archs[i], members[i] = arch, member
+        self.groups = self._build(members)
+
+    # ----- acting and learning ---------------------------------------------------------------
+    def greedy(self, obs: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """argmax_a Q(s, a; w) of every run for its observation (n, obs_dim), into `out`."""
+        if len(self.groups) == 1:
+            return self.groups[0].greedy_actions(obs)
+        for g in self.groups:
+            out[g.runs] = g.greedy_actions(obs[g.runs])
+        return out
+
+    def learn(self, steps: np.ndarray, active: np.ndarray, buffer: ReplayBuffer, uniforms, same_step: int | None = None) -> None:
+        """One gradient update of every run whose step count makes it due (steps: each run's
+        environment steps so far; uniforms(group) gives the group's minibatch uniforms (G, B);
+        same_step: the one step count of every run, when the caller knows they are equal)."""
+        due = self._due(steps, active, same_step, self._train_freq, self._learning_starts)
+        for g, mask in self._due_groups(due):
+            g.update(buffer.sample(g.runs, uniforms(g)), mask)
+
+    def sync_targets(self, steps: np.ndarray, active: np.ndarray, same_step: int | None = None) -> None:
+        """w^- <- w for every run whose target period ends at its current step."""
+        for g, mask in self._due_groups(self._due(steps, active, same_step, self._target_period)):
+            g.sync_target(mask)
+
+    def _due(self, steps: np.ndarray, active: np.ndarray, same_step: int | None, every: np.ndarray,
+             starts: np.ndarray | None = None) -> np.ndarray | None:
+        """The active runs whose step count is a multiple of `every` (and at least `starts`), as a
+        mask; None when the scalar test (every run at one step count) finds none due."""
+        if same_step is not None and self._one_schedule:
+            due = same_step % every[0] == 0 and (starts is None or same_step >= starts[0])
+            return active if due else None
+        due = active & (steps % every == 0)
+        return due if starts is None else due & (steps >= starts)
+
+    def _due_groups(self, due: np.ndarray | None):
+        """Each group with a due member: (group, None) when all its members are due, else
+        (group, their mask)."""
+        if due is None or not due.any():
+            return
+        for g in self.groups:
+            mine = due[g.runs]
+            if mine.any():
+                yield g, None if mine.all() else mine
+
+    def first_diverged(self) -> int | None:
+        """A run whose loss or weights became NaN/inf, if any."""
+        for g in self.groups:
+            bad = ~torch.isfinite(g.loss_sum)
+            for p in g.online.params:
+                bad |= ~torch.isfinite(p).flatten(1).all(dim=1)
+            if bool(bad.any()):
+                return int(g.runs[int(torch.nonzero(bad)[0, 0])])
+        return None
+
+    def take_mean_losses(self, runs: np.ndarray) -> np.ndarray:
+        """Mean loss of each of `runs` since its last call (NaN where no update happened)."""
+        losses = np.full(self.n, np.nan)
+        wanted = np.zeros(self.n, dtype=bool)
+        wanted[runs] = True
+        for g in self.groups:
+            members = np.flatnonzero(wanted[g.runs])
+            if members.size:
+                losses[g.runs[members]] = g.take_mean_loss(None if members.size == len(g.runs) else members)
+        return losses
+
+    # ----- state ----------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        return {"archs": [a.name for a in self.archs], "members": [vars(m) for m in self.members()]}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.archs = [Architecture.parse(n) for n in state["archs"]]
+        self.groups = self._build([MemberState(**m) for m in state["members"]])

@@ -1,0 +1,49 @@
+"""What one training run is: an agent fully resolved from the config, and a seed."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from nasdqn.learning.controller import NASSettings
+from nasdqn.learning.dqn import DQNSettings
+from nasdqn.settings.space import Architecture, check_choices
+from nasdqn.tasks.base import TaskSettings
+
+Controller = Literal["fixed", "random", "nas"]
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    """One agent of the study, fully resolved from the config."""
+
+    name: str
+    controller: Controller
+    architecture: Architecture | None  # fixed agents only
+    dqn: DQNSettings
+    nas: NASSettings
+    env: TaskSettings
+
+    def __post_init__(self) -> None:
+        check_choices(self)
+        if (self.controller == "fixed") != (self.architecture is not None):
+            raise ValueError(f"agent {self.name!r}: a fixed agent needs an architecture, and only a fixed agent takes one")
+
+
+@dataclass(frozen=True)
+class Run:
+    """One agent trained on one seed: the unit of the workflow and of every results folder."""
+
+    spec: AgentSpec
+    seed: int
+
+
+def agent_spec(resolved: dict) -> AgentSpec:
+    """An AgentSpec from config.resolved_agent_config's output."""
+    return AgentSpec(
+        name=resolved["agent"],
+        controller=resolved["controller"],
+        architecture=Architecture(**resolved["architecture"]) if "architecture" in resolved else None,
+        dqn=DQNSettings(**resolved["dqn"]),
+        nas=NASSettings(**resolved["nas"]),
+        env=TaskSettings(**resolved["env"]),
+    )

@@ -1,0 +1,1 @@
+"""Layer 5, the outputs: figures, the report, GIFs and the sensitivity study's matrix."""

@@ -1,0 +1,379 @@
+"""Rebuild the paper's Figures 2-7 from the runs, plus Kaplan-Meier curves of the time to
+threshold and a performance profile, deterministically. Agent names come from the config.
+
+Byte-identical files from identical inputs: the Agg backend, fonts bundled with
+matplotlib, no timestamps or software tags in PNG/PDF metadata, a fixed hash salt.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.lines  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from nasdqn.analysis import survival  # noqa: E402
+from nasdqn.analysis.metrics import MetricSettings, load_run, read_per_run, rolling_mean
+from nasdqn.analysis.tables import Analysis, performance_profile  # noqa: E402
+from nasdqn.jobs.results import atomic_write_bytes  # noqa: E402
+from nasdqn.settings.columns import FIGURES, SEARCH_FIGURE_PREFIX, TIMED_FIGURES  # noqa: E402,F401
+from nasdqn.settings.identity import RunRecord  # noqa: E402
+from nasdqn.settings.space import ACTIVATIONS, LAYER_CHOICES, SEARCH_SPACE, UNIT_CHOICES, Architecture  # noqa: E402
+from nasdqn.tasks import TaskInfo  # noqa: E402
+
+COLORS = ["#4C72B0", "#55A868", "#C44E52", "#8172B2", "#CCB974", "#64B5CD", "#8C8C8C"]
+CENSORED = dict(marker="^", facecolors="none", edgecolors="#C44E52", s=28, zorder=4)
+
+plt.rcParams.update({"svg.hashsalt": "nasdqn", "pdf.compression": 6, "font.size": 9, "figure.dpi": 100})
+
+
+def captions(a: Analysis, threshold: float) -> dict[str, str]:
+    """Figure titles for the report, with the configured threshold."""
+    out = dict(FIGURES)
+    out["fig4_convergence"] += f" (episodes until the rolling average exceeds {threshold:g}; censored runs at the budget)"
+    out["fig8_time_to_threshold"] += f" (share of runs whose rolling average has exceeded {threshold:g})"
+    return out
+
+
+def color(agents: list[str], agent: str) -> str:
+    return COLORS[agents.index(agent) % len(COLORS)]
+
+
+@dataclass
+class Study:
+    agents: list[str]
+    per_run: pd.DataFrame
+    returns: dict[tuple[str, int], np.ndarray]
+    windows: dict[tuple[str, int], pd.DataFrame]
+    params_in_use: dict[tuple[str, int], float]  # mean parameter count over episodes
+    metric: MetricSettings
+    analysis: Analysis
+    searchers: list[str]  # agents whose architecture changes (controller random or nas)
+    task: TaskInfo
+
+    def label(self, agent: str) -> str:
+        return self.analysis.label(agent)
+
+    def column(self, agent: str, name: str) -> np.ndarray:
+        return self.per_run.loc[self.per_run["agent"] == agent, name].to_numpy()
+
+
+def load_study(per_run_csv: str | Path, refs: list[RunRecord], a: Analysis, controllers: dict[str, str],
+               metric: MetricSettings, task: TaskInfo) -> Study:
+    per_run = read_per_run(per_run_csv)
+    returns, windows, params = {}, {}, {}
+    sizes = {arch: arch.n_params(task.obs_dim, task.n_actions) for arch in SEARCH_SPACE}
+    where = {(r.agent, r.seed): r for r in refs}
+    for agent, seed in zip(per_run["agent"], per_run["seed"]):
+        episodes, arch_rows, _ = load_run(where[(agent, int(seed))], None)
+        key = (agent, int(seed))
+        returns[key] = episodes["return"].to_numpy()
+        windows[key] = arch_rows
+        params[key] = float(np.mean([
+            sizes[Architecture(int(l), int(u), str(act))]
+            for l, u, act in zip(episodes["layers"], episodes["units"], episodes["activation"])
+        ]))
+    agents = [x for x in a.agents if x in set(per_run["agent"])]
+    searchers = [x for x in agents if controllers.get(x) != "fixed"]
+    return Study(agents, per_run, returns, windows, params, metric, a, searchers, task)
+
+
+def save(fig: plt.Figure, out_stem: str | Path) -> None:
+    """Write out_stem.png and out_stem.pdf without any time-dependent metadata."""
+    import io
+
+    out_stem = Path(out_stem)
+    for ext, meta in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None})):
+        buf = io.BytesIO()
+        fig.savefig(buf, format=ext, metadata=meta, dpi=150 if ext == "png" else None)
+        atomic_write_bytes(out_stem.with_suffix(f".{ext}"), buf.getvalue())
+    plt.close(fig)
+
+
+# ----- Figure 2 ---------------------------------------------------------------------------
+def draw_network(ax: plt.Axes, arch: Architecture, title: str, task: TaskInfo, max_drawn: int = 10) -> None:
+    """Node-link drawing; wide layers show max_drawn nodes and a label with the real width."""
+    sizes = arch.sizes(task.obs_dim, task.n_actions)
+    xs = np.linspace(0, 1, len(sizes))
+    inputs = ", ".join(task.input_labels) if task.obs_dim <= 4 else f"{task.obs_dim} inputs"
+    names = ([f"input\n({inputs})"] + [f"hidden {i + 1}\n{n} {arch.activation}" for i, n in enumerate(sizes[1:-1])]
+             + [f"Q(s, a)\n{task.n_actions} actions"])
+    coords = []
+    for x, n in zip(xs, sizes):
+        k = min(n, max_drawn)
+        coords.append([(x, y) for y in np.linspace(0.1, 0.9, k)] if k > 1 else [(x, 0.5)])
+    for left, right in zip(coords[:-1], coords[1:]):
+        for (x0, y0) in left:
+            for (x1, y1) in right:
+                ax.plot([x0, x1], [y0, y1], color="#999999", lw=0.3, zorder=1)
+    for (x, pts), n, name in zip(zip(xs, coords), sizes, names):
+        ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=60, color="#4C72B0", zorder=2, edgecolor="white")
+        if n > max_drawn:
+            ax.text(x, 0.5, "⋮", ha="center", va="center", fontsize=14, zorder=3, backgroundcolor="white")
+        ax.text(x, -0.02, name, ha="center", va="top", fontsize=7)
+    ax.set_title(f"{title}\n{arch.layers}x{arch.units} {arch.activation}, {arch.n_params(task.obs_dim, task.n_actions):,} parameters")
+    ax.set_xlim(-0.1, 1.1)
+    ax.set_ylim(-0.25, 1.0)
+    ax.axis("off")
+
+
+def fig2(fixed: dict[str, Architecture], labels: dict[str, str], task: TaskInfo, out_stem: str | Path) -> None:
+    fig, axes = plt.subplots(1, max(len(fixed), 1), figsize=(4.2 * max(len(fixed), 1), 3.6))
+    axes = np.atleast_1d(axes)
+    for ax, (agent, arch) in zip(axes, fixed.items()):
+        draw_network(ax, arch, labels.get(agent, agent), task)
+    fig.tight_layout()
+    save(fig, out_stem)
+
+
+# ----- panels shared by Figures 3-9 ---------------------------------------------------------
+def panel_learning_curves(ax: plt.Axes, st: Study) -> None:
+    w = st.metric.rolling_window
+    for agent in st.agents:
+        curves = [rolling_mean(r, w) for (a, _), r in sorted(st.returns.items()) if a == agent]
+        n = min(len(c) for c in curves)
+        stack = np.stack([c[:n] for c in curves])
+        x = np.arange(w, w + n)
+        ax.plot(x, stack.mean(axis=0), color=color(st.agents, agent), lw=1.2, label=st.label(agent))
+        ax.fill_between(x, stack.min(axis=0), stack.max(axis=0), color=color(st.agents, agent), alpha=0.15, lw=0)
+    ax.axhline(st.metric.success_threshold, color="black", ls=":", lw=0.8)
+    ax.set_xlabel("episode")
+    ax.set_ylabel(f"{w}-episode average return")
+    ax.set_title("Learning curves (mean, band = min-max over seeds)")
+    ax.legend(fontsize=7, loc="lower right")
+
+
+def _ticks(ax: plt.Axes, st: Study) -> None:
+    ax.set_xticks(range(len(st.agents)), [st.label(a) for a in st.agents], rotation=25, ha="right")
+
+
+def panel_bars(ax: plt.Axes, st: Study, metric: str, ylabel: str, title: str) -> None:
+    """Bar = mean over every run, dots = runs."""
+    means = [float(np.mean(st.column(a, metric))) for a in st.agents]
+    ax.bar(range(len(st.agents)), means, color=[color(st.agents, a) for a in st.agents], alpha=0.7)
+    for i, agent in enumerate(st.agents):
+        v = st.column(agent, metric).astype(float)
+        ax.scatter(i + np.linspace(-0.12, 0.12, v.size), v, color="black", s=12, zorder=3)
+    _ticks(ax, st)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+
+
+def panel_time_to_threshold(ax: plt.Axes, st: Study, title: str) -> list[float]:
+    """Bar = restricted mean time to threshold (censored runs count at the budget); dots =
+    runs that reached it, open triangles = censored runs, drawn at the budget. Returns the
+    restricted means."""
+    budget = st.analysis.budget
+    means = []
+    for i, agent in enumerate(st.agents):
+        t, reached = st.column(agent, "episodes_to_threshold").astype(float), st.column(agent, "threshold_reached").astype(bool)
+        means.append(float(survival.restricted_mean(t, budget)))
+        x = i + np.linspace(-0.12, 0.12, t.size)
+        ax.scatter(x[reached], t[reached], color="black", s=12, zorder=3)
+        ax.scatter(x[~reached], t[~reached], **CENSORED)
+        ax.text(i, budget * 1.02, f"{int(reached.sum())}/{t.size}", ha="center", va="bottom", fontsize=7)
+    ax.bar(range(len(st.agents)), means, color=[color(st.agents, a) for a in st.agents], alpha=0.7)
+    ax.axhline(budget, color="#C44E52", ls="--", lw=0.8)
+    ax.set_ylim(0, budget * 1.12)
+    _ticks(ax, st)
+    ax.set_ylabel("episodes (restricted mean)")
+    ax.set_title(title)
+    return means
+
+
+def panel_final_box(ax: plt.Axes, st: Study) -> None:
+    data = [st.column(a, "final_performance").astype(float) for a in st.agents]
+    bp = ax.boxplot(data, patch_artist=True, widths=0.5)
+    for patch, agent in zip(bp["boxes"], st.agents):
+        patch.set_facecolor(color(st.agents, agent))
+        patch.set_alpha(0.6)
+    ax.set_xticks(range(1, len(st.agents) + 1), [st.label(a) for a in st.agents], rotation=25, ha="right")
+    ax.set_ylabel(f"mean return, last {st.metric.final_episodes} episodes")
+    ax.set_title("Final performance (per seed)")
+
+
+def panel_complexity(ax: plt.Axes, st: Study) -> None:
+    for agent in st.agents:
+        keys = sorted(k for k in st.returns if k[0] == agent)
+        xs = [st.params_in_use[k] for k in keys]
+        ys = [float(st.per_run.loc[(st.per_run["agent"] == k[0]) & (st.per_run["seed"] == k[1]), "final_performance"].iloc[0]) for k in keys]
+        ax.scatter(xs, ys, color=color(st.agents, agent), label=st.label(agent), s=25)
+    ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_xlabel("parameters in use (mean over episodes)")
+    ax.set_ylabel("final performance")
+    ax.set_title("Complexity vs performance")
+
+
+def _threshold_title(st: Study) -> str:
+    return f"Episodes until the {st.metric.rolling_window}-episode average exceeds {st.metric.success_threshold:g}"
+
+
+def fig3(st: Study, out_stem: str | Path) -> None:
+    fig, axes = plt.subplots(2, 3, figsize=(14, 8))
+    panel_learning_curves(axes[0, 0], st)
+    panel_final_box(axes[0, 1], st)
+    panel_time_to_threshold(axes[0, 2], st, f"Episodes to convergence (avg > {st.metric.success_threshold:g}; ▲ censored)")
+    panel_bars(axes[1, 0], st, "stability", "std of return, last episodes", "Stability (lower is better)")
+    panel_bars(axes[1, 1], st, "train_seconds", "seconds", "Computational cost (wall time per run)")
+    panel_complexity(axes[1, 2], st)
+    fig.tight_layout()
+    save(fig, out_stem)
+
+
+def fig4(st: Study, out_stem: str | Path) -> None:
+    """Restricted mean time to threshold; labels: each agent's restricted mean over the
+    reference agent's (how many times faster the reference is, censoring-aware)."""
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    means = panel_time_to_threshold(ax, st, _threshold_title(st) + "\n(bars: restricted mean; ▲ censored at the budget)")
+    ref = st.analysis.roles.get("reference")
+    if ref in st.agents:
+        r = means[st.agents.index(ref)]
+        for i, agent in enumerate(st.agents):
+            if agent != ref:
+                ax.text(i, means[i] / 2, f"{means[i] / r:.2f}×", ha="center", va="center", fontsize=7,
+                        bbox=dict(facecolor="white", alpha=0.7, lw=0, pad=1))
+    fig.tight_layout()
+    save(fig, out_stem)
+
+
+def fig5(st: Study, out_stem: str | Path) -> None:
+    """Wall time per run, and next to it the share of it the architecture search took."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    panel_bars(ax1, st, "train_seconds", "seconds", "Training wall time per run (bars: mean, dots: seeds)")
+    share = st.per_run.assign(search_overhead_pct=100 * st.per_run["search_overhead_share"])
+    panel_bars(ax2, dataclasses.replace(st, per_run=share),
+               "search_overhead_pct", "% of wall time", "Measured search overhead\n(scoring, selection, transition, pruning)")
+    fig.tight_layout()
+    save(fig, out_stem)
+
+
+def fig6(st: Study, out_stem: str | Path) -> None:
+    present = st.searchers
+    fig, axes = plt.subplots(1, max(len(present), 1), figsize=(6.5 * max(len(present), 1), 3.8), squeeze=False)
+    cols = [(u, act) for u in UNIT_CHOICES for act in ACTIVATIONS]
+    for ax, agent in zip(axes[0], present):
+        counts = np.zeros((len(LAYER_CHOICES), len(cols)))
+        scores = [[[] for _ in cols] for _ in LAYER_CHOICES]
+        for (a, _), w in sorted(st.windows.items()):
+            if a != agent:
+                continue
+            for l, u, act, s in zip(w["layers"], w["units"], w["activation"], w["score"]):
+                i, j = LAYER_CHOICES.index(int(l)), cols.index((int(u), str(act)))
+                counts[i, j] += 1
+                if s == s:
+                    scores[i][j].append(float(s))
+        im = ax.imshow(counts, cmap="Blues", aspect="auto", vmin=0)
+        for i in range(len(LAYER_CHOICES)):
+            for j in range(len(cols)):
+                if counts[i, j]:
+                    ax.text(j, i, f"{int(counts[i, j])}\n{np.mean(scores[i][j]):.0f}", ha="center", va="center", fontsize=6,
+                            color="white" if counts[i, j] > counts.max() / 2 else "black")
+        ax.set_xticks(range(len(cols)), [f"{u}\n{act.replace('leaky_relu', 'lrelu')}" for u, act in cols], fontsize=6)
+        ax.set_yticks(range(len(LAYER_CHOICES)), [f"L={l}" for l in LAYER_CHOICES])
+        ax.set_title(f"{st.label(agent)}: windows spent on each architecture (upper number)\nand the mean controller score it got (lower number)", fontsize=8)
+        fig.colorbar(im, ax=ax, fraction=0.03)
+    fig.tight_layout()
+    save(fig, out_stem)
+
+
+def fig7(st: Study, out_stem: str | Path) -> None:
+    fig, ax = plt.subplots(figsize=(6, 4))
+    panel_bars(ax, st, "final_performance", f"mean return, last {st.metric.final_episodes} episodes", "Final performance")
+    fig.tight_layout()
+    save(fig, out_stem)
+
+
+def fig8(st: Study, out_stem: str | Path) -> None:
+    """Kaplan-Meier estimate of the share of runs that have reached the threshold by each
+    episode; + marks runs censored at the budget."""
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    budget = st.analysis.budget
+    for agent in st.agents:
+        t, reached = st.column(agent, "episodes_to_threshold").astype(float), st.column(agent, "threshold_reached").astype(bool)
+        times, surv = survival.kaplan_meier(t, reached)
+        xs = np.concatenate([[0.0], times, [budget]])
+        ys = np.concatenate([[0.0], 1 - surv, [1 - surv[-1] if surv.size else 0.0]])
+        ax.step(xs, ys, where="post", color=color(st.agents, agent), label=f"{st.label(agent)} ({int(reached.sum())}/{t.size})")
+        if (~reached).any():
+            ax.plot([budget], [ys[-1]], marker="+", ms=10, color=color(st.agents, agent))
+    ax.set_xlim(0, budget * 1.03)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("episode")
+    ax.set_ylabel("share of runs that reached the threshold")
+    ax.set_title(_threshold_title(st) + " (Kaplan-Meier; + censored)", fontsize=8)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    save(fig, out_stem)
+
+
+def fig9(st: Study, out_stem: str | Path) -> None:
+    """Performance profile (Agarwal et al., 2021): share of runs whose final performance
+    exceeds each score."""
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    allv = st.per_run["final_performance"].to_numpy(float)
+    taus = np.linspace(min(allv.min(), 0.0), allv.max() * 1.02 + 1e-9, 400)
+    for agent in st.agents:
+        prof = performance_profile(st.column(agent, "final_performance").astype(float), taus)
+        ax.step(taus, prof, where="post", color=color(st.agents, agent), label=st.label(agent))
+    ax.axvline(st.metric.success_threshold, color="black", ls=":", lw=0.8)
+    ax.set_xlabel(f"final performance (mean return, last {st.metric.final_episodes} episodes)")
+    ax.set_ylabel("share of runs above")
+    ax.set_title("Performance profile of final performance")
+    ax.legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    save(fig, out_stem)
+
+
+def fig_search(st: Study, agent: str, out_stem: str | Path) -> None:
+    """One agent's architecture search, seed by seed: the rolling return coloured by the
+    architecture in use, a dashed line at every transition (fresh weights, pruned memory)."""
+    keys = sorted(k for k in st.returns if k[0] == agent)
+    used = sorted({a for k in keys for a in st.windows[k]["architecture"]}, key=lambda n: SEARCH_SPACE.index(Architecture.parse(n)))
+    # 40 distinct colours (tab20 then tab20b): every architecture of the 27-point space its own
+    colours = list(matplotlib.colormaps["tab20"].colors) + list(matplotlib.colormaps["tab20b"].colors)
+    palette = {name: colours[i % len(colours)] for i, name in enumerate(used)}
+    w = st.metric.rolling_window
+    fig, axes = plt.subplots(len(keys), 1, figsize=(9, 1.9 * len(keys) + 0.8), sharex=True, squeeze=False)
+    for ax, key in zip(axes[:, 0], keys):
+        curve, rows = rolling_mean(st.returns[key], w), st.windows[key]
+        x = np.arange(w, w + len(curve))
+        for r in rows.itertuples():
+            sel = (x >= r.start_episode) & (x <= r.end_episode)
+            ax.plot(x[sel], curve[sel], color=palette[r.architecture], lw=1.4)
+            if r.transition:
+                ax.axvline(r.start_episode - 0.5, color="#444444", ls="--", lw=0.7)
+        ax.axhline(st.metric.success_threshold, color="black", ls=":", lw=0.7)
+        ax.set_ylabel(f"seed {key[1]}\navg return", fontsize=8)
+    axes[-1, 0].set_xlabel("episode")
+    handles = [matplotlib.lines.Line2D([], [], color=palette[n], lw=2, label=n) for n in used]
+    height = fig.get_figheight()
+    legend_rows = -(-len(used) // 6)
+    title_top, legend_top = 1 - 0.12 / height, 1 - 0.35 / height
+    fig.suptitle(f"{st.label(agent)}: {w}-episode rolling return by architecture (dashed: transitions)", y=title_top, fontsize=9)
+    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, legend_top), ncol=min(len(used), 6), fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, legend_top - (0.2 * legend_rows + 0.05) / height))
+    save(fig, out_stem)
+
+
+DRAW = {"fig3_summary": fig3, "fig4_convergence": fig4, "fig5_cost": fig5, "fig6_search": fig6, "fig7_final": fig7,
+        "fig8_time_to_threshold": fig8, "fig9_performance_profile": fig9}
+
+
+def build(name: str, out_stem: str | Path, st: Study | None, fixed: dict[str, Architecture], labels: dict[str, str],
+          task: TaskInfo) -> None:
+    if name == "fig2_architectures":
+        fig2(fixed, labels, task, out_stem)
+        return
+    assert st is not None
+    if name.startswith(SEARCH_FIGURE_PREFIX):
+        fig_search(st, name[len(SEARCH_FIGURE_PREFIX):], out_stem)
+        return
+    DRAW[name](st, out_stem)

@@ -1,0 +1,90 @@
+"""Which runs a study trains, and where each variant's results live.
+
+A run's identity and directory are `identity.RunRecord.planned`: results/runs/{agent}/{settings
+digest}/seed{seed}. The digest makes equal runs one run: a variant that changes only NAS
+settings reuses the fixed agents' runs of every other variant, and config/seeds10.yaml reuses
+the three seeds the paper protocol already trained (change a setting and only the runs it
+changes are new). A plain study writes its tables, figures and report under results/; a study
+with `variants` (a sensitivity study) gives every variant its own results root,
+results/variants/{variant}/, and writes the claims x variants matrix. Plain Python: the workflow
+builds its plan from this module without numpy or torch.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nasdqn.settings.config import resolved_agent_config
+from nasdqn.settings.identity import RESULTS, RunRecord, canonical_json, digest
+
+
+@dataclass
+class StudyPlan:
+    roots: dict[str | None, str]  # variant (None in a plain study) -> its results root
+    settings: dict[str, dict] = field(default_factory=dict)  # run_id -> resolved settings
+    runs: dict[str | None, list[RunRecord]] = field(default_factory=dict)  # variant -> its agent x seed runs
+
+    @property
+    def has_variants(self) -> bool:
+        return None not in self.roots
+
+    def variant_of(self, root: str) -> str | None:
+        return next(v for v, r in self.roots.items() if r == root)
+
+    def runs_of(self, root: str) -> list[RunRecord]:
+        return self.runs[self.variant_of(root)]
+
+    def unique_runs(self) -> list[RunRecord]:
+        """Every distinct run once, in plan order."""
+        return list({r.dir: r for rs in self.runs.values() for r in rs}.values())
+
+    def by_dir(self) -> dict[str, RunRecord]:
+        return {str(r.dir): r for r in self.unique_runs()}
+
+
+def study_plan(cfg: dict) -> StudyPlan:
+    variants = list(cfg.get("variants") or {})
+    roots = {v: f"{RESULTS}/variants/{v}" for v in variants} if variants else {None: RESULTS}
+    plan = StudyPlan(roots)
+    for variant in roots:
+        plan.runs[variant] = []
+        for agent in cfg["agents"]:
+            settings = resolved_agent_config(cfg, agent, variant)
+            runs = [RunRecord.planned(settings, seed) for seed in cfg["protocol"]["seeds"]]
+            plan.settings[runs[0].run_id] = settings
+            plan.runs[variant] += runs
+    return plan
+
+
+def compatible(settings: dict) -> str:
+    """Runs that can share one process step one task array and one replay layout."""
+    return canonical_json([settings["env"], settings["dqn"]["replay_size"], settings["episodes"], settings["evaluation"]])
+
+
+def training_groups(plan: StudyPlan, runs_per_job: int, pending: set[str]) -> list[list[RunRecord]]:
+    """Groups of at most runs_per_job of the runs still to train (`pending`: their directories),
+    each trained in one process.
+
+    Only runs that still need training are grouped (finished runs are never retrained because
+    a new run joined their group), and only compatible runs; every group is named by its
+    members, so a rerun after a kill finds the same group and resumes its checkpoint.
+    """
+    by_kind: dict[str, list[RunRecord]] = {}
+    for run in plan.unique_runs():
+        if str(run.dir) in pending:
+            by_kind.setdefault(compatible(run.settings), []).append(run)
+    groups = []
+    for runs in by_kind.values():
+        # consecutive in plan order (agent by agent, seed by seed): the seeds of an agent share
+        # a process, where runs with one architecture are one stacked network
+        groups += [runs[i : i + runs_per_job] for i in range(0, len(runs), runs_per_job)]
+    return groups
+
+
+def group_plan(groups: list[list[RunRecord]]) -> dict:
+    """What a training job reads to find its group: members' directories, seeds and settings."""
+    out = []
+    for members in groups:
+        rows = [{"dir": str(r.dir), "seed": r.seed, "settings": r.settings} for r in members]
+        gid = digest([[r["dir"], r["seed"]] for r in rows], "group")
+        out.append({"id": gid, "members": rows})
+    return {"groups": out}

@@ -1,0 +1,119 @@
+"""Any discrete-action Gymnasium environment with a flat observation vector as a Task: one
+environment per run, reset from a seed drawn from the run's env stream; episodes end at
+different steps for different runs (terminated: the task ended, no bootstrap; truncated: the
+time limit, bootstrap through it)."""
+from __future__ import annotations
+
+import numpy as np
+
+from nasdqn.tasks.base import GifFrames, QFunction, Task, TaskInfo, TaskSettings, VecEnv, register
+
+# Names of the observation components and actions of tasks we study (others: obs[k], action k).
+LABELS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "CartPole-v1": (("x", "ẋ", "θ", "θ̇"), ("push left", "push right")),
+    "Acrobot-v1": (("cos θ1", "sin θ1", "cos θ2", "sin θ2", "θ̇1", "θ̇2"), ("torque -1", "torque 0", "torque +1")),
+    "LunarLander-v3": (("x", "y", "ẋ", "ẏ", "θ", "θ̇", "leg 1", "leg 2"), ("noop", "left engine", "main engine", "right engine")),
+}
+
+
+def make_gym(settings: TaskSettings, render_mode: str | None = None):
+    """gymnasium.make of the task (importing nasdqn registers the pendulum there too)."""
+    import gymnasium
+
+    kwargs = {"max_episode_steps": settings.max_episode_steps} if settings.max_episode_steps else {}
+    return gymnasium.make(settings.id, render_mode=render_mode, **kwargs)
+
+
+class VecGymnasiumEnv(VecEnv):
+    def __init__(self, settings: TaskSettings, n: int, obs_dim: int, scale: np.ndarray | None) -> None:
+        super().__init__(n, scale)
+        self.obs_dim = obs_dim
+        self.envs = [make_gym(settings) for _ in range(n)]
+
+    def _observe(self, obs: np.ndarray) -> np.ndarray:
+        return obs if self.scale is None else (obs * self.scale).astype(np.float32)
+
+    def reset_all(self, rngs: list[np.random.Generator]) -> np.ndarray:
+        return np.stack([self.reset(i, rngs[i]) for i in range(self.n)])
+
+    def reset(self, i: int, rng: np.random.Generator) -> np.ndarray:
+        self.t[i] = 0
+        obs, _ = self.envs[i].reset(seed=int(rng.integers(2**31 - 1)))
+        return self._observe(np.asarray(obs, dtype=np.float32))
+
+    def step(self, actions: np.ndarray, active: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        self.t += active
+        obs = np.zeros((self.n, self.obs_dim), dtype=np.float32)
+        reward = np.zeros(self.n)
+        terminated, truncated = np.zeros(self.n, dtype=bool), np.zeros(self.n, dtype=bool)
+        for i in np.flatnonzero(active):
+            o, r, term, trunc, _ = self.envs[i].step(int(actions[i]))
+            obs[i], reward[i], terminated[i], truncated[i] = o, r, term, trunc
+        return self._observe(obs), reward, terminated, truncated
+
+    def state_dict(self) -> dict:
+        """The environments are pickled whole (their internal state and random generators)."""
+        return {"t": self.t.copy(), "envs": self.envs}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.t = state["t"].copy()
+        self.envs = state["envs"]
+
+
+@register(None)
+class GymnasiumTask(Task):
+    def _info(self) -> TaskInfo:
+        env = make_gym(self.settings)
+        try:
+            n = getattr(env.action_space, "n", None)
+            if n is None or len(env.observation_space.shape) != 1:
+                raise ValueError(f"env.id {self.settings.id!r}: needs a discrete action space and a flat observation vector")
+            limit = env.spec.max_episode_steps if env.spec is not None else None
+            if not limit:
+                raise ValueError(f"env.id {self.settings.id!r}: has no time limit (max_episode_steps); episodes must end")
+            d = int(env.observation_space.shape[0])
+        finally:
+            env.close()
+        inputs, actions = LABELS.get(self.settings.id, (tuple(f"obs[{k}]" for k in range(d)), tuple(f"action {a}" for a in range(n))))
+        return TaskInfo(d, int(n), int(limit), inputs, actions)
+
+    def vector(self, n: int) -> VecGymnasiumEnv:
+        return VecGymnasiumEnv(self.settings, n, self.info.obs_dim, self.scale)
+
+    def _episode(self, env, q_fn: QFunction, seed: int, on_step=None) -> float:
+        obs, _ = env.reset(seed=seed)
+        done, ret, t = False, 0.0, 0
+        while not done:
+            obs, r, term, trunc, _ = env.step(int(np.argmax(q_fn(self.observe(obs)[None])[0])))
+            ret, t, done = ret + float(r), t + 1, term or trunc
+            if on_step is not None:
+                on_step(t, done, ret)
+        return ret
+
+    def greedy_returns(self, q_fn: QFunction, rng: np.random.Generator, episodes: int) -> np.ndarray:
+        env = make_gym(self.settings)
+        try:
+            return np.array([self._episode(env, q_fn, int(rng.integers(2**31 - 1))) for _ in range(episodes)])
+        finally:
+            env.close()
+
+    def gif_frames(self, q_fn: QFunction, rng: np.random.Generator, frame_every: int, steps: int | None = None) -> GifFrames:
+        """The task's own rgb_array frames (the reset seed is the first draw of `rng`)."""
+        env = make_gym(self.settings, render_mode="rgb_array")
+        frames, steps_drawn = [], []
+        try:
+            seed = int(rng.integers(2**31 - 1))
+            env.reset(seed=seed)
+            frames.append(env.render())
+            steps_drawn.append(0)
+
+            def draw(t: int, done: bool, ret: float) -> None:
+                if t % frame_every == 0 or done:
+                    frames.append(env.render())
+                    steps_drawn.append(t)
+
+            ret = self._episode(env, q_fn, seed, draw)
+        finally:
+            env.close()
+        captions = [f"{self.settings.id}  step {t}  return {ret:.1f}" for t in steps_drawn]
+        return GifFrames(frames, captions, ret)

@@ -1,0 +1,69 @@
+"""Code dependencies derived from the import graph (nasdqn/settings/deps.py): each stage depends
+on exactly the modules its command can import, and editing a module reruns exactly those stages."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from conftest import REPO, planned_jobs, snakemake
+from nasdqn.settings.deps import STAGE_COMMANDS, closure, imported_modules, stage_code
+
+CODE = stage_code(str(REPO))
+MODULES = sorted(str(p.relative_to(REPO)) for p in (REPO / "nasdqn").rglob("*.py"))
+# rule -> the stage (command) it runs, and the rules that read its outputs
+RULE_STAGE = {"train": "train", "aggregate": "aggregate", "figure": "figure", "figure_architectures": "figure",
+              "figure_search": "figure", "render_gif": "render", "report": "report"}
+DOWNSTREAM = {"train": {"aggregate", "figure", "figure_search", "render_gif"}, "aggregate": {"figure", "figure_search", "report"},
+              "figure": {"report"}, "figure_architectures": {"report"}, "figure_search": {"report"}, "render_gif": {"report"},
+              "report": set()}
+
+
+def expected_rules(module: str) -> set[str]:
+    """The rules whose stage imports `module`, and every rule downstream of them."""
+    todo = [r for r, s in RULE_STAGE.items() if module in CODE[s]]
+    out: set[str] = set()
+    while todo:
+        r = todo.pop()
+        if r not in out:
+            out.add(r)
+            todo.extend(DOWNSTREAM[r])
+    return out
+
+
+def test_relative_and_function_level_imports_are_followed():
+    found = imported_modules("nasdqn.commands.aggregate", REPO)
+    assert {"nasdqn.analysis.tables", "nasdqn.analysis.metrics", "nasdqn.commands.common"} <= found  # inside run()
+    assert "nasdqn.analysis" in found  # a package's __init__ runs when a submodule is imported
+    deep = closure(("nasdqn.commands.aggregate",), REPO)
+    assert "nasdqn.analysis.survival" in deep and "nasdqn.learning.trainer" not in deep
+
+
+def test_stages_are_separated_where_the_code_is():
+    assert "nasdqn/outputs/figures.py" in CODE["figure"] and "nasdqn/outputs/figures.py" not in CODE["train"]
+    assert "nasdqn/tasks/base.py" in CODE["train"] and "nasdqn/learning/network.py" in CODE["train"]
+    assert "nasdqn/analysis/claims.py" in CODE["aggregate"] and "nasdqn/analysis/claims.py" not in CODE["render"]
+    for stage, files in CODE.items():
+        assert {"nasdqn/__init__.py", "nasdqn/__main__.py", "nasdqn/cli.py"} <= set(files), stage
+        assert f"{STAGE_COMMANDS[stage].replace('.', '/')}.py" in files
+
+
+@pytest.mark.e2e
+def test_touching_each_module_reruns_exactly_the_stages_that_import_it(smoke_run):
+    """Every module of the package in turn, edited: `snakemake -n` plans the rules whose stage's
+    import closure holds it (and what reads their outputs), and nothing else. (Snakemake 9.18 and
+    later compare checksums of inputs, so the edit changes the file's content; it is undone after.)"""
+    wrong = []
+    for module in MODULES:
+        path = smoke_run / module
+        text, before = path.read_bytes(), path.stat()
+        path.write_bytes(text + b"\n# an edit\n")
+        try:
+            planned = set(planned_jobs(snakemake(smoke_run, "--configfile", "config/smoke.yaml", "-n"))) - {"all"}
+        finally:
+            path.write_bytes(text)
+            os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        if planned != expected_rules(module):
+            wrong.append((module, sorted(planned), sorted(expected_rules(module))))
+    assert not wrong, wrong
+    assert planned_jobs(snakemake(smoke_run, "--configfile", "config/smoke.yaml", "-n")) == {}

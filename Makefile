@@ -8,14 +8,14 @@ BIN    := $(VENV)/bin
 CORES  ?= all
 CONFIG ?= config/config.yaml
 
-.PHONY: reproduce test test-slow setup clean-results
+.PHONY: reproduce test test-slow setup clean-results verify manifest
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 is required; set PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	# torch==2.13.0 is pinned exactly in pyproject.toml (a local CPU wheel on the project's machines)
-	$(BIN)/pip install --quiet -e '.[workflow,test]'
+	# constraints.txt holds the exact tested versions (torch==2.13.0: a local CPU wheel on the project's machines)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[workflow,test]'
 	touch $@
 
 setup: $(VENV)/.installed
@@ -44,3 +44,15 @@ test-slow: setup
 
 clean-results:
 	rm -rf results .snakemake
+
+# Check a reproduction: compare results/ with the published reference manifest of CONFIG
+# (references/<CONFIG's path under config/>.json): every run file and metrics table, and where
+# bytes differ, the per-run metrics statistically and every claim's verdict. Exit 1 when a
+# verdict changed, a file is missing or a metric is not consistent.
+verify: setup
+	$(BIN)/python -m nasdqn verify results --config $(CONFIG)
+
+# Publish a reference: write the manifest of results/ to where `make verify` looks for CONFIG's
+# (run right after `make reproduce CONFIG=...`, whose tables results/metrics then holds).
+manifest: setup
+	$(BIN)/python -m nasdqn manifest results --config $(CONFIG)

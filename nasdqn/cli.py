@@ -25,6 +25,8 @@ COMMANDS = {
     "schema": "nasdqn.commands.schema",
     "config-doc": "nasdqn.commands.config_doc",
     "check-config": "nasdqn.commands.check_config",
+    "verify": "nasdqn.commands.verify",
+    "manifest": "nasdqn.commands.manifest",
 }
 
 

@@ -149,12 +149,6 @@ def test_target_sync_copies_online():
     assert all(torch.equal(a, b) for a, b in zip(group.online.params, group.target.params))
 
 
-def test_epsilon_schedule_linear_then_flat():
-    s = DQNSettings(epsilon_start=1.0, epsilon_end=0.1, epsilon_decay_episodes=100)
-    assert s.epsilon_at(0) == 1.0 and s.epsilon_at(50) == pytest.approx(0.55)
-    assert s.epsilon_at(100) == pytest.approx(0.1) and s.epsilon_at(5000) == pytest.approx(0.1)
-
-
 def test_replay_ring_buffer_and_pruning():
     buf = ReplayBuffer(2, capacity=5)
     for k in range(7):

@@ -35,7 +35,7 @@ def test_train_writes_three_files_and_reruns_identically(tmp_path):
 
 def test_episodes_override_and_multi_seed(tmp_path):
     proc = run_cli("train", "--config", SMOKE, "--agent", "fixed_small", "--seed", "0", "--seed", "1",
-                   "--episodes", "5", "--out", str(tmp_path / "seed{seed}"))
+                   "--budget", "5", "--out", str(tmp_path / "seed{seed}"))
     assert proc.returncode == 0, proc.stderr
     for s in (0, 1):
         assert len(pd.read_csv(tmp_path / f"seed{s}" / "episodes.csv")) == 5
@@ -45,8 +45,8 @@ def test_episodes_override_and_multi_seed(tmp_path):
     "args, message",
     [
         (["--agent", "fixed_huge", "--seed", "0"], "unknown agent 'fixed_huge'"),
-        (["--agent", "fixed_small", "--seed", "0", "--episodes", "-3"], "--episodes: expected a positive integer"),
-        (["--agent", "fixed_small", "--seed", "0", "--episodes", "0"], "--episodes: expected a positive integer"),
+        (["--agent", "fixed_small", "--seed", "0", "--budget", "-3"], "--budget: expected a positive integer"),
+        (["--agent", "fixed_small", "--seed", "0", "--budget", "0"], "--budget: expected a positive integer"),
         (["--agent", "fixed_small", "--seed", "1", "--seed", "1"], "--seed"),
     ],
 )
@@ -68,9 +68,9 @@ def test_missing_config_key_and_unreadable_config(tmp_path):
 
 def test_output_dir_holding_a_different_run_is_refused(tmp_path):
     out = str(tmp_path / "run")
-    assert run_cli("train", "--config", SMOKE, "--agent", "fixed_small", "--seed", "0", "--episodes", "3", "--out", out).returncode == 0
+    assert run_cli("train", "--config", SMOKE, "--agent", "fixed_small", "--seed", "0", "--budget", "3", "--out", out).returncode == 0
     before = (tmp_path / "run" / "episodes.csv").read_bytes()
-    proc = run_cli("train", "--config", SMOKE, "--agent", "fixed_small", "--seed", "1", "--episodes", "3", "--out", out)
+    proc = run_cli("train", "--config", SMOKE, "--agent", "fixed_small", "--seed", "1", "--budget", "3", "--out", out)
     assert proc.returncode == 2 and "holds a different run" in proc.stderr
     assert (tmp_path / "run" / "episodes.csv").read_bytes() == before
 

@@ -83,17 +83,29 @@ def test_unknown_agent():
 
 def test_semantic_checks():
     cfg = copy.deepcopy(PAPER)
-    cfg["nas"]["score_episodes"] = 500
-    with pytest.raises(ConfigError, match="nas.score_episodes"):
+    cfg["nas"]["score_window"] = 500
+    with pytest.raises(ConfigError, match="nas.score_window"):
         validate(cfg)
 
 
-def test_conda_env_pins_agree_with_package_and_every_rule_declares_it():
+def test_conda_env_pins_the_tested_versions_within_the_package_ranges_and_every_rule_declares_it():
+    """workflow/envs/nasdqn.yaml pins each dependency of pyproject.toml (same extras) at the exact
+    version of constraints.txt, and that version lies in pyproject's range."""
+    from packaging.requirements import Requirement
+
+    def by_name(specs):
+        return {Requirement(s).name.lower(): Requirement(s) for s in specs}
+
     env = yaml.safe_load((REPO / "workflow/envs/nasdqn.yaml").read_text())
     pip = next(d for d in env["dependencies"] if isinstance(d, dict))["pip"]
-    package = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
-    assert sorted(pip) == sorted(package)
-    assert "torch==2.13.0" in pip
+    pinned = by_name(d for d in pip if not d.startswith("-"))
+    package = by_name(tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"])
+    tested = by_name(line for line in (REPO / "constraints.txt").read_text().splitlines() if line and not line.startswith("#"))
+    assert set(pinned) == set(package)
+    for name, req in pinned.items():
+        assert req.specifier == tested[name].specifier and str(req.specifier).startswith("=="), name
+        assert package[name].specifier.contains(str(req.specifier)[2:]) and req.extras == package[name].extras, name
+    assert "torch==2.13.0" in pip and str(tested["torch"].specifier) == "==2.13.0"
     assert any(str(d).startswith("python=3.11") for d in env["dependencies"])
     for smk in (REPO / "workflow/rules").glob("*.smk"):
         text = smk.read_text()

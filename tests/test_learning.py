@@ -12,7 +12,7 @@ from nasdqn.settings.config import load, resolved_agent_config
 def test_fixed_medium_reaches_150_on_seeds_0_1_2():
     cfg = load(REPO / "config/config.yaml")
     spec = agent_spec(resolved_agent_config(cfg, "fixed_medium"))
-    trainer = train(runs_of(spec, [0, 1, 2]), cfg["protocol"]["episodes"])
+    trainer = train(runs_of(spec, [0, 1, 2]), cfg["protocol"]["budget"])
     for log in trainer.logs:
         m = run_metrics(log.returns, MetricSettings())
         assert m["threshold_reached"], "fixed_medium never reached a 50-episode average above 150"

@@ -75,7 +75,7 @@ def finished_runs(tmp_path_factory):
     cfg = copy.deepcopy(SMOKE)
     cfg["agents"] = {k: cfg["agents"][k] for k in ("fixed_small", "nas_dqn")}
     cfg["roles"] = {"reference": "nas_dqn", "random_search": None, "fixed": ["fixed_small"], "large_fixed": None, "medium_fixed": None}
-    cfg["protocol"]["episodes"] = 6
+    cfg["protocol"]["budget"] = 6
     (root / "cfg.yaml").write_text(yaml.safe_dump(cfg))
     for run in study_plan(validate(cfg)).unique_runs():  # trained where the workflow would put them
         rc, err = run_main(["train", "--config", str(root / "cfg.yaml"), "--agent", run.agent, "--seed", str(run.seed),
@@ -143,7 +143,7 @@ def test_missing_run_file_is_named(finished_runs, tmp_path):
 def test_wrong_episode_count_is_named(finished_runs, tmp_path):
     shutil.copytree(finished_runs, tmp_path, dirs_exist_ok=True)
     cfg = yaml.safe_load((tmp_path / "cfg.yaml").read_text())
-    cfg["protocol"]["episodes"] = 7  # the analysis reads the runs planned for 7 episodes: the 6-episode files under their names
+    cfg["protocol"]["budget"] = 7  # the analysis reads the runs planned for 7 episodes: the 6-episode files under their names
     (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(cfg))
     old = yaml.safe_load((finished_runs / "cfg.yaml").read_text())
     for run, new in zip(study_plan(validate(old)).unique_runs(), study_plan(validate(cfg)).unique_runs()):

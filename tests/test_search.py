@@ -4,6 +4,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from nasdqn.learning.budget import Budget
 from nasdqn.learning.controller import NASController, NASSettings
 from nasdqn.learning.dqn import DQNSettings
 from nasdqn.learning.search import ArchitectureSearch
@@ -11,12 +12,12 @@ from nasdqn.learning.spec import AgentSpec
 from nasdqn.settings.space import Architecture
 from nasdqn.tasks import TaskSettings, make_task
 
-NAS = NASSettings(arch_update_interval=10, score_episodes=4)
+NAS = NASSettings(arch_update_interval=10, score_window=4)
 
 
-def search(**nas) -> ArchitectureSearch:
+def search(budget: Budget = Budget("episodes", 100), **nas) -> ArchitectureSearch:
     spec = AgentSpec("a", "nas", None, DQNSettings(epsilon_end=0.05), dataclasses.replace(NAS, **nas), TaskSettings())
-    return ArchitectureSearch([spec], [np.random.default_rng(0)], 100, make_task(TaskSettings()).info)
+    return ArchitectureSearch([spec], [np.random.default_rng(0)], budget, make_task(TaskSettings()).info)
 
 
 @pytest.mark.parametrize("mode, expected", [
@@ -26,13 +27,13 @@ def search(**nas) -> ArchitectureSearch:
 ])
 def test_score_modes_on_an_increasing_window(mode, expected):
     returns = [float(r) for r in range(1, 11)]
-    assert search(score=mode).score(0, returns, 10) == pytest.approx(expected)
+    assert search(score=mode).score(0, returns, [1] * 10, 10) == pytest.approx(expected)
 
 
 def test_best_rolling_finds_an_early_peak():
     returns = [0, 50, 60, 70, 80, 10, 0, 0, 0, 0]
-    assert search(score="best_rolling").score(0, [float(r) for r in returns], 10) == pytest.approx(65.0)
-    assert search(score="tail_mean").score(0, [float(r) for r in returns], 10) == pytest.approx(0.0)
+    assert search(score="best_rolling").score(0, [float(r) for r in returns], [1] * 10, 10) == pytest.approx(65.0)
+    assert search(score="tail_mean").score(0, [float(r) for r in returns], [1] * 10, 10) == pytest.approx(0.0)
 
 
 @pytest.mark.parametrize("mode, expected", [("latest", 50.0), ("best", 150.0), ("running_mean", 100.0)])
@@ -48,15 +49,15 @@ def test_revisit_modes(mode, expected):
         assert c.best[arch.name] == pytest.approx(100.0)
 
 
-def test_exploration_restarts_after_a_transition_and_anneals():
-    s = search(exploration_after_transition="restart", restart_epsilon=0.6, restart_decay_episodes=20)
-    assert s.epsilon(0, 15, 0.05) == 0.05  # no transition yet: the global schedule
-    s.windows[0].append({**s.windows[0][0], "window": 1, "start_episode": 11, "transition": True})
-    assert s.epsilon(0, 10, 0.05) == pytest.approx(0.6)  # first episode of the new window
-    assert s.epsilon(0, 20, 0.05) == pytest.approx(0.6 + 0.5 * (0.05 - 0.6))
-    assert s.epsilon(0, 40, 0.05) == pytest.approx(0.05)
-    assert s.epsilon(0, 10, 0.9) == 0.9  # never below the global schedule
-    assert search().epsilon(0, 10, 0.05) == 0.05  # continue: unchanged
+def test_score_window_in_steps_takes_the_episodes_that_ended_in_the_windows_last_steps():
+    """Counted in steps, S(c) is the mean return of the episodes that ended within the window's
+    last score_window steps (at least one)."""
+    s = search(Budget("steps", 1000), arch_update_interval=100, score_window=30)
+    lengths, returns = [10, 50, 15, 10, 10], [1.0, 2.0, 3.0, 4.0, 5.0]  # ends 10, 60, 75, 85, 95
+    assert s.score(0, returns, lengths, 5) == pytest.approx(np.mean([3.0, 4.0, 5.0]))
+    long = search(Budget("steps", 1000), arch_update_interval=100, score_window=5)
+    assert long.score(0, returns, lengths, 5) == pytest.approx(5.0)  # only the last episode ended in the last 5 steps
+    assert s.window_ends(0, 3, 99) is False and s.window_ends(0, 4, 100) is True and s.window_ends(0, 9, 1000) is True
 
 
 def test_controller_epsilon_zero_of_one_is_uniform_search():

@@ -17,8 +17,8 @@ from nasdqn.tasks import TaskSettings, make_task
 
 CARTPOLE = TaskSettings(id="CartPole-v1", max_episode_steps=60)
 DQN = DQNSettings(optimizer="adam", batch_size=16, learning_starts=50, replay_size=2000, target_update_steps=100,
-                  epsilon_decay_episodes=3, terminal_on_horizon=False)
-NAS = NASSettings(arch_update_interval=3, score_episodes=2)
+                  epsilon_decay=3, terminal_on_horizon=False)
+NAS = NASSettings(arch_update_interval=3, score_window=2)
 
 
 def spec(controller="nas", arch=None, name="a", task=CARTPOLE, dqn=DQN, **nas):

@@ -15,8 +15,8 @@ from nasdqn.settings.columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS
 from nasdqn.tasks import TaskSettings
 
 FAST_DQN = DQNSettings(batch_size=16, learning_starts=100, replay_size=2000, target_update_steps=100,
-                       epsilon_decay_episodes=5)
-FAST_NAS = NASSettings(arch_update_interval=3, score_episodes=2, epsilon_start=0.5)
+                       epsilon_decay=5)
+FAST_NAS = NASSettings(arch_update_interval=3, score_window=2, epsilon_start=0.5)
 SHORT_ENV = TaskSettings(max_episode_steps=50)
 
 
@@ -113,8 +113,8 @@ def test_divergence_is_reported_not_written():
         train(s, [0], 30)
 
 
-def test_episodes_must_be_positive():
-    with pytest.raises(ValueError, match="episodes"):
+def test_budget_must_be_positive():
+    with pytest.raises(ValueError, match="protocol.budget"):
         Trainer(runs_of(spec(), [0]), 0)
 
 
@@ -148,12 +148,13 @@ def test_greedy_evaluation_never_changes_training():
 
 def test_distill_and_exploration_restart_inside_training():
     s = spec("random", transition="distill", distill_steps=5, exploration_after_transition="restart",
-             restart_epsilon=0.7, restart_decay_episodes=2)
+             restart_epsilon=0.7, restart_decay=2)
     tr = train(s, [2], 9)
     rows, eps = windows(tr), [e["epsilon"] for e in tr.logs[0].episodes]
     switched = [w["start_episode"] for w in rows if w["transition"]]
     assert switched, "seed 2 of the random controller made no transition"
     for start in switched:
-        assert eps[start - 1] == pytest.approx(max(0.7, FAST_DQN.epsilon_at(start - 1)))
+        base = FAST_DQN.epsilon_start + min(1.0, (start - 1) / FAST_DQN.epsilon_decay) * (FAST_DQN.epsilon_end - FAST_DQN.epsilon_start)
+        assert eps[start - 1] == pytest.approx(max(0.7, base))
     again = train(s, [2], 9)
     assert csv_text(EPISODE_COLUMNS, again.logs[0].episodes) == csv_text(EPISODE_COLUMNS, tr.logs[0].episodes)

@@ -24,7 +24,7 @@ def test_every_output_exists_and_is_well_formed(smoke_run):
             run = run_dir(smoke_run, agent, seed)
             ep = pd.read_csv(run / "episodes.csv")
             assert list(ep.columns[:7]) == ["episode", "return", "steps", "epsilon", "layers", "units", "activation"]
-            assert len(ep) == SMOKE["protocol"]["episodes"] and ep["return"].notna().all()
+            assert len(ep) == SMOKE["protocol"]["budget"] and ep["return"].notna().all()
             arch = pd.read_csv(run / "architectures.csv")
             assert len(arch) == 3  # 12 episodes / windows of 4
             run_id = run.relative_to(smoke_run / "results/runs").parent.as_posix()  # <agent>/<settings hash>
@@ -130,7 +130,7 @@ def test_lint_is_clean():
         (lambda c: c["dqn"].update({"batch_size": "sixty-four"}), "dqn.batch_size"),
         (lambda c: c["nas"].pop("temperature"), "nas.temperature"),
         (lambda c: c["protocol"].update({"seeds": []}), "seeds"),
-        (lambda c: c["protocol"].update({"episodes": -5}), "episodes"),
+        (lambda c: c["protocol"].update({"budget": -5}), "budget"),
         (lambda c: c["agents"]["fixed_small"]["architecture"].update({"units": 48}), "units"),
     ],
 )

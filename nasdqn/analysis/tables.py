@@ -43,7 +43,7 @@ class Analysis:
 
     @classmethod
     def from_settings(cls, a: dict) -> "Analysis":
-        return cls(list(a["agents"]), dict(a["labels"]), dict(a["roles"]), int(a["episodes"]),
+        return cls(list(a["agents"]), dict(a["labels"]), dict(a["roles"]), int(a["budget"]),
                    cl.DecisionSettings(**a["decision"]))
 
     def label(self, agent: str) -> str:

@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     setup = Analysis.from_settings(a)
     # Read, validate and compute everything first: a bad file stops here, before any table is written.
     refs = study_runs(args)
-    per_run = per_run_table(refs, MetricSettings.from_analysis(a), a["episodes"])
+    per_run = per_run_table(refs, MetricSettings.from_analysis(a), a["budget"] if a["unit"] == "episodes" else None)
     evals = evaluate_claims(per_run, setup)
     n_seeds = len(a["seeds"])
     tables = {

@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
 
     a = analysis(args)
     searchers = [x for x, c in a["controllers"].items() if c != "fixed"]
-    text = build_report(Path(args.metrics_dir), Analysis.from_settings(a), args.figure_dir, a["episodes"],
+    text = build_report(Path(args.metrics_dir), Analysis.from_settings(a), args.figure_dir, f"{a['budget']} {a['unit']}",
                         float(a["success_threshold"]), searchers, args.gif_dir)
     atomic_write_text(Path(args.out), text)
     return 0

@@ -21,7 +21,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--variant", help="with --config: the variant whose settings to use")
     p.add_argument("--seed", type=int, action="append", required=True, help="seed; repeat to train several in one process")
     p.add_argument("--out", required=True, help="run directory; with several seeds it must contain '{seed}'")
-    p.add_argument("--episodes", type=int, help="override protocol.episodes")
+    p.add_argument("--budget", type=int, help="override protocol.budget (in protocol.unit)")
     p.add_argument("--progress-every", type=int, help="episodes between progress lines on stderr (default: protocol.progress_every, or 100)")
     p.add_argument("--checkpoint-every", type=int, help="episodes between checkpoints (default: protocol.checkpoint_every, or 100)")
     p.add_argument("--checkpoint-dir", help="where the checkpoint lives (default: the first seed's --out)")
@@ -52,9 +52,9 @@ def resolved_settings(args: argparse.Namespace) -> dict:
     for key in ("progress_every", "checkpoint_every"):
         positive(getattr(args, key), f"--{key.replace('_', '-')}")
         setattr(args, key, getattr(args, key) or 100)
-    positive(args.episodes, "--episodes")
-    if args.episodes is not None:
-        resolved["episodes"] = args.episodes
+    positive(args.budget, "--budget")
+    if args.budget is not None:
+        resolved["budget"] = args.budget
     return resolved
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import platform
 import shutil
 import sys
 import time
@@ -20,10 +19,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from nasdqn import __version__
 from nasdqn.jobs import checkpoint
 from nasdqn.jobs.policy import save_policy
+from nasdqn.jobs.provenance import provenance
 from nasdqn.jobs.results import atomic_write_text, csv_text, write_json
+from nasdqn.learning.budget import Budget
 from nasdqn.learning.spec import AgentSpec, Run, agent_spec
 from nasdqn.learning.trainer import EvalSettings, Trainer, train
 from nasdqn.settings.columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS, EVALUATION_COLUMNS, POLICY_FILE, RUN_FILES, WINDOW_POLICIES
@@ -33,21 +33,6 @@ from nasdqn.settings.identity import RunRecord, canonical_json, digest, fingerpr
 from nasdqn.settings.space import Architecture
 
 CHECKPOINT_NAME = "checkpoint.pkl"
-
-
-
-
-def versions() -> dict:
-    import matplotlib
-    import numpy
-    import pandas
-    import scipy
-    import torch
-
-    return {
-        "python": platform.python_version(), "nasdqn": __version__, "torch": torch.__version__, "numpy": numpy.__version__,
-        "pandas": pandas.__version__, "scipy": scipy.__version__, "matplotlib": matplotlib.__version__,
-    }
 
 
 def spec_of(run: RunRecord) -> AgentSpec:
@@ -94,8 +79,9 @@ class TrainJob:
         return [Run(spec_of(m), m.seed) for m in self.members]
 
     @property
-    def episodes(self) -> int:
-        return _one({int(m.settings["episodes"]) for m in self.members}, "protocol.episodes")
+    def budget(self) -> Budget:
+        return _one({(m.settings["unit"], int(m.settings["budget"])) for m in self.members}, "protocol.unit and budget",
+                    lambda b: Budget(*b))
 
     @property
     def evaluation(self) -> EvalSettings:
@@ -113,9 +99,9 @@ class TrainJob:
             print(f"warning: {exc}; discarded, starting from scratch", file=sys.stderr, flush=True)
             self.checkpoint.unlink()
             return None, 0.0
-        trainer = Trainer(self.runs, self.episodes, self.evaluation)
+        trainer = Trainer(self.runs, self.budget, self.evaluation)
         trainer.load_state_dict(payload["trainer"])
-        print(f"resuming from {self.checkpoint} at episode {trainer.episode}/{self.episodes}", file=sys.stderr, flush=True)
+        print(f"resuming from {self.checkpoint} at {where(trainer, self.budget)}", file=sys.stderr, flush=True)
         return trainer, float(payload["wall_seconds"])
 
     def progress_line(self, tr: Trainer, steps_per_second: float) -> None:
@@ -123,7 +109,7 @@ class TrainJob:
         who = f"{', '.join(names)} seed {','.join(str(m.seed) for m in self.members)}" if len(names) == 1 else f"{len(self.members)} runs"
         avg = ", ".join(f"{tr.rolling_mean(i):7.1f}" for i in range(tr.n))
         archs = ", ".join(a.name for a in tr.pool.archs)
-        print(f"[{who}] episode {tr.episode}/{self.episodes} avg50 {avg} arch {archs} {steps_per_second:,.0f} steps/s",
+        print(f"[{who}] {where(tr, self.budget)} avg50 {avg} arch {archs} {steps_per_second:,.0f} steps/s",
               file=sys.stderr, flush=True)
 
     def run(self, stale: str, progress_every: int, checkpoint_every: int) -> tuple[Trainer, float]:
@@ -135,7 +121,7 @@ class TrainJob:
             if tr.episode % checkpoint_every == 0 and not tr.done:
                 checkpoint.save(self.checkpoint, tr, self.fingerprint, wall_before + time.perf_counter() - start)
 
-        trainer = train(self.runs, self.episodes, self.progress_line, progress_every, trainer=trainer, after_episode=after_episode,
+        trainer = train(self.runs, self.budget, self.progress_line, progress_every, trainer=trainer, after_episode=after_episode,
                         evaluation=self.evaluation)
         return trainer, wall_before + time.perf_counter() - start
 
@@ -151,19 +137,30 @@ class TrainJob:
                         {**meta, "episode": snap["episode"], "window": snap["window"]})
 
     def write_outputs(self, trainer: Trainer, wall: float) -> None:
-        """Every run's files; run.json last, so that a run with a matching run.json is complete."""
-        info, n, code = versions(), len(self.members), {"train": code_digest("train")}
+        """Every run's files; run.json last, so that a run with a matching run.json is complete.
+        run.json's "provenance" says what made the run (nasdqn/jobs/provenance.py); "versions" is
+        its package versions, kept where readers of older run.json files look for them."""
+        made_by, n, code = provenance(), len(self.members), {"train": code_digest("train")}
         for i, m in enumerate(self.members):
             atomic_write_text(m.dir / "episodes.csv", csv_text(EPISODE_COLUMNS, trainer.logs[i].episodes))
             atomic_write_text(m.dir / "architectures.csv", csv_text(ARCHITECTURE_COLUMNS, trainer.search.windows[i]))
             atomic_write_text(m.dir / "evaluations.csv", csv_text(EVALUATION_COLUMNS, trainer.logs[i].evaluations))
             self.write_policies(m, trainer, i)
             write_json(m.dir / "run.json", {
-                "agent": m.agent, "seed": m.seed, "runs_in_job": n, "episodes": self.episodes,
-                "fingerprint": m.fingerprint, "resolved_config": m.settings, "versions": info,
+                "agent": m.agent, "seed": m.seed, "runs_in_job": n, "episodes": len(trainer.logs[i].episodes),
+                "budget": {"unit": self.budget.unit, "amount": self.budget.amount}, "run_env_steps": int(trainer.counters.steps[i]),
+                "fingerprint": m.fingerprint, "resolved_config": m.settings,
+                "provenance": made_by, "versions": made_by["versions"],
                 "wall_seconds": wall, "env_steps": trainer.total_steps, "env_steps_per_second": trainer.total_steps / wall,
                 "search_overhead_seconds": trainer.search_seconds / n, "code": code,
             })
+
+
+def where(tr: Trainer, budget: Budget) -> str:
+    """How far training is: 'episode e/N', or 'episode e, step s/N' (the slowest run)."""
+    if budget.in_steps:
+        return f"episode {tr.episode}, step {int(tr.counters.steps.min())}/{budget.amount}"
+    return f"episode {tr.episode}/{budget.amount}"
 
 
 def _one(values: set, what: str, parse=lambda v: v):

@@ -3,10 +3,14 @@
 `NASController`: with probability epsilon_k a uniform pick from C, otherwise a softmax at
 temperature tau over the z-scored scores of the top-K buffer C_best; epsilon decays as
 epsilon_{k+1} = max(epsilon_min, epsilon_k * rho). `RandomController` (Random-NAS) picks
-uniformly from C at every update. `FixedController` never changes the architecture.
+uniformly from C at every update; with nas.keep_probability p > 0 it first keeps the current
+architecture with probability p (a random control matched to NAS-DQN's rate of keeping: its
+keep rate is p + (1 - p) / |C|). `FixedController` never changes the architecture.
+`CONTROLLERS` maps the config's `controller` to the class.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -19,8 +23,8 @@ from nasdqn.settings.space import SEARCH_SPACE, Architecture, check_choices
 class NASSettings:
     """Outer-loop settings; the ones the paper leaves open are argued in docs/assumptions.md."""
 
-    arch_update_interval: int = 200  # M, episodes per architecture window
-    score_episodes: int = 50  # S(c) = mean return of the window's last score_episodes episodes
+    arch_update_interval: int = 200  # M, the architecture window, in protocol.unit
+    score_window: int = 50  # S(c) = mean return over the window's last score_window (protocol.unit)
     top_k: int = 5  # |C_best|
     temperature: float = 1.5  # tau
     epsilon_start: float = 0.5  # epsilon_0
@@ -37,7 +41,8 @@ class NASSettings:
     revisit_score: Literal["latest", "best", "running_mean"] = "latest"  # C_best entry of a revisited architecture
     exploration_after_transition: Literal["continue", "restart"] = "continue"  # the agent's epsilon-greedy
     restart_epsilon: float = 0.5  # restart: epsilon right after a transition ...
-    restart_decay_episodes: int = 100  # ... annealed linearly to dqn.epsilon_end over this many episodes
+    restart_decay: int = 100  # ... annealed linearly to dqn.epsilon_end over this long (protocol.unit)
+    keep_probability: float = 0.0  # random controller: keep the current architecture with this probability
 
     def __post_init__(self) -> None:
         check_choices(self)
@@ -46,7 +51,7 @@ class NASSettings:
 @dataclass
 class Pick:
     arch: Architecture
-    kind: Literal["initial", "fixed", "explore", "exploit"]
+    kind: Literal["initial", "fixed", "explore", "exploit", "keep"]
     epsilon: float  # controller epsilon in force when the pick was made (NaN where none)
 
 
@@ -86,7 +91,8 @@ def _initial_pick(initial: str, rng: np.random.Generator) -> Pick:
 
 
 class RandomController:
-    """Random-NAS: c_{k+1} ~ U(C) at every update, irrespective of scores. Saves nothing (its
+    """Random-NAS: c_{k+1} ~ U(C) at every update, irrespective of scores (after keeping the
+    current architecture with probability keep_probability, when that is set). Saves nothing (its
     randomness is the run's controller stream)."""
 
     def __init__(self, settings: NASSettings) -> None:
@@ -96,6 +102,8 @@ class RandomController:
         return _initial_pick(self.s.initial_architecture, rng)
 
     def update(self, arch: Architecture, score: float, rng: np.random.Generator) -> Pick:
+        if self.s.keep_probability > 0 and rng.random() < self.s.keep_probability:
+            return Pick(arch, "keep", 1.0)
         return Pick(SEARCH_SPACE[int(rng.integers(len(SEARCH_SPACE)))], "explore", 1.0)
 
     def state_dict(self) -> dict:
@@ -161,3 +169,12 @@ class NASController:
         self.epsilon = float(state["epsilon"])
         self.best = {str(k): float(v) for k, v in state["best"].items()}
         self.visits = {str(k): int(v) for k, v in state["visits"].items()}
+
+
+Controller = FixedController | RandomController | NASController
+# the config's `controller` -> the controller of an agent (its AgentSpec: architecture and nas settings)
+CONTROLLERS: dict[str, Callable[..., Controller]] = {
+    "fixed": lambda spec: FixedController(spec.architecture),
+    "random": lambda spec: RandomController(spec.nas),
+    "nas": lambda spec: NASController(spec.nas),
+}

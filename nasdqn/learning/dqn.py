@@ -34,17 +34,10 @@ class DQNSettings:
     terminal_on_horizon: bool = True
     epsilon_start: float = 1.0
     epsilon_end: float = 0.05
-    epsilon_decay_episodes: int = 200
+    epsilon_decay: int = 200  # length of the linear decay, in protocol.unit (nasdqn/learning/exploration.py)
 
     def __post_init__(self) -> None:
         check_choices(self)
-
-    def epsilon_at(self, episode: int) -> float:
-        """Linear decay from epsilon_start to epsilon_end over the first epsilon_decay_episodes."""
-        if self.epsilon_decay_episodes <= 0:
-            return self.epsilon_end
-        frac = min(1.0, episode / self.epsilon_decay_episodes)
-        return self.epsilon_start + frac * (self.epsilon_end - self.epsilon_start)
 
 
 class ReplayBuffer:

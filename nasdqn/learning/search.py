@@ -1,35 +1,23 @@
 """The outer loop of Algorithm 1 (section 2.3.3) for every run of a process.
 
-Every `arch_update_interval` episodes a run's window ends: the controller scores the
-architecture in use (S(c)), records it and picks the next one. A pick that differs from the
-current architecture triggers the model transition (a new network) and memory pruning.
-Which readings of "model transition" and "memory pruning" are used, and why, is in
-docs/assumptions.md.
+A run's architecture window k spans its clock (episodes, or environment steps: protocol.unit)
+from k M to (k + 1) M, M = nas.arch_update_interval; it ends at the first episode end at or after
+(k + 1) M, and at the end of the budget. Then the controller scores the architecture in use
+(S(c)), records it and picks the next one. A pick that differs from the current architecture
+triggers the model transition (a new network) and memory pruning. Which readings of "model
+transition" and "memory pruning" are used, and why, is in docs/assumptions.md.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from nasdqn.learning import transition as model_transition
-from nasdqn.learning.controller import FixedController, NASController, Pick, RandomController
+from nasdqn.learning.budget import Budget
+from nasdqn.learning.controller import CONTROLLERS, Pick
 from nasdqn.learning.dqn import MemberState, ReplayBuffer, fresh_member
 from nasdqn.learning.spec import AgentSpec
-from nasdqn.settings.columns import ARCHITECTURE_COLUMNS  # noqa: F401  (re-exported: the rows the search logs)
 from nasdqn.settings.space import Architecture
 from nasdqn.tasks.base import TaskInfo
-
-Controller = FixedController | RandomController | NASController
-
-
-def make_controller(spec: AgentSpec) -> Controller:
-    if spec.controller == "fixed":
-        assert spec.architecture is not None
-        return FixedController(spec.architecture)
-    if spec.controller == "random":
-        return RandomController(spec.nas)
-    if spec.controller == "nas":
-        return NASController(spec.nas)
-    raise ValueError(f"controller: expected 'fixed', 'random' or 'nas', got {spec.controller!r}")
 
 
 class ArchitectureSearch:
@@ -39,36 +27,48 @@ class ArchitectureSearch:
     architectures.csv, whose last entry is the window in progress).
     """
 
-    def __init__(self, specs: list[AgentSpec], controller_rngs: list[np.random.Generator], episodes: int, task: TaskInfo) -> None:
-        self.specs = specs
-        self.episodes = episodes
-        self.task = task
-        self.controllers = [make_controller(s) for s in specs]
+    def __init__(self, specs: list[AgentSpec], controller_rngs: list[np.random.Generator], budget: Budget, task: TaskInfo) -> None:
+        self.specs, self.budget, self.task = specs, budget, task
+        self.controllers = [CONTROLLERS[s.controller](s) for s in specs]
         picks = [c.initial(r) for c, r in zip(self.controllers, controller_rngs)]
-        self.windows = [[self._row(i, 0, p, transition=False)] for i, p in enumerate(picks)]
+        self.windows = [[self._row(i, 0, p, transition=False, start_episode=1)] for i, p in enumerate(picks)]
 
     def current(self, i: int) -> str:
         return self.windows[i][-1]["architecture"]
 
-    def _row(self, i: int, window: int, pick: Pick, transition: bool) -> dict:
+    def _row(self, i: int, window: int, pick: Pick, transition: bool, start_episode: int) -> dict:
         m = self.specs[i].nas.arch_update_interval
+        # counted in episodes, a window's last episode is known when it opens; in steps, when it closes
+        end = min((window + 1) * m, self.budget.amount) if not self.budget.in_steps else -1
         return {
-            "window": window, "start_episode": window * m + 1, "end_episode": min((window + 1) * m, self.episodes),
+            "window": window, "start_episode": start_episode, "end_episode": end,
             "architecture": pick.arch.name, "layers": pick.arch.layers, "units": pick.arch.units,
             "activation": pick.arch.activation, "score": float("nan"), "controller_epsilon": pick.epsilon,
             "pick": pick.kind, "transition": transition,
         }
 
-    def window_ends(self, i: int, episode: int) -> bool:
-        return episode % self.specs[i].nas.arch_update_interval == 0 or episode == self.episodes
+    def window_ends(self, i: int, episode: int, clock: int) -> bool:
+        """Whether run i's window ends with its episode `episode` (ended at `clock`)."""
+        m = self.specs[i].nas.arch_update_interval
+        if not self.budget.in_steps:
+            return episode % m == 0 or episode == self.budget.amount
+        return clock >= (self.windows[i][-1]["window"] + 1) * m or clock >= self.budget.amount
 
-    def score(self, i: int, returns: list[float], episode: int) -> float:
-        """S(c) of the window just ended, by nas.score: the mean return of its last
-        score_episodes episodes (tail_mean), of the whole window (window_mean), or the best
-        mean of score_episodes consecutive episodes in it (best_rolling)."""
+    def score(self, i: int, returns: list[float], lengths: list[int], episode: int) -> float:
+        """S(c) of the window that ends with episode `episode`, by nas.score: the mean return of its
+        last k episodes (tail_mean), of the whole window (window_mean), or the best mean of k
+        consecutive episodes in it (best_rolling). k = nas.score_window episodes, or in steps the
+        episodes that ended within the window's last score_window steps (at least one)."""
         nas = self.specs[i].nas
-        window = np.asarray(returns[self.windows[i][-1]["start_episode"] - 1 : episode], dtype=np.float64)
-        k = min(nas.score_episodes, window.size)
+        first = self.windows[i][-1]["start_episode"] - 1
+        window = np.asarray(returns[first:episode], dtype=np.float64)
+        if not window.size:
+            return float("nan")  # no episode ended in this window (the budget ran out inside one)
+        if self.budget.in_steps:
+            ends = np.cumsum(lengths[first:episode])
+            k = max(1, int(np.sum(ends > ends[-1] - nas.score_window)))
+        else:
+            k = min(nas.score_window, window.size)
         if nas.score == "window_mean":
             return float(np.mean(window))
         if nas.score == "best_rolling":
@@ -76,27 +76,19 @@ class ArchitectureSearch:
             return float(np.max((c[k:] - c[:-k]) / k))
         return float(np.mean(window[window.size - k :]))
 
-    def epsilon(self, i: int, episode: int, base: float) -> float:
-        """The agent's epsilon for the coming episode: the global schedule (`base`), or with
-        nas.exploration_after_transition = restart, at least restart_epsilon right after the
-        last transition, annealed to dqn.epsilon_end over restart_decay_episodes."""
-        nas = self.specs[i].nas
-        starts = [w["start_episode"] for w in self.windows[i] if w["transition"]]
-        if nas.exploration_after_transition == "continue" or not starts:
-            return base
-        frac = min(1.0, (episode - (starts[-1] - 1)) / nas.restart_decay_episodes)
-        return max(base, nas.restart_epsilon + frac * (self.specs[i].dqn.epsilon_end - nas.restart_epsilon))
-
-    def end_window(self, i: int, returns: list[float], episode: int, rng: np.random.Generator) -> Pick | None:
-        """Score run i's window; unless the run is over, pick the next architecture and open its
-        window. Returns the pick when it differs from the current architecture (a transition)."""
+    def end_window(self, i: int, returns: list[float], lengths: list[int], episode: int, final: bool,
+                   rng: np.random.Generator) -> Pick | None:
+        """Score run i's window; unless the run is over (`final`), pick the next architecture and open
+        its window. Returns the pick when it differs from the current architecture (a transition)."""
         row = self.windows[i][-1]
-        row["score"] = self.score(i, returns, episode)
-        if episode == self.episodes:
+        row["score"] = self.score(i, returns, lengths, episode)
+        if self.budget.in_steps:
+            row["end_episode"] = episode
+        if final:
             return None
         pick = self.controllers[i].update(Architecture.parse(row["architecture"]), row["score"], rng)
         transition = pick.arch.name != row["architecture"]
-        self.windows[i].append(self._row(i, episode // self.specs[i].nas.arch_update_interval, pick, transition))
+        self.windows[i].append(self._row(i, row["window"] + 1, pick, transition, episode + 1))
         return pick if transition else None
 
     def transition(self, i: int, old: MemberState, pick: Pick, buffer: ReplayBuffer, init_rng: np.random.Generator) -> MemberState:
@@ -130,4 +122,4 @@ class ArchitectureSearch:
     def load_state_dict(self, state: dict) -> None:
         for c, s in zip(self.controllers, state["controllers"]):
             c.load_state_dict(s)
-        self.windows = [list(w) for w in state["windows"]]
+        self.windows = [[dict(r) for r in w] for w in state["windows"]]

@@ -21,12 +21,14 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from nasdqn.learning.budget import Budget
 from nasdqn.learning.dqn import ReplayBuffer, fresh_member
+from nasdqn.learning.exploration import Exploration
 from nasdqn.learning.network import forward_np
 from nasdqn.learning.pool import LearnerPool
 from nasdqn.learning.search import ArchitectureSearch
 from nasdqn.learning.spec import AgentSpec, Run
-from nasdqn.learning.state import Counters, EpisodeDraws, Recorder, RunLog
+from nasdqn.learning.state import Counters, EpisodeDraws, Recorder, RunLog, Stateful
 from nasdqn.learning.streams import seed_generators
 from nasdqn.settings.errors import TrainingDiverged
 from nasdqn.settings.faults import fault_armed, fault_point
@@ -34,23 +36,39 @@ from nasdqn.settings.space import Architecture
 from nasdqn.tasks import make_task
 from nasdqn.tasks.evaluation import eval_generator
 
-__all__ = ["EvalSettings", "RunLog", "Trainer", "TrainingDiverged", "train"]
+__all__ = ["Budget", "EvalSettings", "RunLog", "Trainer", "TrainingDiverged", "train"]
 
 
 @dataclass(frozen=True)
 class EvalSettings:
-    """Greedy evaluation (epsilon = 0, no learning) every `every` episodes and after the last
-    (0: off). It reads the networks and draws from the run's own evaluation stream only, so
-    training is bit-identical with evaluation on or off."""
+    """Greedy evaluation (epsilon = 0, no learning) at the first episode end after every `every`
+    units of the protocol's clock, and at the end of the budget (0: off). It reads the networks and
+    draws from the run's own evaluation stream only, so training is bit-identical with evaluation
+    on or off."""
 
     every: int = 0
     episodes: int = 10
 
-    def due(self, episode: int, last: bool) -> bool:
-        return self.every > 0 and (episode % self.every == 0 or last)
+
+class EvalSchedule(Stateful):
+    """When each run's next evaluation is due (saves the clock it is due at)."""
+
+    SAVED = ("next_due",)
+
+    def __init__(self, n: int, settings: EvalSettings) -> None:
+        self.settings = settings
+        self.next_due = np.full(n, settings.every, dtype=np.int64)
+
+    def due(self, i: int, clock: int, final: bool) -> bool:
+        every = self.settings.every
+        if every <= 0 or not (final or clock >= self.next_due[i]):
+            return False
+        self.next_due[i] = (clock // every + 1) * every
+        return True
 
 
-EpisodeHook = Callable[["Trainer", np.ndarray], None]  # (trainer, runs whose episode just ended)
+# (trainer, runs whose episode or training just ended, which of them finished their budget)
+EpisodeHook = Callable[["Trainer", np.ndarray, np.ndarray], None]
 
 
 class Trainer:
@@ -61,18 +79,20 @@ class Trainer:
     generator. End-of-episode hooks run in order: evaluation, window snapshots, the outer loop.
     """
 
-    PARTS = ("counters", "draws", "env", "pool", "buffer", "search", "recorder")
+    PARTS = ("counters", "draws", "env", "pool", "buffer", "search", "exploration", "evaluations", "recorder")
 
-    def __init__(self, runs: list[Run], episodes: int, evaluation: EvalSettings = EvalSettings()) -> None:
-        if episodes <= 0:
-            raise ValueError(f"episodes: expected a positive integer, got {episodes}")
+    def __init__(self, runs: list[Run], budget: Budget | int, evaluation: EvalSettings = EvalSettings()) -> None:
+        """`budget`: a Budget, or a number of episodes."""
+        budget = budget if isinstance(budget, Budget) else Budget("episodes", int(budget))
         _check_compatible(runs)
-        self.runs, self.episodes, self.n, self.evaluation = list(runs), episodes, len(runs), evaluation
+        self.runs, self.budget, self.n, self.evaluation = list(runs), budget, len(runs), evaluation
         self.task = make_task(runs[0].spec.env)
         info = self.task.info
         self.env = self.task.vector(self.n)
         self.rngs = [seed_generators(r.seed, r.spec.controller) for r in runs]
-        self.search = ArchitectureSearch([r.spec for r in runs], [g["controller"] for g in self.rngs], episodes, info)
+        self.search = ArchitectureSearch([r.spec for r in runs], [g["controller"] for g in self.rngs], budget, info)
+        self.exploration = Exploration([r.spec for r in runs])
+        self.evaluations = EvalSchedule(self.n, evaluation)
         archs = [Architecture.parse(self.search.current(i)) for i in range(self.n)]
         members = [fresh_member(a, g["init"], info.obs_dim, info.n_actions) for a, g in zip(archs, self.rngs)]
         self.pool = LearnerPool(archs, members, [r.spec.dqn for r in runs])
@@ -82,7 +102,7 @@ class Trainer:
         self.recorder = Recorder(self.n)
         self.hooks: list[EpisodeHook] = [evaluate_due, snapshot_windows, end_windows]
         self._rows = np.arange(self.n)
-        self._active = np.ones(self.n, dtype=bool)  # episodes_done < episodes, kept in step with it
+        self._active = np.ones(self.n, dtype=bool)  # the budget is not spent, kept in step with the counters
         self._greedy = np.zeros(self.n, dtype=np.int64)
         self.terminal_on_horizon = np.array([r.spec.dqn.terminal_on_horizon for r in runs])
         self.search_seconds = 0.0  # wall time of scoring, selection, transition and pruning
@@ -104,6 +124,10 @@ class Trainer:
     @property
     def done(self) -> bool:
         return not self._active.any()
+
+    def clock(self, i: int) -> int:
+        """Run i's time in the protocol's unit (episodes completed, or environment steps)."""
+        return int(self.counters.steps[i] if self.budget.in_steps else self.counters.episodes_done[i])
 
     def run_episode(self) -> None:
         """Step until every run has completed one more episode (one episode of the pendulum)."""
@@ -140,8 +164,11 @@ class Trainer:
             ended = self._rows if truncated[0] else self._rows[:0]
         else:
             ended = np.flatnonzero(active & (terminated | truncated))
+        spent = np.flatnonzero(active & (c.steps >= self.budget.amount)) if self.budget.in_steps else ended[:0]
         if ended.size:
             self._end_episodes(ended)
+        if spent.size:
+            self._stop_mid_episode(np.setdiff1d(spent, ended))
         return ended
 
     def _uniforms(self, group, t: np.ndarray | int) -> np.ndarray:
@@ -156,9 +183,9 @@ class Trainer:
         starting = np.flatnonzero(d.fresh & self._active)
         if not starting.size:
             return
-        for i in starting:
-            spec, e = self.runs[i].spec, int(self.counters.episodes_done[i])
-            d.draw(i, self.rngs[i], self.task.info.n_actions, spec.dqn.batch_size, self.search.epsilon(i, e, spec.dqn.epsilon_at(e)))
+        epsilon = self.exploration.epsilon(self.budget.clock(self.counters.episodes_done, self.counters.steps)[starting], starting)
+        for i, eps in zip(starting, epsilon):
+            d.draw(i, self.rngs[i], self.task.info.n_actions, self.runs[i].spec.dqn.batch_size, float(eps))
         c = self.counters
         if starting.size == self.n:
             c.obs = self.env.reset_all([g["env"] for g in self.rngs])
@@ -173,13 +200,23 @@ class Trainer:
         losses = self.pool.take_mean_losses(ended)
         c = self.counters
         c.episodes_done[ended] += 1
-        self._active = c.episodes_done < self.episodes
+        self._active = self.budget.remaining(c.episodes_done, c.steps)
         self.draws.fresh[ended] = True
         for i in ended:
             self.recorder.episode(i, float(c.returns[i]), int(self.env.t[i]), float(self.draws.epsilon[i]), self.pool.archs[i],
                                   float(losses[i]))
         for hook in self.hooks:
-            hook(self, ended)
+            hook(self, ended, ~self._active[ended])
+
+    def _stop_mid_episode(self, out: np.ndarray) -> None:
+        """Runs whose step budget ran out inside an episode: training stops at exactly the budget
+        (the unfinished episode is not an episode row), the last window is scored and the final
+        evaluation made."""
+        if out.size:
+            self._check_finite()
+            self._active[out] = False
+            for hook in self.hooks:
+                hook(self, out, np.ones(out.size, dtype=bool))
 
     def _check_finite(self) -> None:
         i = self.pool.first_diverged()
@@ -215,7 +252,7 @@ class Trainer:
     def load_state_dict(self, state: dict) -> None:
         for name in self.PARTS:
             getattr(self, name).load_state_dict(state[name])
-        self._active = self.counters.episodes_done < self.episodes
+        self._active = self.budget.remaining(self.counters.episodes_done, self.counters.steps)
         for r, s in zip(self.rngs, state["rngs"]):
             for k, g in r.items():
                 g.bit_generator.state = s[k]
@@ -225,37 +262,42 @@ class Trainer:
 
 
 # ----- end-of-episode hooks ---------------------------------------------------------------------
-def evaluate_due(tr: Trainer, ended: np.ndarray) -> None:
+def evaluate_due(tr: Trainer, ended: np.ndarray, final: np.ndarray) -> None:
     """Greedy evaluation of the runs whose evaluation is due, on their evaluation start states."""
-    done = tr.counters.episodes_done
-    for i in ended:
-        if tr.evaluation.due(int(done[i]), done[i] == tr.episodes):
+    for i, last in zip(ended, final):
+        if tr.evaluations.due(i, tr.clock(i), bool(last)):
             r = tr.task.greedy_returns(tr.q_function(i), eval_generator(tr.runs[i].seed), tr.evaluation.episodes)
-            tr.logs[i].evaluations.append({"episode": int(done[i]), "mean_return": float(r.mean()), "min_return": float(r.min()),
-                                           "max_return": float(r.max()), "architecture": tr.pool.archs[i].name})
+            tr.logs[i].evaluations.append({"episode": int(tr.counters.episodes_done[i]), "mean_return": float(r.mean()),
+                                           "min_return": float(r.min()), "max_return": float(r.max()), "architecture": tr.pool.archs[i].name})
 
 
-def snapshot_windows(tr: Trainer, ended: np.ndarray) -> None:
+def snapshot_windows(tr: Trainer, ended: np.ndarray, final: np.ndarray) -> None:
     """Keep the network at the end of each architecture window of every run that searches."""
-    for i in ended:
+    for i, last in zip(ended, final):
         e = int(tr.counters.episodes_done[i])
-        if tr.runs[i].spec.controller != "fixed" and tr.search.window_ends(i, e):
+        if tr.runs[i].spec.controller != "fixed" and (last or tr.search.window_ends(i, e, tr.clock(i))):
             tr.logs[i].snapshots.append({"window": tr.search.windows[i][-1]["window"], "episode": e,
                                          "architecture": tr.pool.archs[i].name, "params": tr.pool.online_params(i)})
 
 
-def end_windows(tr: Trainer, ended: np.ndarray) -> None:
+def end_windows(tr: Trainer, ended: np.ndarray, final: np.ndarray) -> None:
     """Algorithm 1's outer loop for every run whose architecture window just ended: score, pick,
     and on a different pick the model transition and memory pruning."""
     t0 = time.perf_counter()
-    done = tr.counters.episodes_done
-    ending = [i for i in ended if tr.search.window_ends(i, int(done[i]))]
-    picks = {i: p for i in ending if (p := tr.search.end_window(i, tr.logs[i].returns, int(done[i]), tr.rngs[i]["controller"]))}
+    picks = {}
+    for i, last in zip(ended, final):
+        e, log = int(tr.counters.episodes_done[i]), tr.logs[i]
+        if last or tr.search.window_ends(i, e, tr.clock(i)):
+            lengths = [row["steps"] for row in log.episodes] if tr.budget.in_steps else []
+            if (p := tr.search.end_window(i, log.returns, lengths, e, bool(last), tr.rngs[i]["controller"])):
+                picks[i] = p
     if picks:
         old = tr.pool.members()
         new = {i: (p.arch, tr.search.transition(i, old[i], p, tr.buffer, tr.rngs[i]["init"])) for i, p in picks.items()}
         fault_point("transition")
         tr.pool.replace(new)
+        for i in picks:
+            tr.exploration.switched(i, tr.clock(i))
     tr.search_seconds += time.perf_counter() - t0
 
 
@@ -270,7 +312,7 @@ def _check_compatible(runs: list[Run]) -> None:
         raise ValueError("a run (agent, seed) appears twice in one process")
 
 
-def train(runs: list[Run], episodes: int, progress: Callable[[Trainer, float], None] | None = None, progress_every: int = 100,
+def train(runs: list[Run], budget: Budget | int, progress: Callable[[Trainer, float], None] | None = None, progress_every: int = 100,
           trainer: Trainer | None = None, after_episode: Callable[[Trainer], None] | None = None,
           evaluation: EvalSettings = EvalSettings()) -> Trainer:
     """Run (or continue, given a restored `trainer`) a whole training.
@@ -280,7 +322,7 @@ def train(runs: list[Run], episodes: int, progress: Callable[[Trainer, float], N
     job takes checkpoints there).
     """
     torch.set_num_threads(1)
-    trainer = trainer or Trainer(runs, episodes, evaluation)
+    trainer = trainer or Trainer(runs, budget, evaluation)
     t0, step0, last = time.perf_counter(), trainer.total_steps, trainer.episode
     while not trainer.done:
         if not trainer.step().size or trainer.episode == last:  # episode counts change only when one ends

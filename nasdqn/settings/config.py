@@ -57,7 +57,9 @@ def _bool(description: str) -> Setting:
 CONTROLLERS = ("fixed", "random", "nas")
 SECTIONS: dict[str, dict[str, Setting]] = {
     "protocol": {
-        "episodes": _int(1, "episodes per run (paper: 2000)"),
+        "unit": _choice(("episodes", "steps"), "what the budget and every schedule below are counted in: episodes (the paper) "
+                        "or environment steps (every agent gets the same experience)"),
+        "budget": _int(1, "per run, in protocol.unit (paper: 2000 episodes)"),
         "seeds": Setting({"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 1, "uniqueItems": True},
                          "a non-empty list of distinct non-negative integers", "the seeds every agent is trained on (paper: 3)"),
         "runs_per_job": _int(1, "execution only: runs (any agents, seeds, variants) trained together in one process; "
@@ -67,7 +69,7 @@ SECTIONS: dict[str, dict[str, Setting]] = {
         "rolling_window": _int(1, "sample efficiency: window of the rolling average (paper: 50)"),
         "success_threshold": _num("sample efficiency: the rolling average must exceed this (paper: 150)"),
         "final_episodes": _int(1, "final performance and stability: the last this many episodes (paper: 100)"),
-        "eval_every": _int(0, "greedy evaluation every this many episodes and after the last (0: off); never changes training"),
+        "eval_every": _int(0, "greedy evaluation every this much of protocol.unit and at the end (0: off); never changes training"),
         "eval_episodes": _int(1, "greedy episodes per evaluation, from start states of the run's own evaluation stream"),
     },
     "env": {
@@ -95,11 +97,11 @@ SECTIONS: dict[str, dict[str, Setting]] = {
         "terminal_on_horizon": _bool("true: y = r at the horizon (the paper); false: bootstrap through it"),
         "epsilon_start": _num("epsilon-greedy: initial epsilon", 0, 1),
         "epsilon_end": _num("epsilon-greedy: final epsilon", 0, 1),
-        "epsilon_decay_episodes": _int(0, "epsilon-greedy: episodes of linear decay"),
+        "epsilon_decay": _int(0, "epsilon-greedy: length of the linear decay, in protocol.unit"),
     },
     "nas": {
-        "arch_update_interval": _int(1, "M: episodes per architecture window (paper: 200)"),
-        "score_episodes": _int(1, "S(c): mean return over the window's last this many episodes"),
+        "arch_update_interval": _int(1, "M: the architecture window, in protocol.unit (paper: 200 episodes)"),
+        "score_window": _int(1, "S(c): mean return over the window's last this much of protocol.unit"),
         "top_k": _int(1, "size of the controller's buffer C_best"),
         "temperature": _num("tau of the selection softmax (paper: 1.5)", 0, None, exclusive_low=True),
         "epsilon_start": _num("controller epsilon_0", 0, 1),
@@ -115,13 +117,15 @@ SECTIONS: dict[str, dict[str, Setting]] = {
         "initial_architecture": Setting({"type": "string"}, "'random' or an architecture name such as '3x64-relu'",
                                         "the first window's architecture"),
         "score": _choice(("tail_mean", "window_mean", "best_rolling"),
-                         "S(c): mean of the window's last score_episodes, of the whole window, or its best rolling mean"),
+                         "S(c): mean of the window's last score_window, of the whole window, or its best rolling mean"),
         "revisit_score": _choice(("latest", "best", "running_mean"),
                                  "C_best entry of an architecture scored again: its latest, best or mean score"),
         "exploration_after_transition": _choice(("continue", "restart"),
                                                 "epsilon-greedy after a transition: the global schedule, or restart it"),
         "restart_epsilon": _num("restart: epsilon right after a transition", 0, 1),
-        "restart_decay_episodes": _int(1, "restart: episodes to anneal back to dqn.epsilon_end"),
+        "restart_decay": _int(1, "restart: how long epsilon anneals back to dqn.epsilon_end, in protocol.unit"),
+        "keep_probability": _num("random controller: keep the current architecture with this probability at an update "
+                                 "(0: the paper's Random-NAS, uniform over C)", 0, 1),
     },
     "analysis": {
         "alpha": _num("level of every test; Holm-corrected over the comparisons of a claim", 0, 0.5, exclusive_low=True),
@@ -296,7 +300,7 @@ def _check_semantics(where: str, cfg: dict) -> None:
     rules = [
         (dqn["epsilon_end"] > dqn["epsilon_start"], "dqn.epsilon_end", "at most dqn.epsilon_start"),
         (nas.get("epsilon_min", 0) > nas.get("epsilon_start", inf), "nas.epsilon_min", "at most nas.epsilon_start"),
-        (nas["score_episodes"] > nas["arch_update_interval"], "nas.score_episodes", "at most nas.arch_update_interval"),
+        (nas["score_window"] > nas["arch_update_interval"], "nas.score_window", "at most nas.arch_update_interval"),
         (dqn["batch_size"] > dqn["replay_size"], "dqn.batch_size", "at most dqn.replay_size"),
         (dqn["learning_starts"] < dqn["batch_size"], "dqn.learning_starts", "at least dqn.batch_size"),
         (nas.get("restart_epsilon", inf) < dqn["epsilon_end"], "nas.restart_epsilon", "at least dqn.epsilon_end"),
@@ -373,7 +377,7 @@ def resolved_agent_config(cfg: dict, agent: str, variant: str | None = None, kee
         raise ConfigError(f"unknown agent {agent!r}; the config defines {', '.join(cfg['agents'])}")
     spec = cfg["agents"][agent]
     p = cfg["protocol"]
-    out: dict[str, Any] = {"agent": agent, "controller": spec["controller"], "episodes": p["episodes"],
+    out: dict[str, Any] = {"agent": agent, "controller": spec["controller"], "unit": p["unit"], "budget": p["budget"],
                            "evaluation": {"every": p["eval_every"], "episodes": p["eval_episodes"]}}
     if spec["controller"] == "fixed":
         out["architecture"] = dict(spec["architecture"])
@@ -397,24 +401,26 @@ def resolved_agent_config(cfg: dict, agent: str, variant: str | None = None, kee
 # nas keys only NAS-DQN's controller reads, and keys only agents that search read.
 _CONTROLLER_ONLY = ("top_k", "temperature", "epsilon_start", "epsilon_min", "epsilon_decay", "zscore_eps", "revisit_score")
 _TRANSITION_ONLY = ("transition", "distill_steps", "distill_learning_rate", "memory_pruning", "prune_keep_fraction",
-                    "initial_architecture", "exploration_after_transition", "restart_epsilon", "restart_decay_episodes")
+                    "initial_architecture", "exploration_after_transition", "restart_epsilon", "restart_decay")
 
 
 def _unused(controller: str, nas: dict) -> list[str]:
     """The nas keys that cannot change the training of a run of this controller. Window length
-    and score_episodes shape every agent's architectures.csv; transitions matter only to agents
+    and score_window shape every agent's architectures.csv; transitions matter only to agents
     that search; the selection rule and the score mode only to NAS-DQN (the others' window
     scores are informational and always the default tail mean); an option's parameters only
-    when the option is on."""
+    when the option is on; keep_probability only to the random controller."""
     unused = list(_TRANSITION_ONLY) if controller == "fixed" else []
     if controller != "nas":  # their window scores are logged with the default reading, tail_mean
         unused += [*_CONTROLLER_ONLY, "score"]
+    if controller != "random":
+        unused += ["keep_probability"]
     if nas.get("transition") != "distill":
         unused += ["distill_steps", "distill_learning_rate"]
     if nas.get("memory_pruning") != "keep_recent":
         unused += ["prune_keep_fraction"]
     if nas.get("exploration_after_transition") != "restart":
-        unused += ["restart_epsilon", "restart_decay_episodes"]
+        unused += ["restart_epsilon", "restart_decay"]
     return [k for k in dict.fromkeys(unused) if k in nas]
 
 
@@ -424,9 +430,9 @@ def resolved_schema() -> dict:
     protocol = SECTIONS["protocol"]
     evaluation = _object({"every": protocol["eval_every"], "episodes": protocol["eval_episodes"]}, "greedy evaluation")
     props = {"agent": {"type": "string"}, "controller": agent["properties"]["controller"],
-             "episodes": protocol["episodes"].schema, "architecture": agent["properties"]["architecture"],
+             "unit": protocol["unit"].schema, "budget": protocol["budget"].schema, "architecture": agent["properties"]["architecture"],
              "evaluation": evaluation, **{s: _object(SECTIONS[s], SECTION_TEXT[s], required=s != "nas") for s in OVERRIDABLE}}
-    return {"type": "object", "properties": props, "required": ["agent", "controller", "episodes", "evaluation", *OVERRIDABLE],
+    return {"type": "object", "properties": props, "required": ["agent", "controller", "unit", "budget", "evaluation", *OVERRIDABLE],
             "additionalProperties": False, "if": agent["if"], "then": agent["then"], "else": agent["else"]}
 
 
@@ -451,7 +457,8 @@ def analysis_settings(cfg: dict) -> dict:
     return {
         "agents": list(cfg["agents"]),
         "seeds": list(p["seeds"]),
-        "episodes": p["episodes"],
+        "unit": p["unit"],
+        "budget": p["budget"],
         "rolling_window": p["rolling_window"],
         "success_threshold": p["success_threshold"],
         "final_episodes": p["final_episodes"],

@@ -31,3 +31,6 @@ class TrainingDiverged(NasdqnError, RuntimeError):
     """Loss or parameters became NaN/inf: stop instead of writing a curve of NaNs."""
 
 
+class ManifestError(NasdqnError, ValueError):
+    """A reference manifest that cannot be used (unreadable, not JSON, another format or format
+    version); the message names the file and what was expected."""

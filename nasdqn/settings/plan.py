@@ -57,7 +57,7 @@ def study_plan(cfg: dict) -> StudyPlan:
 
 def compatible(settings: dict) -> str:
     """Runs that can share one process step one task array and one replay layout."""
-    return canonical_json([settings["env"], settings["dqn"]["replay_size"], settings["episodes"], settings["evaluation"]])
+    return canonical_json([settings["env"], settings["dqn"]["replay_size"], settings["unit"], settings["budget"], settings["evaluation"]])
 
 
 def training_groups(plan: StudyPlan, runs_per_job: int, pending: set[str]) -> list[list[RunRecord]]:

@@ -15,7 +15,7 @@ REPO_ROOT = os.path.relpath(Path(workflow.basedir).parent)
 sys.path.insert(0, REPO_ROOT)
 
 from nasdqn.settings.columns import FIGURES, RUN_FILES
-from nasdqn.settings.config import ConfigError, analysis_settings
+from nasdqn.settings.config import PENDULUM_ID, ConfigError, analysis_settings
 from nasdqn.settings.identity import canonical_json, run_dir
 from nasdqn.settings.config import validate as validate_study
 from nasdqn.settings.deps import code_digest, stage_code
@@ -101,13 +101,14 @@ def analysis_json(wildcards):
 
 
 def train_runtime_minutes(wildcards):
-    """Generous wall-time request for a scheduler: 3 minutes per 1000 episodes for every run of
-    the job's training group, at least 10."""
-    return max(
-        10,
-        int(3 * config["protocol"]["episodes"] / 1000)
-        * config["protocol"]["runs_per_job"],
-    )
+    """Generous wall-time request for a scheduler: 3 minutes per 200,000 environment steps (1000
+    pendulum episodes) for every run of the job's training group, at least 10. A budget counted in
+    episodes is bounded by the time limit (500 steps where the config leaves it to the task).
+    """
+    p, env = config["protocol"], config["env"]
+    limit = env.get("max_episode_steps") or (200 if env["id"] == PENDULUM_ID else 500)
+    steps = p["budget"] if p["unit"] == "steps" else p["budget"] * limit
+    return max(10, int(3 * steps / 200_000) * p["runs_per_job"])
 
 
 def pending_runs():

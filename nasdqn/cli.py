@@ -22,6 +22,7 @@ COMMANDS = {
     "evaluate": "nasdqn.commands.evaluate",
     "render": "nasdqn.commands.render",
     "sensitivity": "nasdqn.commands.sensitivity",
+    "floor": "nasdqn.commands.floor",
     "schema": "nasdqn.commands.schema",
     "config-doc": "nasdqn.commands.config_doc",
     "check-config": "nasdqn.commands.check_config",

@@ -13,10 +13,10 @@ CODE = stage_code(str(REPO))
 MODULES = sorted(str(p.relative_to(REPO)) for p in (REPO / "nasdqn").rglob("*.py"))
 # rule -> the stage (command) it runs, and the rules that read its outputs
 RULE_STAGE = {"train": "train", "aggregate": "aggregate", "figure": "figure", "figure_architectures": "figure",
-              "figure_search": "figure", "render_gif": "render", "report": "report"}
+              "figure_search": "figure", "render_gif": "render", "report": "report", "floor": "floor"}
 DOWNSTREAM = {"train": {"aggregate", "figure", "figure_search", "render_gif"}, "aggregate": {"figure", "figure_search", "report"},
               "figure": {"report"}, "figure_architectures": {"report"}, "figure_search": {"report"}, "render_gif": {"report"},
-              "report": set()}
+              "report": set(), "floor": set()}
 
 
 def expected_rules(module: str) -> set[str]:

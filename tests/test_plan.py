@@ -67,3 +67,38 @@ def test_bad_variants_are_rejected_with_the_key(variants, key):
     cfg["variants"] = variants
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
         validate(cfg)
+
+
+def test_the_oracle_switch_adds_the_27_architectures_as_fixed_agents():
+    cfg = copy.deepcopy(SMOKE)
+    cfg["protocol"]["oracle"] = True
+    cfg = validate(cfg)
+    oracle = [a for a in cfg["agents"] if a.startswith("arch_")]
+    assert len(oracle) == 27 and "arch_2x32_relu" in oracle and "arch_4x128_leaky_relu" in oracle
+    assert cfg["agents"]["arch_3x64_tanh"] == {"label": "3x64 tanh", "controller": "fixed",
+                                               "architecture": {"layers": 3, "units": 64, "activation": "tanh"}}
+    from nasdqn.settings.config import analysis_settings
+    assert analysis_settings(cfg)["oracle"] == oracle and len(study_plan(cfg).unique_runs()) == (5 + 27) * 2
+    clash = copy.deepcopy(SMOKE)
+    clash["protocol"]["oracle"] = True
+    clash["agents"]["arch_2x32_relu"] = {"controller": "fixed", "architecture": {"layers": 3, "units": 64, "activation": "relu"}}
+    with pytest.raises(ConfigError, match="arch_2x32_relu"):
+        validate(clash)
+
+
+def test_a_named_study_has_its_own_root_and_shares_the_runs():
+    cfg = copy.deepcopy(SMOKE)
+    cfg["protocol"]["study"] = "demo"
+    plan = study_plan(validate(cfg))
+    assert plan.roots == {None: "results/studies/demo"}
+    assert {str(r.dir) for r in plan.unique_runs()} == {str(r.dir) for r in study_plan(validate(copy.deepcopy(SMOKE))).unique_runs()}
+    v = with_variants({"a": {}})
+    v["protocol"]["study"] = "demo"
+    assert study_plan(validate(v)).roots == {"a": "results/studies/demo/variants/a"}
+
+
+def test_the_matched_random_control_must_be_a_random_agent():
+    cfg = copy.deepcopy(SMOKE)
+    cfg["roles"]["matched_random"] = "fixed_small"
+    with pytest.raises(ConfigError, match="roles.matched_random"):
+        validate(cfg)

@@ -21,7 +21,7 @@ import jsonschema
 import yaml
 
 from nasdqn.settings.errors import ConfigError
-from nasdqn.settings.space import ACTIVATIONS, LAYER_CHOICES, UNIT_CHOICES, Architecture
+from nasdqn.settings.space import ACTIVATIONS, LAYER_CHOICES, SEARCH_SPACE, UNIT_CHOICES, Architecture
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,9 @@ SECTIONS: dict[str, dict[str, Setting]] = {
         "unit": _choice(("episodes", "steps"), "what the budget and every schedule below are counted in: episodes (the paper) "
                         "or environment steps (every agent gets the same experience)"),
         "budget": _int(1, "per run, in protocol.unit (paper: 2000 episodes)"),
+        "oracle": _bool("add the search space's 27 architectures as fixed agents arch_{L}x{U}_{activation} (the oracle)"),
+        "study": Setting({"type": ["string", "null"], "pattern": "^[A-Za-z0-9_-]+$"}, "a name of letters, digits, _ and - or null",
+                         "where the tables, figures and report go: results/ (null) or results/studies/{study}/ (runs are shared)"),
         "seeds": Setting({"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 1, "uniqueItems": True},
                          "a non-empty list of distinct non-negative integers", "the seeds every agent is trained on (paper: 3)"),
         "runs_per_job": _int(1, "execution only: runs (any agents, seeds, variants) trained together in one process; "
@@ -147,6 +150,8 @@ ROLES: dict[str, Setting] = {
                      "the fixed-architecture baselines"),
     "large_fixed": Setting(_NAME_OR_NULL, "an agent name or null", "the baseline 'Fixed Large struggles to learn' is about"),
     "medium_fixed": Setting(_NAME_OR_NULL, "an agent name or null", "the baseline 'Fixed Medium is the best static' is about"),
+    "matched_random": Setting(_NAME_OR_NULL, "an agent name or null",
+                              "a random control whose nas.keep_probability matches NAS-DQN's rate of keeping its architecture"),
 }
 AGENT_KEYS: dict[str, Setting] = {
     "label": Setting({"type": "string", "minLength": 1}, "a non-empty string", "the agent's name in tables and figures (optional)"),
@@ -317,7 +322,7 @@ def _check_semantics(where: str, cfg: dict) -> None:
 
 def _check_roles(roles: dict, agents: dict) -> None:
     """Every role names agents of the config; fixed roles name fixed-architecture agents."""
-    named = [("reference", roles["reference"]), ("random_search", roles["random_search"]),
+    named = [("reference", roles["reference"]), ("random_search", roles["random_search"]), ("matched_random", roles["matched_random"]),
              *(("fixed", n) for n in roles["fixed"]), ("large_fixed", roles["large_fixed"]), ("medium_fixed", roles["medium_fixed"])]
     for key, name in named:
         if name is not None and name not in agents:
@@ -328,13 +333,38 @@ def _check_roles(roles: dict, agents: dict) -> None:
     for name in roles["fixed"]:
         if agents[name]["controller"] != "fixed":
             raise ConfigError(f"config key 'roles.fixed': {name!r} is not a fixed-architecture agent")
+    for key in ("random_search", "matched_random"):
+        if roles[key] is not None and agents[roles[key]]["controller"] != "random":
+            raise ConfigError(f"config key 'roles.{key}': {roles[key]!r} is not a random-search agent (controller: random)")
     if roles["reference"] in roles["fixed"] or roles["reference"] == roles["random_search"]:
         raise ConfigError("config key 'roles.reference': the reference agent cannot also be a baseline")
 
 
+def oracle_agents() -> dict[str, dict]:
+    """The search space's 27 architectures as fixed agents (protocol.oracle), in space order."""
+    return {f"arch_{a.layers}x{a.units}_{a.activation}": {"label": f"{a.layers}x{a.units} {a.activation}", "controller": "fixed",
+                                                          "architecture": {"layers": a.layers, "units": a.units, "activation": a.activation}}
+            for a in SEARCH_SPACE}
+
+
+def _with_oracle(cfg: dict) -> dict:
+    """The config with the oracle agents added (protocol.oracle); an agent of the config with an
+    oracle agent's name must be that agent."""
+    if not cfg["protocol"]["oracle"]:
+        return cfg
+    agents = dict(cfg["agents"])
+    for name, spec in oracle_agents().items():
+        if name in agents and {k: v for k, v in agents[name].items() if k != "label"} != {k: v for k, v in spec.items() if k != "label"}:
+            raise ConfigError(f"config key 'agents.{name}': the name of an oracle agent (protocol.oracle), but another agent")
+        agents.setdefault(name, spec)
+    return {**cfg, "agents": agents}
+
+
 def validate(cfg: Any) -> dict:
-    """Check a whole study config; returns it unchanged or raises ConfigError naming the key."""
+    """Check a whole study config; returns it (with the oracle's agents added when protocol.oracle
+    is on) or raises ConfigError naming the key."""
     _check_schema(cfg)
+    cfg = _with_oracle(cfg)
     _check_roles(cfg["roles"], cfg["agents"])
     _check_semantics("", cfg)
     for variant, overrides in (cfg.get("variants") or {None: {}}).items():
@@ -468,6 +498,8 @@ def analysis_settings(cfg: dict) -> dict:
         "roles": copy.deepcopy(cfg["roles"]),
         "decision": dict(cfg["analysis"]),
         "env": dict(cfg["env"]),
+        "oracle": [a for a in oracle_agents() if a in cfg["agents"]] if p["oracle"] else [],
+        "eval_episodes": p["eval_episodes"],
     }
 
 

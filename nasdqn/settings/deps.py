@@ -27,6 +27,7 @@ STAGE_COMMANDS = {
     "render": "nasdqn.commands.render",
     "report": "nasdqn.commands.report",
     "sensitivity": "nasdqn.commands.sensitivity",
+    "floor": "nasdqn.commands.floor",
 }
 
 

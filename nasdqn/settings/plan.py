@@ -41,9 +41,16 @@ class StudyPlan:
         return {str(r.dir): r for r in self.unique_runs()}
 
 
+def study_root(cfg: dict) -> str:
+    """Where a study's tables, figures and report go: results/, or results/studies/{protocol.study}/."""
+    name = cfg["protocol"]["study"]
+    return RESULTS if name is None else f"{RESULTS}/studies/{name}"
+
+
 def study_plan(cfg: dict) -> StudyPlan:
     variants = list(cfg.get("variants") or {})
-    roots = {v: f"{RESULTS}/variants/{v}" for v in variants} if variants else {None: RESULTS}
+    top = study_root(cfg)
+    roots = {v: f"{top}/variants/{v}" for v in variants} if variants else {None: top}
     plan = StudyPlan(roots)
     for variant in roots:
         plan.runs[variant] = []

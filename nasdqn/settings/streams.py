@@ -9,8 +9,9 @@ stream depends on the controller kind, so that NAS-DQN's picks are not Random-NA
 """
 from __future__ import annotations
 
-STREAMS = ("env", "act", "replay", "init", "controller_random", "controller_nas", "evaluation")
+STREAMS = ("env", "act", "replay", "init", "controller_random", "controller_nas", "evaluation", "floor")
 TRAINING_STREAMS = STREAMS[:6]
+# "evaluation": the greedy evaluation's start states; "floor": the uniform-random policy's actions (nasdqn/tasks/floor.py)
 # which controller stream each controller kind draws from (the fixed controller draws nothing)
 CONTROLLER_STREAM = {"fixed": "controller_random", "random": "controller_random", "nas": "controller_nas"}
 

@@ -19,16 +19,19 @@ from nasdqn.settings.config import PENDULUM_ID, ConfigError, analysis_settings
 from nasdqn.settings.identity import canonical_json, run_dir
 from nasdqn.settings.config import validate as validate_study
 from nasdqn.settings.deps import code_digest, stage_code
-from nasdqn.settings.plan import group_plan, study_plan, training_groups
+from nasdqn.settings.plan import group_plan, study_plan, study_root, training_groups
 
 # The config is validated once, against the JSON schema of workflow/schemas/ (generated from
 # nasdqn/config.py, whose messages name the key) plus the rules that involve several keys.
 try:
-    validate_study(config)
+    config.update(
+        validate_study(config)
+    )  # with the oracle's agents when protocol.oracle is on
 except ConfigError as exc:
     raise WorkflowError(f"invalid config: {exc}")
 
 PLAN = study_plan(config)
+STUDY_ROOT = study_root(config)  # results/, or results/studies/{protocol.study}/
 ROOTS = list(
     PLAN.roots.values()
 )  # results/ (a plain study) or results/variants/{variant}/

@@ -12,21 +12,23 @@ if PLAN.has_variants:
             code=CODE["sensitivity"],
         output:
             matrix=report(
-                "results/sensitivity/matrix.csv",
+                f"{STUDY_ROOT}/sensitivity/matrix.csv",
                 caption="../report/matrix.rst",
                 category="Sensitivity",
             ),
             png=report(
-                "results/sensitivity/final_by_variant.png",
+                f"{STUDY_ROOT}/sensitivity/final_by_variant.png",
                 caption="../report/final_by_variant.rst",
                 category="Sensitivity",
             ),
-            pdf="results/sensitivity/final_by_variant.pdf",
+            pdf=f"{STUDY_ROOT}/sensitivity/final_by_variant.pdf",
             report=report(
-                "results/REPORT.md", caption="../report/report.rst", category="Report"
+                f"{STUDY_ROOT}/REPORT.md",
+                caption="../report/report.rst",
+                category="Report",
             ),
         log:
-            "results/logs/sensitivity.log",
+            f"{STUDY_ROOT}/logs/sensitivity.log",
         conda:
             "../envs/nasdqn.yaml"
         params:

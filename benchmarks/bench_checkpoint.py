@@ -8,6 +8,10 @@ the writes separately from the training.
 """
 from __future__ import annotations
 
+# isort: off
+import nasdqn  # noqa: F401  (first: fixes OpenBLAS's kernel before numpy loads, as in every CLI process)
+# isort: on
+
 import argparse
 import tempfile
 import time

@@ -7,6 +7,10 @@ the config's learner settings, after a warm-up of learning_starts steps, and pri
 """
 from __future__ import annotations
 
+# isort: off
+import nasdqn  # noqa: F401  (first: fixes OpenBLAS's kernel before numpy loads, as in every CLI process)
+# isort: on
+
 import argparse
 import dataclasses
 import time

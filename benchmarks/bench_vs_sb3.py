@@ -14,6 +14,10 @@ cost of a step by more than one extra forward pass on SB3's side.
 """
 from __future__ import annotations
 
+# isort: off
+import nasdqn  # noqa: F401  (first: fixes OpenBLAS's kernel before numpy loads, as in every CLI process)
+# isort: on
+
 import argparse
 import time
 
@@ -26,15 +30,16 @@ from nasdqn.learning.dqn import DQNGroup, DQNSettings, fresh_member
 from nasdqn.learning.network import Architecture
 from nasdqn.learning.spec import AgentSpec
 from nasdqn.learning.trainer import Trainer, runs_of
-from nasdqn.tasks import TaskSettings
+from nasdqn.tasks import TaskSettings, make_task
 
 ARCHS = [Architecture(2, 32, "relu"), Architecture(3, 64, "relu"), Architecture(4, 128, "relu")]
 
 
 def ours_steps_per_second(arch: Architecture, dqn: DQNSettings, steps: int) -> float:
     spec = AgentSpec("bench", "fixed", arch, dqn, NASSettings(), TaskSettings())
-    episodes = max(1, steps // spec.env.pendulum.horizon)
-    warm = dqn.learning_starts // spec.env.pendulum.horizon + 1
+    horizon = make_task(spec.env).info.max_steps
+    episodes = max(1, steps // horizon)
+    warm = dqn.learning_starts // horizon + 1
     trainer = Trainer(runs_of(spec, [0]), episodes + warm)
     for _ in range(warm):
         trainer.run_episode()
@@ -67,7 +72,8 @@ def update_gflops(arch: Architecture, dqn: DQNSettings, reps: int = 300) -> floa
     rng = np.random.default_rng(0)
     group = DQNGroup(arch, [0], [fresh_member(arch, rng)], dqn)
     b = dqn.batch_size
-    batch = (torch.randn(1, b, 3), torch.randint(0, 3, (1, b, 1)), torch.randn(1, b, 1), torch.randn(1, b, 3), torch.zeros(1, b, 1))
+    batch = (rng.normal(size=(1, 2 * b, 3)).astype(np.float32), rng.integers(0, 3, (1, b, 1)), rng.normal(size=(1, b, 1)).astype(np.float32),
+             np.zeros((1, b, 1), dtype=np.float32))
     for _ in range(30):
         group.update(batch)
     t0 = time.perf_counter()

@@ -4,7 +4,11 @@ Importing the package registers the paper's pendulum with Gymnasium (when Gymnas
 installed): `gymnasium.make("nasdqn/InvertedPendulum-v0")`, T = 200 steps, reward threshold 150.
 """
 
-__version__ = "0.1.0"  # the one version number (pyproject.toml reads it; CHANGELOG.md says what changed)
+from nasdqn.settings.kernels import fix_blas_kernel
+
+fix_blas_kernel()  # before anything imports numpy: the same matrix-product kernel on every CPU
+
+__version__ = "0.2.0"  # the one version number (pyproject.toml reads it; CHANGELOG.md says what changed)
 
 
 def _register_pendulum() -> None:

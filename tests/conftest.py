@@ -1,6 +1,10 @@
 """Shared helpers: a throwaway copy of the workflow to run Snakemake in."""
 from __future__ import annotations
 
+# isort: off
+import nasdqn  # noqa: F401  (first: fixes OpenBLAS's kernel before numpy loads, as in every CLI process)
+# isort: on
+
 import os
 import re
 import shutil

@@ -35,7 +35,7 @@ def test_eval_generator_is_the_spawned_stream() -> None:
     a, b = eval_generator(5).random(4), eval_generator(5).random(4)
     np.testing.assert_array_equal(a, b)
     key = spawn_key("evaluation")
-    assert key == len(STREAMS) - 1 and STREAMS.count("evaluation") == 1  # its own key, never a training stream's
+    assert key == 6 and STREAMS.count("evaluation") == 1  # its own key, never a training stream's (they are 0-5)
     child = np.random.SeedSequence(5).spawn(len(STREAMS))[key]
     np.testing.assert_array_equal(a, np.random.default_rng(child).random(4))
     assert not np.array_equal(a, eval_generator(6).random(4))

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from nasdqn.jobs.policy import Policy, PolicyError, load_policy, param_names, save_policy
-from nasdqn.learning.network import Architecture, activate_np, init_params
+from nasdqn.learning.network import Architecture, activate_, init_params
 
 ARCHS = [Architecture(2, 32, "relu"), Architecture(3, 64, "tanh"), Architecture(4, 128, "leaky_relu")]
 
@@ -28,7 +28,7 @@ def manual_forward(arch: Architecture, params: list[np.ndarray], obs: np.ndarray
     for l in range(n):
         h = h @ params[l] + params[n + l][0]
         if l < n - 1:
-            h = activate_np(h, arch.activation)
+            h = activate_(h.copy(), arch.activation)
     return h
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from nasdqn.jobs import checkpoint
 from nasdqn.jobs.policy import save_policy
-from nasdqn.jobs.provenance import provenance
+from nasdqn.jobs.provenance import openblas, provenance
 from nasdqn.jobs.results import atomic_write_text, csv_text, write_json
 from nasdqn.learning.budget import Budget
 from nasdqn.learning.spec import AgentSpec, Run, agent_spec
@@ -30,6 +30,7 @@ from nasdqn.settings.columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS, EVALU
 from nasdqn.settings.deps import code_digest
 from nasdqn.settings.errors import UsageError
 from nasdqn.settings.identity import RunRecord, canonical_json, digest, fingerprint
+from nasdqn.settings.kernels import KERNEL
 from nasdqn.settings.space import Architecture
 
 CHECKPOINT_NAME = "checkpoint.pkl"
@@ -114,6 +115,7 @@ class TrainJob:
 
     def run(self, stale: str, progress_every: int, checkpoint_every: int) -> tuple[Trainer, float]:
         """Train (resuming if a checkpoint of this job exists); returns the trainer and wall seconds."""
+        warn_if_other_kernel()
         trainer, wall_before = self.resume(stale)
         start = time.perf_counter()
 
@@ -154,6 +156,16 @@ class TrainJob:
                 "wall_seconds": wall, "env_steps": trainer.total_steps, "env_steps_per_second": trainer.total_steps / wall,
                 "search_overhead_seconds": trainer.search_seconds / n, "code": code,
             })
+
+
+def warn_if_other_kernel() -> None:
+    """Say so in the job's log when numpy's OpenBLAS does not run the kernel every CPU shares
+    (nasdqn/settings/kernels.py): this run's numbers may then differ from other machines'."""
+    core = (openblas().get("numpy") or {}).get("core")
+    if core is not None and core != KERNEL:
+        print(f"warning: numpy's OpenBLAS runs its {core} kernels, not {KERNEL}: this run's numbers may differ from other "
+              f"CPUs' (import nasdqn before numpy, or set OPENBLAS_CORETYPE={KERNEL}; run.json records the kernel)",
+              file=sys.stderr, flush=True)
 
 
 def where(tr: Trainer, budget: Budget) -> str:

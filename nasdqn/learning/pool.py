@@ -9,9 +9,9 @@ computes the same numbers whichever runs share its group.
 from __future__ import annotations
 
 import numpy as np
-import torch
 
-from nasdqn.learning.dqn import DQNGroup, DQNSettings, MemberState, ReplayBuffer
+from nasdqn.learning.dqn import DQNGroup, DQNSettings, MemberState
+from nasdqn.learning.replay import ReplayBuffer
 from nasdqn.settings.space import SEARCH_SPACE, Architecture
 
 
@@ -110,11 +110,11 @@ class LearnerPool:
     def first_diverged(self) -> int | None:
         """A run whose loss or weights became NaN/inf, if any."""
         for g in self.groups:
-            bad = ~torch.isfinite(g.loss_sum)
+            bad = ~np.isfinite(g.loss_sum)
             for p in g.online.params:
-                bad |= ~torch.isfinite(p).flatten(1).all(dim=1)
-            if bool(bad.any()):
-                return int(g.runs[int(torch.nonzero(bad)[0, 0])])
+                bad |= ~np.isfinite(p).reshape(p.shape[0], -1).all(axis=1)
+            if bad.any():
+                return int(g.runs[int(np.flatnonzero(bad)[0])])
         return None
 
     def take_mean_losses(self, runs: np.ndarray) -> np.ndarray:

@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from nasdqn.learning.budget import Budget
 from nasdqn.learning.dqn import ReplayBuffer, fresh_member
@@ -246,7 +245,6 @@ class Trainer:
             "search_seconds": self.search_seconds,
             # not drawn from by the training code, saved so that no random state is missing
             "python_random": random.getstate(),
-            "torch_random": torch.get_rng_state(),
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -258,7 +256,6 @@ class Trainer:
                 g.bit_generator.state = s[k]
         self.search_seconds = state["search_seconds"]
         random.setstate(state["python_random"])
-        torch.set_rng_state(state["torch_random"])
 
 
 # ----- end-of-episode hooks ---------------------------------------------------------------------
@@ -321,7 +318,6 @@ def train(runs: list[Run], budget: Budget | int, progress: Callable[[Trainer, fl
     `after_episode(trainer)` whenever every run has completed one more episode (the training
     job takes checkpoints there).
     """
-    torch.set_num_threads(1)
     trainer = trainer or Trainer(runs, budget, evaluation)
     t0, step0, last = time.perf_counter(), trainer.total_steps, trainer.episode
     while not trainer.done:

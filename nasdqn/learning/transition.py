@@ -12,9 +12,9 @@ The reasons for each, and the defaults, are in docs/assumptions.md.
 from __future__ import annotations
 
 import numpy as np
-import torch
 
-from nasdqn.learning.network import LEAKY_SLOPE, forward_np
+from nasdqn.learning.network import StackedMLP, forward_np
+from nasdqn.learning.optim import Adam
 from nasdqn.settings.space import Architecture
 
 
@@ -30,29 +30,24 @@ def inherit_params(old: list[np.ndarray], new: list[np.ndarray]) -> list[np.ndar
     return out
 
 
-def _forward(params: list[torch.Tensor], activation: str, x: torch.Tensor) -> torch.Tensor:
-    n_layers = len(params) // 2
-    for l in range(n_layers):
-        x = x @ params[l] + params[n_layers + l]
-        if l < n_layers - 1:
-            x = {"relu": torch.relu, "tanh": torch.tanh}.get(activation, lambda z: torch.nn.functional.leaky_relu(z, LEAKY_SLOPE))(x)
-    return x
-
-
 def distill(old: list[np.ndarray], old_arch: Architecture, new: list[np.ndarray], new_arch: Architecture,
             states: np.ndarray, steps: int, batch_size: int, learning_rate: float, rng: np.random.Generator) -> list[np.ndarray]:
-    """Fit the new network's Q-values to the old network's on minibatches of `states`
-    (mean squared error over every action), with Adam; returns the new parameters."""
+    """Fit the new network's Q-values to the old network's on minibatches of `states` (mean
+    squared error over every action and state of the minibatch), with Adam; returns the new
+    parameters. Minibatch indices come from `rng` (the run's init stream)."""
     if steps <= 0 or len(states) == 0:
         return [p.copy() for p in new]
-    targets_all = forward_np(old, old_arch.activation, states.astype(np.float32))
-    params = [torch.tensor(p, requires_grad=True) for p in new]
-    optimiser = torch.optim.Adam(params, lr=learning_rate)
-    obs_all, targets = torch.from_numpy(states.astype(np.float32)), torch.from_numpy(targets_all.astype(np.float32))
-    for _ in range(steps):
-        idx = torch.from_numpy(rng.integers(0, len(states), batch_size))
-        loss = ((_forward(params, new_arch.activation, obs_all[idx]) - targets[idx]) ** 2).mean()
-        optimiser.zero_grad()
-        loss.backward()
-        optimiser.step()
-    return [p.detach().numpy().copy() for p in params]
+    obs = states.astype(np.float32)
+    targets = forward_np(old, old_arch.activation, obs)
+    net = StackedMLP(new_arch, [new])
+    adam = Adam(net.flat.size, np.zeros(net.flat.size, dtype=np.int64), (0.9, 0.999), 1e-8, learning_rate)
+    ones = np.ones((1, 1, batch_size), dtype=np.float32)
+    scale = np.float32(2.0 / (batch_size * targets.shape[1]))
+    for step in range(1, steps + 1):
+        idx = rng.integers(0, len(states), batch_size)
+        q, hs = net.forward(obs[idx][None])
+        dq = q - targets[idx][None]  # d/dQ mean((Q - Q_old)^2) = 2 (Q - Q_old) / (B |A|)
+        dq *= scale
+        grads = net.backward(hs, dq, ones)
+        adam.step(net.flat, grads, np.array([step]))
+    return net.member(0)

@@ -23,11 +23,13 @@ COMMANDS = {
     "render": "nasdqn.commands.render",
     "sensitivity": "nasdqn.commands.sensitivity",
     "floor": "nasdqn.commands.floor",
+    "plan": "nasdqn.commands.plan",
     "schema": "nasdqn.commands.schema",
     "config-doc": "nasdqn.commands.config_doc",
     "check-config": "nasdqn.commands.check_config",
     "verify": "nasdqn.commands.verify",
     "manifest": "nasdqn.commands.manifest",
+    "mechanism": "nasdqn.commands.mechanism",
 }
 
 

@@ -107,14 +107,19 @@ class LearnerPool:
             if mine.any():
                 yield g, None if mine.all() else mine
 
-    def first_diverged(self) -> int | None:
-        """A run whose loss or weights became NaN/inf, if any."""
+    def first_diverged(self, runs: np.ndarray | None = None) -> int | None:
+        """A run (of `runs`, or of all) whose loss or weights became NaN/inf, if any: one check of
+        each group's flat buffer, and a search through its members only when it fails."""
+        wanted = None if runs is None else np.isin(np.arange(self.n), runs)
         for g in self.groups:
+            if wanted is not None and not wanted[g.runs].any():
+                continue
+            if np.isfinite(g.loss_sum).all() and np.isfinite(g.online.flat).all():
+                continue
             bad = ~np.isfinite(g.loss_sum)
             for p in g.online.params:
                 bad |= ~np.isfinite(p).reshape(p.shape[0], -1).all(axis=1)
-            if bad.any():
-                return int(g.runs[int(np.flatnonzero(bad)[0])])
+            return int(g.runs[int(np.flatnonzero(bad)[0])])
         return None
 
     def take_mean_losses(self, runs: np.ndarray) -> np.ndarray:

@@ -195,7 +195,7 @@ class Trainer:
         d.fresh[starting] = False
 
     def _end_episodes(self, ended: np.ndarray) -> None:
-        self._check_finite()
+        self._check_finite(ended)
         losses = self.pool.take_mean_losses(ended)
         c = self.counters
         c.episodes_done[ended] += 1
@@ -212,13 +212,14 @@ class Trainer:
         (the unfinished episode is not an episode row), the last window is scored and the final
         evaluation made."""
         if out.size:
-            self._check_finite()
+            self._check_finite(out)
             self._active[out] = False
             for hook in self.hooks:
                 hook(self, out, np.ones(out.size, dtype=bool))
 
-    def _check_finite(self) -> None:
-        i = self.pool.first_diverged()
+    def _check_finite(self, runs: np.ndarray) -> None:
+        """Stop with a message when a run whose episode ended has a NaN/inf loss or weight."""
+        i = self.pool.first_diverged(runs)
         if i is None:
             return
         run, e, steps = self.runs[i], int(self.counters.episodes_done[i]), self.counters.steps[i]

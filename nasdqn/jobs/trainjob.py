@@ -108,7 +108,7 @@ class TrainJob:
     def progress_line(self, tr: Trainer, steps_per_second: float) -> None:
         names = sorted({m.agent for m in self.members})
         who = f"{', '.join(names)} seed {','.join(str(m.seed) for m in self.members)}" if len(names) == 1 else f"{len(self.members)} runs"
-        avg = ", ".join(f"{tr.rolling_mean(i):7.1f}" for i in range(tr.n))
+        avg = ", ".join(f"{tr.recorder.rolling_mean(i):7.1f}" for i in range(tr.n))
         archs = ", ".join(a.name for a in tr.pool.archs)
         print(f"[{who}] {where(tr, self.budget)} avg50 {avg} arch {archs} {steps_per_second:,.0f} steps/s",
               file=sys.stderr, flush=True)

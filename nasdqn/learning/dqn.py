@@ -61,6 +61,25 @@ def fresh_member(arch: Architecture, rng: np.random.Generator, obs_dim: int = 3,
     return MemberState(online=params, target=[p.copy() for p in params], adam_m=None, adam_v=None, opt_steps=0)
 
 
+def views(shapes: list[tuple[int, ...]], flat: np.ndarray) -> list[np.ndarray]:
+    """A flat buffer of a stacked network's parameter layout, as one view per parameter array."""
+    out, offset = [], 0
+    for shape in shapes:
+        n = int(np.prod(shape))
+        out.append(flat[offset : offset + n].reshape(shape))
+        offset += n
+    return out
+
+
+def load_moments(adam: Adam, m_views: list[np.ndarray], v_views: list[np.ndarray], members: list[MemberState]) -> None:
+    """Put each member's Adam moments (if it has any yet) into the group's buffers."""
+    for k, m in enumerate(members):
+        if m.adam_m is not None:
+            for i in range(len(m_views)):
+                m_views[i][k] = m.adam_m[i]
+                v_views[i][k] = m.adam_v[i]
+
+
 class DQNGroup:
     """G runs sharing one architecture and learner settings: online and target networks,
     optimiser state. `runs` are the runs' indices in the process."""
@@ -77,34 +96,17 @@ class DQNGroup:
         if settings.optimizer == "adam":
             member_of = np.concatenate([np.repeat(np.arange(g), int(np.prod(s[1:]))) for s in self.online.shapes])
             self.adam = Adam(self.online.flat.size, member_of, settings.adam_betas, settings.adam_eps, settings.learning_rate)
-            self._load_adam(members)
+            load_moments(self.adam, views(self.online.shapes, self.adam.m), views(self.online.shapes, self.adam.v), members)
         self.loss_sum = np.array([m.loss_sum for m in members], dtype=np.float64)
         self.n_updates = np.array([m.n_updates for m in members], dtype=np.int64)  # per member, since its episode began
-
-    def _views(self, flat: np.ndarray) -> list[np.ndarray]:
-        """A flat buffer of this group's parameter layout, as one view per parameter array."""
-        out, offset = [], 0
-        for shape in self.online.shapes:
-            n = int(np.prod(shape))
-            out.append(flat[offset : offset + n].reshape(shape))
-            offset += n
-        return out
-
-    def _load_adam(self, members: list[MemberState]) -> None:
-        m_views, v_views = self._views(self.adam.m), self._views(self.adam.v)
-        for k, m in enumerate(members):
-            if m.adam_m is not None:
-                for i in range(len(m_views)):
-                    m_views[i][k] = m.adam_m[i]
-                    v_views[i][k] = m.adam_v[i]
 
     def member(self, g: int) -> MemberState:
         adam = self.adam is not None
         return MemberState(
             online=self.online.member(g),
             target=self.target.member(g),
-            adam_m=[v[g].copy() for v in self._views(self.adam.m)] if adam else None,
-            adam_v=[v[g].copy() for v in self._views(self.adam.v)] if adam else None,
+            adam_m=[v[g].copy() for v in views(self.online.shapes, self.adam.m)] if adam else None,
+            adam_v=[v[g].copy() for v in views(self.online.shapes, self.adam.v)] if adam else None,
             opt_steps=int(self.opt_steps[g]),
             loss_sum=float(self.loss_sum[g]),
             n_updates=int(self.n_updates[g]),
@@ -176,7 +178,7 @@ class DQNGroup:
         self.n_updates += stepped
 
     def _state_arrays(self) -> list[np.ndarray]:
-        adam = self._views(self.adam.m) + self._views(self.adam.v) if self.adam is not None else []
+        adam = views(self.online.shapes, self.adam.m) + views(self.online.shapes, self.adam.v) if self.adam is not None else []
         return list(self.online.params) + adam
 
     def _save(self, keep: np.ndarray) -> list[np.ndarray]:

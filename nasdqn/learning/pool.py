@@ -78,34 +78,14 @@ class LearnerPool:
         """One gradient update of every run whose step count makes it due (steps: each run's
         environment steps so far; uniforms(group) gives the group's minibatch uniforms (G, B);
         same_step: the one step count of every run, when the caller knows they are equal)."""
-        due = self._due(steps, active, same_step, self._train_freq, self._learning_starts)
-        for g, mask in self._due_groups(due):
+        due = due_mask(steps, active, same_step, self._one_schedule, self._train_freq, self._learning_starts)
+        for g, mask in due_groups(self.groups, due):
             g.update(buffer.sample(g.runs, uniforms(g)), mask)
 
     def sync_targets(self, steps: np.ndarray, active: np.ndarray, same_step: int | None = None) -> None:
         """w^- <- w for every run whose target period ends at its current step."""
-        for g, mask in self._due_groups(self._due(steps, active, same_step, self._target_period)):
+        for g, mask in due_groups(self.groups, due_mask(steps, active, same_step, self._one_schedule, self._target_period)):
             g.sync_target(mask)
-
-    def _due(self, steps: np.ndarray, active: np.ndarray, same_step: int | None, every: np.ndarray,
-             starts: np.ndarray | None = None) -> np.ndarray | None:
-        """The active runs whose step count is a multiple of `every` (and at least `starts`), as a
-        mask; None when the scalar test (every run at one step count) finds none due."""
-        if same_step is not None and self._one_schedule:
-            due = same_step % every[0] == 0 and (starts is None or same_step >= starts[0])
-            return active if due else None
-        due = active & (steps % every == 0)
-        return due if starts is None else due & (steps >= starts)
-
-    def _due_groups(self, due: np.ndarray | None):
-        """Each group with a due member: (group, None) when all its members are due, else
-        (group, their mask)."""
-        if due is None or not due.any():
-            return
-        for g in self.groups:
-            mine = due[g.runs]
-            if mine.any():
-                yield g, None if mine.all() else mine
 
     def first_diverged(self, runs: np.ndarray | None = None) -> int | None:
         """A run (of `runs`, or of all) whose loss or weights became NaN/inf, if any: one check of
@@ -140,3 +120,25 @@ class LearnerPool:
     def load_state_dict(self, state: dict) -> None:
         self.archs = [Architecture.parse(n) for n in state["archs"]]
         self.groups = self._build([MemberState(**m) for m in state["members"]])
+
+
+def due_mask(steps: np.ndarray, active: np.ndarray, same_step: int | None, one_schedule: bool, every: np.ndarray,
+             starts: np.ndarray | None = None) -> np.ndarray | None:
+    """The active runs whose step count is a multiple of `every` (and at least `starts`), as a
+    mask; None when the scalar test (every run at one step count) finds none due."""
+    if same_step is not None and one_schedule:
+        due = same_step % every[0] == 0 and (starts is None or same_step >= starts[0])
+        return active if due else None
+    due = active & (steps % every == 0)
+    return due if starts is None else due & (steps >= starts)
+
+
+def due_groups(groups: list[DQNGroup], due: np.ndarray | None):
+    """Each group with a due member: (group, None) when all its members are due, else
+    (group, their mask)."""
+    if due is None or not due.any():
+        return
+    for g in groups:
+        mine = due[g.runs]
+        if mine.any():
+            yield g, None if mine.all() else mine

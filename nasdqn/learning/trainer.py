@@ -101,7 +101,7 @@ class Trainer:
         self.recorder = Recorder(self.n)
         self.hooks: list[EpisodeHook] = [evaluate_due, snapshot_windows, end_windows]
         self._rows = np.arange(self.n)
-        self._active = np.ones(self.n, dtype=bool)  # the budget is not spent, kept in step with the counters
+        self.active = np.ones(self.n, dtype=bool)  # runs whose budget is not spent, kept in step with the counters
         self._greedy = np.zeros(self.n, dtype=np.int64)
         self.terminal_on_horizon = np.array([r.spec.dqn.terminal_on_horizon for r in runs])
         self.search_seconds = 0.0  # wall time of scoring, selection, transition and pruning
@@ -122,7 +122,7 @@ class Trainer:
 
     @property
     def done(self) -> bool:
-        return not self._active.any()
+        return not self.active.any()
 
     def clock(self, i: int) -> int:
         """Run i's time in the protocol's unit (episodes completed, or environment steps)."""
@@ -138,8 +138,8 @@ class Trainer:
     def step(self) -> np.ndarray:
         """One environment step of every run still training (Algorithm 1's inner loop: act,
         step, store, learn, sync); returns the runs whose episode ended at this step."""
-        self._start_episodes()
-        c, active = self.counters, self._active
+        start_episodes(self)
+        c, active = self.counters, self.active
         if fault_armed("episode") and (self.env.t == self.draws.explore.shape[1] // 2).all():
             fault_point("episode")
         t = int(self.env.t[0]) if self.env.lockstep else np.minimum(self.env.t, self.draws.explore.shape[1] - 1)
@@ -157,7 +157,7 @@ class Trainer:
         c.obs = next_obs
         c.steps += active
         same_step = int(c.steps[0]) if self.env.lockstep else None
-        self.pool.learn(c.steps, active, self.buffer, lambda g: self._uniforms(g, t), same_step)
+        self.pool.learn(c.steps, active, self.buffer, lambda g: minibatch_uniforms(self.draws, g.runs, t), same_step)
         self.pool.sync_targets(c.steps, active, same_step)
         if self.env.lockstep:
             ended = self._rows if truncated[0] else self._rows[:0]
@@ -165,78 +165,10 @@ class Trainer:
             ended = np.flatnonzero(active & (terminated | truncated))
         spent = np.flatnonzero(active & (c.steps >= self.budget.amount)) if self.budget.in_steps else ended[:0]
         if ended.size:
-            self._end_episodes(ended)
+            end_episodes(self, ended)
         if spent.size:
-            self._stop_mid_episode(np.setdiff1d(spent, ended))
+            stop_mid_episode(self, np.setdiff1d(spent, ended))
         return ended
-
-    def _uniforms(self, group, t: np.ndarray | int) -> np.ndarray:
-        """The group members' minibatch uniforms (G, B) for the step each is at."""
-        return np.stack([self.draws.minibatch[i][t if isinstance(t, int) else t[i]] for i in group.runs])
-
-    def _start_episodes(self) -> None:
-        """Draw each starting run's episode from its own streams, then reset its environment."""
-        d = self.draws
-        if not d.fresh.any():
-            return
-        starting = np.flatnonzero(d.fresh & self._active)
-        if not starting.size:
-            return
-        epsilon = self.exploration.epsilon(self.budget.clock(self.counters.episodes_done, self.counters.steps)[starting], starting)
-        for i, eps in zip(starting, epsilon):
-            d.draw(i, self.rngs[i], self.task.info.n_actions, self.runs[i].spec.dqn.batch_size, float(eps))
-        c = self.counters
-        if starting.size == self.n:
-            c.obs = self.env.reset_all([g["env"] for g in self.rngs])
-        else:
-            for i in starting:
-                c.obs[i] = self.env.reset(i, self.rngs[i]["env"])
-        c.returns[starting] = 0.0
-        d.fresh[starting] = False
-
-    def _end_episodes(self, ended: np.ndarray) -> None:
-        self._check_finite(ended)
-        losses = self.pool.take_mean_losses(ended)
-        c = self.counters
-        c.episodes_done[ended] += 1
-        self._active = self.budget.remaining(c.episodes_done, c.steps)
-        self.draws.fresh[ended] = True
-        for i in ended:
-            self.recorder.episode(i, float(c.returns[i]), int(self.env.t[i]), float(self.draws.epsilon[i]), self.pool.archs[i],
-                                  float(losses[i]))
-        for hook in self.hooks:
-            hook(self, ended, ~self._active[ended])
-
-    def _stop_mid_episode(self, out: np.ndarray) -> None:
-        """Runs whose step budget ran out inside an episode: training stops at exactly the budget
-        (the unfinished episode is not an episode row), the last window is scored and the final
-        evaluation made."""
-        if out.size:
-            self._check_finite(out)
-            self._active[out] = False
-            for hook in self.hooks:
-                hook(self, out, np.ones(out.size, dtype=bool))
-
-    def _check_finite(self, runs: np.ndarray) -> None:
-        """Stop with a message when a run whose episode ended has a NaN/inf loss or weight."""
-        i = self.pool.first_diverged(runs)
-        if i is None:
-            return
-        run, e, steps = self.runs[i], int(self.counters.episodes_done[i]), self.counters.steps[i]
-        raise TrainingDiverged(
-            f"agent {run.spec.name!r} seed {run.seed}: loss or weights became NaN/inf during episode {e + 1} "
-            f"(environment steps {steps - self.env.t[i] + 1}..{steps}, architecture "
-            f"{self.pool.archs[i].name}); last finite episode-mean loss {self.recorder.last_finite_loss[i]:.6g}. "
-            "Lower dqn.learning_rate or check the config."
-        )
-
-    def q_function(self, i: int) -> Callable[[np.ndarray], np.ndarray]:
-        """Run i's current online network as a function of observations."""
-        arch, params = self.pool.archs[i], self.pool.online_params(i)
-        return lambda obs: forward_np(params, arch.activation, np.asarray(obs, dtype=np.float32))
-
-    def rolling_mean(self, i: int, k: int = 50) -> float:
-        return self.recorder.rolling_mean(i, k)
 
     # ----- state ------------------------------------------------------------------------------
     def state_dict(self) -> dict:
@@ -251,7 +183,7 @@ class Trainer:
     def load_state_dict(self, state: dict) -> None:
         for name in self.PARTS:
             getattr(self, name).load_state_dict(state[name])
-        self._active = self.budget.remaining(self.counters.episodes_done, self.counters.steps)
+        self.active = self.budget.remaining(self.counters.episodes_done, self.counters.steps)
         for r, s in zip(self.rngs, state["rngs"]):
             for k, g in r.items():
                 g.bit_generator.state = s[k]
@@ -259,12 +191,85 @@ class Trainer:
         random.setstate(state["python_random"])
 
 
+# ----- episode boundaries ----------------------------------------------------------------------
+def q_function(tr: Trainer, i: int) -> Callable[[np.ndarray], np.ndarray]:
+    """Run i's current online network as a function of observations."""
+    arch, params = tr.pool.archs[i], tr.pool.online_params(i)
+    return lambda obs: forward_np(params, arch.activation, np.asarray(obs, dtype=np.float32))
+
+
+def minibatch_uniforms(draws, runs: np.ndarray, t: np.ndarray | int) -> np.ndarray:
+    """The minibatch uniforms (G, B) of `runs` for the step each is at (one t for all, or per run)."""
+    return np.stack([draws.minibatch[i][t if isinstance(t, int) else t[i]] for i in runs])
+
+
+def start_episodes(tr: Trainer) -> None:
+    """Draw each starting run's episode from its own streams, then reset its environment."""
+    d = tr.draws
+    if not d.fresh.any():
+        return
+    starting = np.flatnonzero(d.fresh & tr.active)
+    if not starting.size:
+        return
+    epsilon = tr.exploration.epsilon(tr.budget.clock(tr.counters.episodes_done, tr.counters.steps)[starting], starting)
+    for i, eps in zip(starting, epsilon):
+        d.draw(i, tr.rngs[i], tr.task.info.n_actions, tr.runs[i].spec.dqn.batch_size, float(eps))
+    c = tr.counters
+    if starting.size == tr.n:
+        c.obs = tr.env.reset_all([g["env"] for g in tr.rngs])
+    else:
+        for i in starting:
+            c.obs[i] = tr.env.reset(i, tr.rngs[i]["env"])
+    c.returns[starting] = 0.0
+    d.fresh[starting] = False
+
+
+def end_episodes(tr: Trainer, ended: np.ndarray) -> None:
+    """Close the episodes of `ended`: count and record them, then run the end-of-episode hooks."""
+    check_finite(tr, ended)
+    losses = tr.pool.take_mean_losses(ended)
+    c = tr.counters
+    c.episodes_done[ended] += 1
+    tr.active = tr.budget.remaining(c.episodes_done, c.steps)
+    tr.draws.fresh[ended] = True
+    for i in ended:
+        tr.recorder.episode(i, float(c.returns[i]), int(tr.env.t[i]), float(tr.draws.epsilon[i]), tr.pool.archs[i],
+                              float(losses[i]))
+    for hook in tr.hooks:
+        hook(tr, ended, ~tr.active[ended])
+
+
+def stop_mid_episode(tr: Trainer, out: np.ndarray) -> None:
+    """Runs whose step budget ran out inside an episode: training stops at exactly the budget
+    (the unfinished episode is not an episode row), the last window is scored and the final
+    evaluation made."""
+    if out.size:
+        check_finite(tr, out)
+        tr.active[out] = False
+        for hook in tr.hooks:
+            hook(tr, out, np.ones(out.size, dtype=bool))
+
+
+def check_finite(tr: Trainer, runs: np.ndarray) -> None:
+    """Stop with a message when a run whose episode ended has a NaN/inf loss or weight."""
+    i = tr.pool.first_diverged(runs)
+    if i is None:
+        return
+    run, e, steps = tr.runs[i], int(tr.counters.episodes_done[i]), tr.counters.steps[i]
+    raise TrainingDiverged(
+        f"agent {run.spec.name!r} seed {run.seed}: loss or weights became NaN/inf during episode {e + 1} "
+        f"(environment steps {steps - tr.env.t[i] + 1}..{steps}, architecture "
+        f"{tr.pool.archs[i].name}); last finite episode-mean loss {tr.recorder.last_finite_loss[i]:.6g}. "
+        "Lower dqn.learning_rate or check the config."
+    )
+
+
 # ----- end-of-episode hooks ---------------------------------------------------------------------
 def evaluate_due(tr: Trainer, ended: np.ndarray, final: np.ndarray) -> None:
     """Greedy evaluation of the runs whose evaluation is due, on their evaluation start states."""
     for i, last in zip(ended, final):
         if tr.evaluations.due(i, tr.clock(i), bool(last)):
-            r = tr.task.greedy_returns(tr.q_function(i), eval_generator(tr.runs[i].seed), tr.evaluation.episodes)
+            r = tr.task.greedy_returns(q_function(tr, i), eval_generator(tr.runs[i].seed), tr.evaluation.episodes)
             tr.logs[i].evaluations.append({"episode": int(tr.counters.episodes_done[i]), "mean_return": float(r.mean()),
                                            "min_return": float(r.min()), "max_return": float(r.max()), "architecture": tr.pool.archs[i].name})
 

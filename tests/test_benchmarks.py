@@ -28,12 +28,23 @@ def test_bench_train_prints_steps_per_second_per_fixed_agent():
     assert len(rates) == 3 and all(int(r.replace(",", "")) > 0 for r in rates)
 
 
-def test_bench_study_prints_both_cpu_times_their_ratio_and_the_arithmetic_limit():
-    out = bench("bench_study.py", "--config", "config/smoke.yaml", "--episodes", "4", "--runs-per-job", "4")
-    assert re.search(r"one process per run: +[\d.]+ s CPU", out)
+@pytest.mark.parametrize("study", ["plain", "nas_heavy"])
+def test_bench_study_prints_both_cpu_times_their_ratio_and_the_arithmetic_limit(study):
+    out = bench("bench_study.py", "--config", "config/smoke.yaml", "--study", study, "--budget", "4", "--runs-per-job", "4")
+    assert re.search(r"one process per run +[\d.]+ s CPU", out)
     ratio = float(re.search(r"ratio ([\d.]+)", out).group(1))
     assert 0 < ratio < 5
     assert "GFLOP/s" in out and "arithmetic limit" in out
+
+
+def test_bench_update_prints_the_update_against_its_matmuls():
+    out = bench("bench_update.py", "--reps", "5")
+    assert len(re.findall(r"ratio +([\d.]+)x", out)) == 16
+
+
+def test_kernel_probe_prints_a_digest_per_layer():
+    out = bench("kernel_probe.py", "--quick")
+    assert out.count('"update ') == 6 and out.count('"acting ') == 3
 
 
 def test_bench_checkpoint_prints_the_share_of_training_time():

@@ -16,7 +16,7 @@ RULE_STAGE = {"train": "train", "aggregate": "aggregate", "figure": "figure", "f
               "figure_search": "figure", "render_gif": "render", "report": "report", "floor": "floor"}
 DOWNSTREAM = {"train": {"aggregate", "figure", "figure_search", "render_gif"}, "aggregate": {"figure", "figure_search", "report"},
               "figure": {"report"}, "figure_architectures": {"report"}, "figure_search": {"report"}, "render_gif": {"report"},
-              "report": set(), "floor": set()}
+              "report": set(), "floor": {"aggregate", "figure", "figure_search", "report"}}
 
 
 def expected_rules(module: str) -> set[str]:

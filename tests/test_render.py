@@ -82,3 +82,18 @@ def test_a_gymnasium_task_draws_its_own_frames(tmp_path: Path) -> None:
 def test_bad_arguments(tmp_path: Path, policy: Policy, kwargs: dict) -> None:
     with pytest.raises(ValueError):
         render.render_gif(policy, TASK, seed=1, out=tmp_path / "x.gif", **kwargs)
+
+
+def test_the_pendulums_gif_feeds_the_network_scaled_observations():
+    """Training feeds the network scaled observations (env.observation_scale); the GIF's episode
+    must too (it ignored the scale before the Task interface)."""
+    seen = {}
+
+    def q_fn(obs):
+        seen.setdefault("first", np.array(obs, dtype=np.float64))
+        return np.zeros((len(obs), 3))
+
+    make_task(TaskSettings(max_episode_steps=5)).gif_frames(q_fn, eval_generator(0), 1)
+    plain = seen.pop("first")
+    make_task(TaskSettings(max_episode_steps=5, observation_scale=(2.0, 2.0, 2.0))).gif_frames(q_fn, eval_generator(0), 1)
+    assert np.allclose(seen["first"], 2 * plain, atol=1e-6)

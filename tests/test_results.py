@@ -74,7 +74,7 @@ def finished_runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("study")
     cfg = copy.deepcopy(SMOKE)
     cfg["agents"] = {k: cfg["agents"][k] for k in ("fixed_small", "nas_dqn")}
-    cfg["roles"] = {"reference": "nas_dqn", "random_search": None, "fixed": ["fixed_small"], "large_fixed": None, "medium_fixed": None}
+    cfg["roles"] = {"reference": "nas_dqn", "random_search": None, "matched_random": None, "fixed": ["fixed_small"], "large_fixed": None, "medium_fixed": None}
     cfg["protocol"]["budget"] = 6
     (root / "cfg.yaml").write_text(yaml.safe_dump(cfg))
     for run in study_plan(validate(cfg)).unique_runs():  # trained where the workflow would put them

@@ -36,21 +36,28 @@ def test_permutation_p_equals_scipy_permutation_test():
     assert stats.permutation_p(np.concatenate([a, b])[None], 4)[0] == pytest.approx(ref)
 
 
-def test_spread_test_sees_a_tighter_agent_and_ignores_location():
+def test_one_sided_permutation_p_halves_the_symmetric_two_sided_one():
     rng = np.random.default_rng(2)
-    tight, wide = rng.normal(0, 1, (200, 10)), rng.normal(100, 5, (200, 10))
-    res = stats.spread(tight, wide)
-    assert np.mean(res.p < 0.05) > 0.9 and np.all(res.estimate < 1)
-    same = stats.spread(rng.normal(0, 1, (400, 10)), rng.normal(100, 1, (400, 10)))
-    assert np.mean(same.p < 0.05) < 0.09
+    scores = rng.normal(size=(30, 8))
+    two = stats.permutation_p(scores, 4)
+    greater, less = stats.permutation_p(scores, 4, "greater"), stats.permutation_p(scores, 4, "less")
+    assert np.allclose(np.minimum(greater, less) * 2, two)  # 4 vs 4: a split and its complement negate the statistic
+    assert np.all(greater + less >= 1.0)  # the observed split counts on both sides
+    assert stats.min_permutation_p(3, 3, "greater") == pytest.approx(1 / 20)
 
 
-def test_seed_counts_follow_the_effect():
-    assert stats.seeds_for_t_test(2.0, 0.05, 0.8) < stats.seeds_for_t_test(1.0, 0.05, 0.8) < stats.seeds_for_t_test(0.5, 0.05, 0.8)
-    assert stats.seeds_for_t_test(1.0, 0.05, 0.8) == 17  # the textbook value for d = 1
-    assert stats.seeds_for_t_test(0.05, 0.05, 0.8) is None and stats.seeds_for_t_test(0.0, 0.05, 0.8) is None
-    assert stats.seeds_for_logrank(np.log(2), 1.0, 0.05, 0.8) == 33  # Schoenfeld: 66 events for HR 2
-    assert 1.2 < stats.detectable_effect(10, 0.05, 0.8) < 1.4
+def test_variance_ratio_permutation_is_one_sided_when_asked():
+    rng = np.random.default_rng(3)
+    tight, wide = rng.normal(0, 1, (200, 10)), rng.normal(0, 5, (200, 10))
+    p_less = stats.variance_ratio_permutation_p(np.concatenate([tight, wide], axis=1), 10, "less")
+    p_greater = stats.variance_ratio_permutation_p(np.concatenate([tight, wide], axis=1), 10, "greater")
+    assert np.mean(p_less < 0.05) > 0.9 and np.mean(p_greater < 0.05) == 0
+
+
+def test_clopper_pearson_equals_the_beta_quantiles():
+    low, high = stats.clopper_pearson(3, 10, 0.05)
+    assert low == pytest.approx(sps.beta.ppf(0.025, 3, 8)) and high == pytest.approx(sps.beta.ppf(0.975, 4, 7))
+    assert stats.clopper_pearson(0, 5, 0.05)[0] == 0.0 and stats.clopper_pearson(5, 5, 0.05)[1] == 1.0
 
 
 def test_iqm_and_probability_of_improvement():

@@ -82,3 +82,14 @@ def test_acceleration_factor_recovers_a_known_speed_up():
 def test_acceleration_factor_is_unbounded_when_the_test_cannot_reject():
     est, low, high = survival.acceleration_factor([60.0, 70, 80], np.ones(3, bool), [600.0, 700, 800], np.ones(3, bool), 0.05)
     assert low[0] == 0.0 and high[0] == np.inf and 5 < est[0] < 15
+
+
+def test_one_sided_logrank_points_the_way_of_o_minus_e():
+    rng = np.random.default_rng(6)
+    fast, slow = np.round(rng.exponential(100, (40, 8))) + 1, np.round(rng.exponential(400, (40, 8))) + 1
+    ones = np.ones((40, 8), bool)
+    greater = survival.logrank_one_sided(fast, ones, slow, ones, "greater")
+    less = survival.logrank_one_sided(fast, ones, slow, ones, "less")
+    assert np.mean(greater < 0.05) > 0.8 and np.all(less > 0.5)
+    none = survival.logrank_one_sided(np.full(3, 9.0), np.zeros(3, bool), np.full(3, 9.0), np.zeros(3, bool), "greater")
+    assert none[0] == 1.0

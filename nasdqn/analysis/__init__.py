@@ -1,2 +1,4 @@
-"""Layer 4, the analysis: per-run metrics, statistics, time-to-event methods, the paper's claims
-with the decision rule, and the tables aggregation writes."""
+"""Layer 4, the analysis: per-run metrics (metrics), the comparisons' tests (effects, stats,
+survival, power), the registries of metrics (registry) and claim kinds (judgements), the paper's
+claims as data (claims) and the one decision rule (decision, margins), the oracle (oracle), and
+the tables aggregation writes (tables, claim_tables, oracle_tables, curves)."""

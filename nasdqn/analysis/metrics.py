@@ -3,8 +3,10 @@
 Section 2.4: final performance (mean return of the final episodes), stability (their standard
 deviation), sample efficiency (first episode at which the rolling average exceeds the
 threshold) and peak. Sample efficiency is a time to an event: a run that never gets there is
-censored at the episode budget (`threshold_reached` false, `episodes_to_threshold` = budget),
-never dropped. Figure 6's "concentrates its search" is measured by `visit_entropy` and
+censored at the end of the run (`threshold_reached` false, `episodes_to_threshold` = its episodes,
+`steps_to_threshold` = its environment steps), never dropped; a protocol counted in steps
+(protocol.unit: steps) judges the time in steps, one counted in episodes in episodes. `drawdown`
+(the best rolling average minus the final one) measures "maintains it" (section 3.1). Figure 6's "concentrates its search" is measured by `visit_entropy` and
 `best_pick_fraction`; section 3.3's overhead by `search_overhead_share`.
 """
 from __future__ import annotations
@@ -23,12 +25,15 @@ PER_RUN_COLUMNS = [
     "train_seconds", "runs_in_job", "search_overhead_share", "visit_entropy", "best_pick_fraction",
     "transitions", "keep_fraction", "episodes_since_transition", "last_update_switched",
     "greedy_final", "greedy_episodes_to_threshold", "greedy_threshold_reached",
+    "steps_to_threshold", "env_steps", "drawdown", "top5_visit_share", "top5_final_pick",
 ]
+# Filled only in a study with the oracle (protocol.oracle), for agents that search.
+TOP_COLUMNS = ("top5_visit_share", "top5_final_pick")
 BOOL_COLUMNS = ("threshold_reached", "last_update_switched", "greedy_threshold_reached")
 # Columns measured with a clock: they differ from run to run and between machines.
 TIMED_COLUMNS = ("train_seconds", "search_overhead_share")
-# Columns that are plain numbers per run (everything but the keys and the flags).
-VALUE_COLUMNS = [c for c in PER_RUN_COLUMNS if c not in ("agent", "seed", *BOOL_COLUMNS)]
+INT_COLUMNS = ("seed", "episodes_to_threshold", "runs_in_job", "transitions", "episodes_since_transition",
+               "steps_to_threshold", "env_steps")
 
 
 @dataclass(frozen=True)
@@ -60,11 +65,15 @@ def episodes_to_threshold(returns: np.ndarray, window: int, threshold: float) ->
     return int(hits[0]) + window if hits.size else None
 
 
-def run_metrics(returns: np.ndarray, m: MetricSettings) -> dict:
-    """Section 2.4's metrics of one run; an unreached threshold is censored at len(returns)."""
+def run_metrics(returns: np.ndarray, m: MetricSettings, steps: np.ndarray | None = None, env_steps: int | None = None) -> dict:
+    """Section 2.4's metrics of one run; an unreached threshold is censored at the run's end (its
+    episodes, and its environment steps: `env_steps`, else the sum of `steps`)."""
     returns = np.asarray(returns, dtype=np.float64)
+    steps = np.ones(returns.size, dtype=np.int64) if steps is None else np.asarray(steps, dtype=np.int64)
+    total = int(steps.sum()) if env_steps is None else int(env_steps)
     last = returns[-m.final_episodes :]
     hit = episodes_to_threshold(returns, m.rolling_window, m.success_threshold)
+    avg = rolling_mean(returns, m.rolling_window)
     return {
         "final_performance": float(last.mean()),
         # sample standard deviation (ddof=1) of the last episodes' returns; lower is more stable
@@ -72,6 +81,9 @@ def run_metrics(returns: np.ndarray, m: MetricSettings) -> dict:
         "episodes_to_threshold": hit if hit is not None else int(returns.size),
         "threshold_reached": hit is not None,
         "peak": float(returns.max()),
+        "steps_to_threshold": int(steps[:hit].sum()) if hit is not None else total,
+        "env_steps": total,
+        "drawdown": float(avg.max() - avg[-1]) if avg.size else 0.0,
     }
 
 
@@ -104,6 +116,24 @@ def transition_metrics(windows: pd.DataFrame, episodes: int) -> dict:
     }
 
 
+def top_shares(windows: pd.DataFrame, top: set[str]) -> dict:
+    """Where one run's search went against the oracle's top architectures: the share of its windows
+    spent on them, and whether its final architecture is one of them (1.0 or 0.0)."""
+    names = list(windows["architecture"])
+    return {"top5_visit_share": float(np.mean([n in top for n in names])), "top5_final_pick": float(names[-1] in top)}
+
+
+def with_top_shares(per_run: pd.DataFrame, windows: dict[tuple[str, int], pd.DataFrame], searchers: list[str],
+                    top: set[str]) -> pd.DataFrame:
+    """per_run with the top-5 columns of every searching agent's runs filled in."""
+    out = per_run.copy()
+    for i, (agent, seed) in enumerate(zip(out["agent"], out["seed"])):
+        if agent in searchers:
+            for key, value in top_shares(windows[(agent, int(seed))], top).items():
+                out.loc[out.index[i], key] = value
+    return out
+
+
 def greedy_metrics(evaluations: pd.DataFrame, m: MetricSettings, episodes: int) -> dict:
     """Greedy evaluation (not one of the paper's metrics): the last evaluation's mean return, and
     the first evaluation episode whose mean exceeds the threshold (censored at the budget)."""
@@ -133,12 +163,17 @@ def load_run(ref: RunRecord, expected_episodes: int | None) -> tuple[pd.DataFram
     return episodes, windows, info
 
 
-def per_run_table(refs: list[RunRecord], m: MetricSettings, expected_episodes: int | None) -> pd.DataFrame:
+def per_run_table(refs: list[RunRecord], m: MetricSettings, expected_episodes: int | None,
+                  windows_out: dict | None = None) -> pd.DataFrame:
+    """One row per run (PER_RUN_COLUMNS); windows_out, if given, collects each run's architecture
+    windows by (agent, seed)."""
     rows = []
     for ref in refs:
         run_dir = ref.dir
         episodes, windows, info = load_run(ref, expected_episodes)
-        row = {"agent": info["agent"], "seed": info["seed"], **run_metrics(episodes["return"].to_numpy(), m)}
+        env_steps = info.get("run_env_steps")
+        row = {"agent": info["agent"], "seed": info["seed"],
+               **run_metrics(episodes["return"].to_numpy(), m, episodes["steps"].to_numpy(), None if env_steps is None else int(env_steps))}
         # a job that trained several seeds together shares its wall time among them
         row["runs_in_job"] = int(info["runs_in_job"])
         row["train_seconds"] = float(info["wall_seconds"]) / row["runs_in_job"]
@@ -146,6 +181,9 @@ def per_run_table(refs: list[RunRecord], m: MetricSettings, expected_episodes: i
         row.update(search_metrics(windows))
         row.update(transition_metrics(windows, len(episodes)))
         row.update(greedy_metrics(read_evaluations(Path(run_dir) / "evaluations.csv"), m, len(episodes)))
+        row.update({key: float("nan") for key in TOP_COLUMNS})
+        if windows_out is not None:
+            windows_out[(row["agent"], int(row["seed"]))] = windows
         rows.append(row)
     df = pd.DataFrame(rows, columns=PER_RUN_COLUMNS)
     return df.sort_values(["agent", "seed"], kind="stable").reset_index(drop=True)
@@ -155,7 +193,7 @@ def format_per_run(df: pd.DataFrame) -> str:
     """CSV text with repr() floats, so that equal runs give byte-identical tables."""
     rows = []
     for rec in df.to_dict("records"):
-        for key in ("seed", "episodes_to_threshold", "runs_in_job", "transitions", "episodes_since_transition"):
+        for key in INT_COLUMNS:
             rec[key] = int(rec[key])
         if rec["greedy_episodes_to_threshold"] == rec["greedy_episodes_to_threshold"]:  # not NaN
             rec["greedy_episodes_to_threshold"] = int(rec["greedy_episodes_to_threshold"])

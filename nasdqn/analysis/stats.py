@@ -1,4 +1,4 @@
-"""Two-sample tests, intervals, multiplicity, power and robust aggregates.
+"""Two-sample tests, intervals, multiplicity, permutation p-values and robust aggregates.
 
 Every test is vectorised over a leading axis of independent studies (values of shape (S, n)),
 so the simulation tests in tests/test_claims.py check the decision rule with this exact code.
@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
 from math import comb
+from typing import Literal
 
 import numpy as np
 from scipy import stats as sps
 
-# How many seeds per agent the "seeds it would take" search considers before saying "more".
-DEFAULT_MAX_SEEDS = 100
 # Seed of the random splits of permutation tests too large to enumerate.
 PERMUTATION_SEED = 20240101
 
@@ -71,37 +70,6 @@ def cohens_d(a, b) -> np.ndarray:
         return np.where(pooled > 0, (a.mean(axis=1) - b.mean(axis=1)) / pooled, np.nan)
 
 
-def hedges_g(a, b) -> np.ndarray:
-    """Cohen's d with the small-sample correction J = 1 - 3 / (4 (na + nb) - 9)."""
-    a, b = _2d(a), _2d(b)
-    return cohens_d(a, b) * (1 - 3 / (4 * (a.shape[1] + b.shape[1]) - 9))
-
-
-def spread(a, b) -> TwoSample:
-    """Which agent's runs vary less across seeds: a permutation test of the log ratio of the
-    sample variances, after aligning each agent's runs on its own median (so that agents
-    that differ only in location are not called different in spread).
-
-    Measured false-positive rates of one comparison with identical agents (docs/statistics.md):
-    about 4-5% for normal outcomes and 6% for strongly bimodal ones at 10 seeds, against 7.5%
-    for Brown-Forsythe's F reference and 10% for Fligner-Killeen; at 3 seeds it cannot reject.
-    The estimate is sd(a) / sd(b), below 1 when a varies less; `d` = log of it (for power).
-    """
-    a, b = _2d(a), _2d(b)
-    aligned = np.concatenate([a - np.median(a, axis=1, keepdims=True), b - np.median(b, axis=1, keepdims=True)], axis=1)
-    p = np.where(np.ptp(aligned, axis=1) > 0, variance_ratio_permutation_p(aligned, a.shape[1]), 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = a.std(axis=1, ddof=1) / b.std(axis=1, ddof=1)
-    nan = np.full(ratio.shape, np.nan)
-    return TwoSample(ratio, nan, nan, p, np.log(ratio))
-
-
-def log_ratio_interval(a, b, alpha: float) -> TwoSample:
-    """mean(log a) - mean(log b) with Welch's interval: a ratio of (geometric) means for
-    positive quantities such as wall time, where "comparable" is a statement about a ratio."""
-    return welch(np.log(_2d(a)), np.log(_2d(b)), alpha)
-
-
 def mean_interval(x, alpha: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean of x along the last axis with its Student-t (1 - alpha) interval."""
     x = _2d(x)
@@ -147,27 +115,39 @@ def _membership(n_a: int, n_total: int) -> np.ndarray:
     return matrix.T.copy()
 
 
-def _two_sided_p(stat: np.ndarray, observed: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """Share of splits at least as extreme as the observed one (which is among them)."""
-    return (np.abs(stat) >= np.abs(observed)[:, None] - 1e-9 * (1 + scale)[:, None]).mean(axis=1)
+Side = Literal["two-sided", "greater", "less"]
 
 
-def permutation_p(scores, n_a: int) -> np.ndarray:
-    """Two-sided permutation p of the sum of the first n_a scores (group a), per study.
+def _p_of(stat: np.ndarray, observed: np.ndarray, scale: np.ndarray, side: Side) -> np.ndarray:
+    """Share of splits whose statistic is at least as extreme as the observed one (which is among
+    them): |stat| >= |observed| (two-sided), stat >= observed (greater) or stat <= observed (less),
+    with a relative tolerance for floating-point ties."""
+    tol = 1e-9 * (1 + scale)[:, None]
+    if side == "two-sided":
+        return (np.abs(stat) >= np.abs(observed)[:, None] - tol).mean(axis=1)
+    if side == "greater":
+        return (stat >= observed[:, None] - tol).mean(axis=1)
+    return (stat <= observed[:, None] + tol).mean(axis=1)
 
-    For scores that do not depend on the split (log-rank scores) every split's statistic is
-    one matrix product. Exact where the splits are enumerated (the smallest p is then
-    2 / C(n, n_a): 0.1 at 3 vs 3), otherwise a seeded Monte Carlo p.
+
+def permutation_p(scores, n_a: int, side: Side = "two-sided") -> np.ndarray:
+    """Permutation p of the sum of the first n_a scores (group a), per study; "greater": group a's
+    sum is large (for log-rank scores: a reaches the threshold sooner).
+
+    For scores that do not depend on the split (log-rank scores, ranks) every split's statistic is
+    one matrix product. Exact where the splits are enumerated (the smallest two-sided p is then
+    2 / C(n, n_a): 0.1 at 3 vs 3; one-sided 1 / C(n, n_a)), otherwise a seeded Monte Carlo p.
     """
     scores = np.atleast_2d(np.asarray(scores, dtype=np.float64))
     centre = n_a * scores.mean(axis=1)
     stat = scores @ _membership(n_a, scores.shape[1]) - centre[:, None]
     observed = scores[:, :n_a].sum(axis=1) - centre
-    return _two_sided_p(stat, observed, np.abs(scores).sum(axis=1))
+    return _p_of(stat, observed, np.abs(scores).sum(axis=1), side)
 
 
-def variance_ratio_permutation_p(values, n_a: int) -> np.ndarray:
-    """Two-sided permutation p of log(var(a) / var(b)) over the pooled values, per study.
+def variance_ratio_permutation_p(values, n_a: int, side: Side = "two-sided") -> np.ndarray:
+    """Permutation p of log(var(a) / var(b)) over the pooled values, per study ("greater": a
+    varies more).
 
     Each split's variances come from two matrix products (sums and sums of squares), so
     thousands of splits cost little.
@@ -183,61 +163,23 @@ def variance_ratio_permutation_p(values, n_a: int) -> np.ndarray:
     tiny = 1e-300 + 1e-12 * (x * x).mean(axis=1, keepdims=True)
     stat = np.log(var_a + tiny) - np.log(var_b + tiny)
     observed = np.log(x[:, :n_a].var(axis=1, ddof=1) + tiny[:, 0]) - np.log(x[:, n_a:].var(axis=1, ddof=1) + tiny[:, 0])
-    return _two_sided_p(stat, observed, np.zeros(x.shape[0]))
+    return _p_of(stat, observed, np.zeros(x.shape[0]), side)
 
 
-def min_permutation_p(n_a: int, n_b: int) -> float:
-    return 2.0 / comb(n_a + n_b, n_a)
+def min_permutation_p(n_a: int, n_b: int, side: Side = "two-sided") -> float:
+    """The smallest p a permutation test of n_a vs n_b runs can give: 1 / (number of splits) one-sided
+    (2 / that two-sided) where they are enumerated, 1 / (Monte Carlo splits) otherwise."""
+    count = splits(n_a, n_a + n_b).shape[0]
+    return (2.0 if side == "two-sided" else 1.0) / count
 
 
-# ----- power: the seeds it would take ----------------------------------------------------------
-def seeds_for_t_test(d: float, alpha: float, power: float, max_seeds: int = DEFAULT_MAX_SEEDS) -> int | None:
-    """Seeds per group at which a two-sided t-test at `alpha` detects a standardised effect d
-    with the given power (noncentral t); None when even max_seeds would not."""
-    if not np.isfinite(d) or d == 0:
-        return None
-    n = np.arange(2, max_seeds + 1)
-    df = 2 * n - 2
-    nc = abs(d) * np.sqrt(n / 2)
-    crit = sps.t.ppf(1 - alpha / 2, df)
-    achieved = sps.nct.sf(crit, df, nc) + sps.nct.cdf(-crit, df, nc)
-    hits = np.flatnonzero(achieved >= power)
-    return int(n[hits[0]]) if hits.size else None
-
-
-def detectable_effect(n: int, alpha: float, power: float) -> float:
-    """The smallest standardised difference a two-sided t-test at alpha detects with the
-    given power at n seeds per group (bisection on the noncentral t power)."""
-    df = 2 * n - 2
-    crit = sps.t.ppf(1 - alpha / 2, df)
-    lo, hi = 0.0, 50.0
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        nc = mid * np.sqrt(n / 2)
-        lo, hi = (mid, hi) if sps.nct.sf(crit, df, nc) + sps.nct.cdf(-crit, df, nc) < power else (lo, mid)
-    return hi
-
-
-def seeds_for_logrank(log_hr: float, event_fraction: float, alpha: float, power: float,
-                      max_seeds: int = DEFAULT_MAX_SEEDS) -> int | None:
-    """Schoenfeld (1981): D = 4 (z_{1-alpha/2} + z_power)^2 / log(HR)^2 events are needed with
-    equal groups; seeds per group = D / (2 x the fraction of runs that reach the threshold)."""
-    if not np.isfinite(log_hr) or log_hr == 0 or event_fraction <= 0:
-        return None
-    events = 4 * (sps.norm.ppf(1 - alpha / 2) + sps.norm.ppf(power)) ** 2 / log_hr**2
-    n = int(np.ceil(events / (2 * event_fraction)))
-    return max(n, 2) if n <= max_seeds else None
-
-
-def seeds_for_interval(n_now: int, se: float, distance: float, alpha: float, power: float,
-                       max_seeds: int = DEFAULT_MAX_SEEDS) -> int | None:
-    """Seeds per group at which an interval of standard error se * sqrt(n_now / n) would clear
-    a boundary `distance` away from the estimate with the given power."""
-    if not (np.isfinite(se) and np.isfinite(distance)) or distance <= 0 or se <= 0:
-        return None
-    n = int(np.ceil(n_now * ((sps.norm.ppf(1 - alpha / 2) + sps.norm.ppf(power)) * se / distance) ** 2))
-    n = max(n, 2)
-    return n if n <= max_seeds else None
+def clopper_pearson(successes: int, n: int, alpha: float) -> tuple[float, float]:
+    """The exact (Clopper-Pearson) (1 - alpha) interval of a binomial proportion."""
+    if n == 0:
+        return float("nan"), float("nan")
+    low = 0.0 if successes == 0 else float(sps.beta.ppf(alpha / 2, successes, n - successes + 1))
+    high = 1.0 if successes == n else float(sps.beta.ppf(1 - alpha / 2, successes + 1, n - successes))
+    return low, high
 
 
 # ----- robust aggregates (Agarwal et al., 2021), written with numpy/scipy ----------------------

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as sps
 
-from nasdqn.analysis.stats import permutation_p
+from nasdqn.analysis.stats import Side, permutation_p
 
 
 @dataclass(frozen=True)
@@ -74,12 +74,8 @@ def logrank_scores(t: np.ndarray, e: np.ndarray, at_risk: np.ndarray, n: np.ndar
     return e.astype(np.float64) - cum
 
 
-def logrank(time_a, reached_a, time_b, reached_b, with_p: bool = True) -> LogRank:
-    """Two-sided log-rank test (Mantel 1966) of a against b, vectorised over studies.
-
-    O - E and its hypergeometric variance V are scipy.stats.logrank's (a test checks it); a
-    study without any event has O - E = V = 0 and p = 1 (no evidence either way).
-    """
+def _logrank_parts(time_a, reached_a, time_b, reached_b) -> tuple[np.ndarray, np.ndarray, int]:
+    """(per-subject log-rank scores of the pooled sample, hypergeometric variance V, n_a)."""
     ta, tb = _as_2d(time_a), _as_2d(time_b)
     ea, eb = _as_2d(reached_a, bool), _as_2d(reached_b, bool)
     t, e = np.concatenate([ta, tb], axis=1), np.concatenate([ea, eb], axis=1)
@@ -90,12 +86,28 @@ def logrank(time_a, reached_a, time_b, reached_b, with_p: bool = True) -> LogRan
         frac = n_a / n
         var = np.where(n > 1, d * frac * (1 - frac) * (n - d) / (n - 1), 0.0)
     v = np.where(first, var, 0.0).sum(axis=1)
-    scores = logrank_scores(t, e, at_risk, n, d, first)
-    o_minus_e = scores[:, : ta.shape[1]].sum(axis=1)
+    return logrank_scores(t, e, at_risk, n, d, first), v, ta.shape[1]
+
+
+def logrank(time_a, reached_a, time_b, reached_b, with_p: bool = True) -> LogRank:
+    """Two-sided log-rank test (Mantel 1966) of a against b, vectorised over studies.
+
+    O - E and its hypergeometric variance V are scipy.stats.logrank's (a test checks it); a
+    study without any event has O - E = V = 0 and p = 1 (no evidence either way).
+    """
+    scores, v, n_a = _logrank_parts(time_a, reached_a, time_b, reached_b)
+    o_minus_e = scores[:, :n_a].sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         p_normal = np.where(v > 0, 2 * sps.norm.sf(np.abs(o_minus_e) / np.sqrt(v)), 1.0)
-    p = np.where(v > 0, permutation_p(scores, ta.shape[1]), 1.0) if with_p else np.full(v.shape, np.nan)
+    p = np.where(v > 0, permutation_p(scores, n_a), 1.0) if with_p else np.full(v.shape, np.nan)
     return LogRank(o_minus_e, v, p, p_normal)
+
+
+def logrank_one_sided(time_a, reached_a, time_b, reached_b, side: Side) -> np.ndarray:
+    """One-sided permutation log-rank p per study: "greater" is the evidence that a reaches the
+    threshold sooner than b (its O - E is large), "less" that it reaches it later; 1 without events."""
+    scores, v, n_a = _logrank_parts(time_a, reached_a, time_b, reached_b)
+    return np.where(v > 0, permutation_p(scores, n_a, side), 1.0)
 
 
 def restricted_mean(times, budget: float) -> np.ndarray:

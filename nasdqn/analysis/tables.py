@@ -1,15 +1,20 @@
-"""The tables aggregation writes to results/metrics/: summaries, claim verdicts, every
-comparison behind them, and robust aggregates. Deterministic functions of per_run.csv and
-the analysis settings (every bootstrap draws from a fixed seed)."""
+"""The tables aggregation writes to {root}/metrics/ besides the claims (claim_tables.py) and the
+oracle's (oracle_tables.py): summaries, robust aggregates, success at the ceiling, the sanity
+floor and the agents' roles. Deterministic functions of per_run.csv and the analysis settings
+(every bootstrap draws from a fixed seed)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from nasdqn.analysis import claims as cl
-from nasdqn.analysis import stats, survival
+from nasdqn.analysis import claims as cl  # noqa: F401  (tests reach the settings through it)
+from nasdqn.analysis import decision, stats, survival
+from nasdqn.analysis.margins import DecisionSettings
+from nasdqn.analysis.samples import Samples, Unit, time_column
+from nasdqn.settings.errors import ResultsError
 
 SUMMARY_COLUMNS = [
     "agent", "label", "metric", "n_runs", "mean", "std", "ci95_low", "ci95_high", "median", "iqm", "iqm_ci95_low",
@@ -18,17 +23,14 @@ SUMMARY_COLUMNS = [
 SUMMARY_METRICS = [
     "final_performance", "stability", "episodes_to_threshold", "peak", "train_seconds", "search_overhead_share",
     "visit_entropy", "best_pick_fraction", "transitions", "keep_fraction", "episodes_since_transition",
-    "greedy_final", "greedy_episodes_to_threshold",
-]
-CLAIM_COLUMNS = [
-    "claim", "where", "words", "kind", "verdict", "test", "measured", "p_holm", "effect", "seeds_needed", "note",
-    "decisive_pair", "key_effect",
-]
-COMPARISON_COLUMNS = [
-    "claim", "metric", "better", "than", "test", "value_better", "value_than", "estimate", "ci_low", "ci_high",
-    "p", "p_holm", "permutation_p", "supports_claim", "seeds_needed",
+    "greedy_final", "greedy_episodes_to_threshold", "steps_to_threshold", "drawdown", "top5_visit_share", "top5_final_pick",
 ]
 ROBUST_COLUMNS = ["kind", "agent", "than", "value", "ci95_low", "ci95_high"]
+CEILING_COLUMNS = ["agent", "label", "n_runs", "ceiling", "successes", "success_rate", "success_ci_low", "success_ci_high",
+                   "mean_given_success", "given_success_ci_low", "given_success_ci_high"]
+FLOOR_CHECK_COLUMNS = ["agent", "label", "seed", "uniform_random", "best_constant", "greedy_final", "final_performance",
+                       "beats_uniform_greedy", "beats_uniform_training", "learned"]
+AGENT_COLUMNS = ["agent", "label", "controller", "roles", "oracle"]
 
 
 @dataclass(frozen=True)
@@ -39,15 +41,31 @@ class Analysis:
     labels: dict[str, str]
     roles: dict
     budget: int
-    decision: cl.DecisionSettings
+    decision: DecisionSettings
+    unit: Unit = "episodes"
+    oracle: tuple[str, ...] = ()
+    controllers: dict[str, str] = field(default_factory=dict)
+    fixed: dict[str, dict] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, a: dict) -> "Analysis":
         return cls(list(a["agents"]), dict(a["labels"]), dict(a["roles"]), int(a["budget"]),
-                   cl.DecisionSettings(**a["decision"]))
+                   DecisionSettings.from_config(a["decision"]), a.get("unit", "episodes"), tuple(a.get("oracle", ())),
+                   dict(a.get("controllers", {})), dict(a.get("fixed", {})))
 
     def label(self, agent: str) -> str:
-        return "+".join(self.labels.get(a, a) for a in agent.split("+"))
+        return "+".join(decision.LABELS.get(a, self.labels.get(a, a)) for a in agent.split("+"))
+
+    @property
+    def time(self) -> str:
+        return time_column(self.unit)
+
+    @property
+    def searchers(self) -> list[str]:
+        return [a for a in self.agents if self.controllers.get(a, "fixed") != "fixed"]
+
+    def samples(self, per_run: pd.DataFrame) -> Samples:
+        return Samples.from_table(per_run, self.budget, self.unit)
 
 
 # ----- summary ----------------------------------------------------------------------------------
@@ -61,11 +79,13 @@ def _summary_row(agent: str, metric: str, x: np.ndarray, reached: np.ndarray, a:
         row.update(mean=float(finite.mean()), std=float(finite.std(ddof=1)) if finite.size > 1 else np.nan,
                    ci95_low=float(low[0]), ci95_high=float(high[0]), median=float(np.median(finite)),
                    iqm=float(stats.iqm(finite)), iqm_ci95_low=iqm_lo, iqm_ci95_high=iqm_hi)
-    if metric in ("episodes_to_threshold", "greedy_episodes_to_threshold") and np.isfinite(x).all():
+    if metric.endswith("_to_threshold") and x.size and np.isfinite(x).all():
         times, surv = survival.kaplan_meier(x, reached)
         below = np.flatnonzero(surv <= 0.5)
-        row.update(n_reached=int(reached.sum()), restricted_mean=float(survival.restricted_mean(x, a.budget)),
-                   km_median=float(times[below[0]]) if below.size else np.nan)
+        # the restricted mean needs one censoring point: the budget, in the protocol's unit
+        own_unit = metric == a.time or (metric == "greedy_episodes_to_threshold" and a.unit == "episodes")
+        rmst = float(survival.restricted_mean(x, a.budget)) if own_unit else np.nan
+        row.update(n_reached=int(reached.sum()), restricted_mean=rmst, km_median=float(times[below[0]]) if below.size else np.nan)
     return row
 
 
@@ -84,109 +104,11 @@ def summary_table(per_run: pd.DataFrame, a: Analysis) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
-# ----- claims -----------------------------------------------------------------------------------
-def evaluate_claims(per_run: pd.DataFrame, a: Analysis) -> list[cl.Evaluation]:
-    data = cl.Samples.from_table(per_run, a.budget)
-    present = [x for x in a.agents if x in set(per_run["agent"])]
-    return cl.evaluate_all(data, a.roles, present, a.decision)
-
-
-def _fmt(x: float, digits: int = 3) -> str:
-    if x is None or not np.isfinite(x):
-        return "inf" if x == np.inf else ("0" if x == 0 else "n/a")
-    return f"{x:.{digits}g}"
-
-
-def _measured(ev: cl.Evaluation, a: Analysis) -> str:
-    """The measured values behind a claim, as a reader would quote them."""
-    parts = []
-    for t in ev.pairs:
-        vb, vt = float(t.mean_better[0]), float(t.mean_than[0])
-        if ev.claim.kind == "bound":
-            parts.append(f"{a.label(t.better)} {100 * vb:.3g}% of wall time")
-        elif ev.claim.kind == "factor":
-            parts.append(f"restricted mean {_fmt(vb)} ({a.label(t.better)}) vs {_fmt(vt)} ({a.label(t.than)}) episodes, "
-                         f"ratio {_fmt(float(t.extra['rmst_ratio'][0]))}x")
-        else:
-            parts.append(f"{a.label(t.better)} {_fmt(vb, 4)} vs {a.label(t.than)} {_fmt(vt, 4)}")
-    return "; ".join(parts)
-
-
-def _effect(t: cl.Tested) -> str:
-    est, lo, hi = (float(v[0]) for v in (t.result.estimate, t.result.ci_low, t.result.ci_high))
-    return f"{_fmt(est)} [{_fmt(lo)}, {_fmt(hi)}]"
-
-
-def claim_rows(evals: list[cl.Evaluation], a: Analysis, n_seeds: int) -> pd.DataFrame:
-    rows = []
-    for ev in evals:
-        c = ev.claim
-        row = {"claim": c.id, "where": c.where, "words": c.words, "kind": c.kind, "verdict": str(ev.verdict[0])}
-        if ev.missing:
-            rows.append({**row, "note": ev.missing})
-            continue
-        verdict = row["verdict"]
-        seeds = cl.seeds_needed(ev, a.decision, n_seeds) if verdict == "inconclusive" else None
-        p_holm = [float(t.p_adjusted[0]) for t in ev.pairs if t.p_adjusted.size]
-        decisive = _decisive(ev, a.decision.alpha)
-        row.update(
-            decisive_pair=f"{a.label(decisive.better)} vs {a.label(decisive.than)}" if decisive.better != decisive.than else a.label(decisive.better),
-            key_effect=_effect(decisive),
-            test=", ".join(dict.fromkeys(t.test for t in ev.pairs)),
-            measured=_measured(ev, a),
-            p_holm="; ".join(_fmt(p) for p in p_holm),
-            effect="; ".join(_effect(t) for t in ev.pairs),
-            seeds_needed="" if verdict != "inconclusive" else (str(seeds) if seeds else f"more than {a.decision.max_seeds}"),
-            note=_band_note(ev),
-        )
-        rows.append(row)
-    return pd.DataFrame(rows, columns=CLAIM_COLUMNS)
-
-
-def _decisive(ev: cl.Evaluation, alpha: float) -> cl.Tested:
-    """The pair that decides the verdict: the most significant pair against the claim if any
-    (it contradicts), else the pair with the largest Holm p (the weakest link of support)."""
-    if ev.claim.kind != "dominance":
-        return ev.pairs[0]
-    against = [t for t in ev.pairs if not t.favours[0] and t.p_adjusted[0] < alpha]
-    if against:
-        return min(against, key=lambda t: float(t.p_adjusted[0]))
-    return max(ev.pairs, key=lambda t: float(t.p_adjusted[0]))
-
-
-def _band_note(ev: cl.Evaluation) -> str:
-    if ev.band is None:
-        return ""
-    lo, hi = ev.band
-    what = {"factor": "factor", "equivalence": "ratio", "bound": "share"}[ev.claim.kind]
-    return f"{what} must lie in [{_fmt(lo)}, {_fmt(hi)}]" if np.isfinite(lo) else f"{what} must lie below {_fmt(hi)}"
-
-
-def comparison_rows(evals: list[cl.Evaluation], per_run: pd.DataFrame, a: Analysis, n_seeds: int) -> pd.DataFrame:
-    """Every pair behind every claim: values, test, p, Holm p, effect and interval."""
-    rows = []
-    for ev in evals:
-        for t in ev.pairs:
-            low, high = float(t.result.ci_low[0]), float(t.result.ci_high[0])
-            perm = float("nan")
-            if t.test == "Welch t":
-                x, y = (per_run.loc[per_run["agent"] == g, cl.METRICS[t.comparison.metric].column].to_numpy(float) for g in (t.better, t.than))
-                perm = stats.permutation_p(np.concatenate([x, y])[None], x.size)[0] if x.size > 1 and y.size > 1 else perm
-            rows.append({
-                "claim": ev.claim.id, "metric": t.comparison.metric, "better": t.better, "than": t.than, "test": t.test,
-                "value_better": float(t.mean_better[0]), "value_than": float(t.mean_than[0]),
-                "estimate": float(t.result.estimate[0]), "ci_low": low, "ci_high": high, "p": float(t.result.p[0]),
-                "p_holm": float(t.p_adjusted[0]) if t.p_adjusted.size else float("nan"), "permutation_p": float(perm),
-                "supports_claim": bool(t.favours[0]),
-                "seeds_needed": cl._pair_seeds(ev, t, a.decision, n_seeds) or -1,
-            })
-    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
-
-
 # ----- robust aggregates ------------------------------------------------------------------------
 def robust_table(per_run: pd.DataFrame, a: Analysis, metric: str = "final_performance") -> pd.DataFrame:
     """rliable's aggregates of one metric: IQM per agent and the probability that the reference
-    agent's run beats another agent's run, with stratified-bootstrap intervals."""
+    agent's run beats another agent's run, with stratified-bootstrap intervals. With fewer than 4
+    runs the IQM trims nothing: it is the plain mean."""
     d = a.decision
     rng = np.random.default_rng(d.bootstrap_seed + 2)
     values = {x: per_run.loc[per_run["agent"] == x, metric].to_numpy(float) for x in a.agents}
@@ -195,7 +117,7 @@ def robust_table(per_run: pd.DataFrame, a: Analysis, metric: str = "final_perfor
         lo, hi = stats.bootstrap_interval(stats.iqm, [v], rng, d.bootstrap_samples, d.alpha)
         rows.append({"kind": f"iqm_{metric}", "agent": agent, "than": "", "value": float(stats.iqm(v)), "ci95_low": lo, "ci95_high": hi})
     ref = a.roles.get("reference")
-    for other in (x for x in a.agents if x != ref and ref in values):
+    for other in (x for x in a.agents if x != ref and ref in values and x not in a.oracle):
         lo, hi = stats.bootstrap_interval(stats.probability_of_improvement, [values[ref], values[other]], rng,
                                           d.bootstrap_samples, d.alpha)
         poi = float(stats.probability_of_improvement(values[ref], values[other])[0])
@@ -208,3 +130,84 @@ def performance_profile(values: np.ndarray, taus: np.ndarray) -> np.ndarray:
     """Fraction of runs whose score exceeds each tau (rliable's performance profile)."""
     return (np.asarray(values, dtype=np.float64)[:, None] > taus[None, :]).mean(axis=0)
 
+
+# ----- success at the ceiling -------------------------------------------------------------------
+def ceiling_table(per_run: pd.DataFrame, a: Analysis) -> pd.DataFrame:
+    """Bounded, zero-inflated final performance read in two parts: the share of runs that end
+    within the return margin of the ceiling (the best final performance any run of the study
+    reached: the task's best as this study saw it, the same for every agent), with its exact
+    binomial interval, and the mean final performance of those runs, with its t interval."""
+    d = a.decision
+    finals = per_run["final_performance"].to_numpy(float)
+    ceiling = float(np.max(finals)) if finals.size else float("nan")
+    rows = []
+    for agent in a.agents:
+        x = per_run.loc[per_run["agent"] == agent, "final_performance"].to_numpy(float)
+        ok = x >= ceiling - d.margin("return")
+        low, high = stats.clopper_pearson(int(ok.sum()), int(x.size), d.alpha)
+        given = x[ok]
+        mean, glo, ghi = stats.mean_interval(given, d.alpha) if given.size > 1 else (given[:1], [np.nan], [np.nan])
+        rows.append({"agent": agent, "label": a.label(agent), "n_runs": int(x.size), "ceiling": ceiling, "successes": int(ok.sum()),
+                     "success_rate": float(ok.mean()) if x.size else np.nan, "success_ci_low": low, "success_ci_high": high,
+                     "mean_given_success": float(given.mean()) if given.size else np.nan,
+                     "given_success_ci_low": float(glo[0]), "given_success_ci_high": float(ghi[0])})
+    return pd.DataFrame(rows, columns=CEILING_COLUMNS)
+
+
+# ----- the sanity floor ---------------------------------------------------------------------------
+def floor_check(per_run: pd.DataFrame, floor: pd.DataFrame | None, a: Analysis) -> pd.DataFrame:
+    """Per run: does it beat the uniform-random policy of its own seed? The verdict ("learned")
+    uses the final greedy evaluation, played on the very start states the floor was measured on;
+    the final training performance (epsilon-greedy, other start states) is shown beside it, and
+    decides only where the greedy evaluation is off."""
+    if floor is None:
+        return pd.DataFrame(columns=FLOOR_CHECK_COLUMNS)
+    rows = []
+    for rec in per_run.to_dict("records"):
+        mine = floor[floor["seed"] == rec["seed"]]
+        uniform = mine.loc[mine["policy"] == "uniform_random", "mean_return"]
+        if uniform.empty:
+            raise ValueError(f"floor table: no uniform_random row for seed {rec['seed']}")
+        u = float(uniform.iloc[0])
+        constants = mine.loc[mine["policy"].str.startswith("constant_"), "mean_return"]
+        greedy, train = float(rec["greedy_final"]), float(rec["final_performance"])
+        by_greedy = bool(greedy > u) if np.isfinite(greedy) else None
+        rows.append({"agent": rec["agent"], "label": a.label(rec["agent"]), "seed": int(rec["seed"]), "uniform_random": u,
+                     "best_constant": float(constants.max()) if len(constants) else np.nan, "greedy_final": greedy,
+                     "final_performance": train, "beats_uniform_greedy": "" if by_greedy is None else by_greedy,
+                     "beats_uniform_training": bool(train > u), "learned": by_greedy if by_greedy is not None else bool(train > u)})
+    return pd.DataFrame(rows, columns=FLOOR_CHECK_COLUMNS)
+
+
+def agents_table(a: Analysis) -> pd.DataFrame:
+    """Every agent with its label, controller, the roles it plays and whether it is an oracle agent
+    (what the cross-task mechanism command reads)."""
+    rows = []
+    for agent in a.agents:
+        roles = [r for r, v in a.roles.items() if v == agent or (isinstance(v, list) and agent in v)]
+        rows.append({"agent": agent, "label": a.label(agent), "controller": a.controllers.get(agent, ""),
+                     "roles": " ".join(roles), "oracle": agent in a.oracle})
+    return pd.DataFrame(rows, columns=AGENT_COLUMNS)
+
+
+FLOOR_COLUMNS = ["policy", "seed", "mean_return", "min_return", "max_return", "episodes"]
+
+
+def read_floor(path: Path, seeds: list[int]) -> pd.DataFrame:
+    """metrics/floor.csv, checked: its columns, finite returns, a uniform_random row for every seed."""
+    try:
+        df = pd.read_csv(path)
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: missing (the floor table; the floor command writes it)") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise ResultsError(f"{path}: not a readable CSV file ({exc})") from None
+    missing = [c for c in FLOOR_COLUMNS if c not in df.columns]
+    if missing:
+        raise ResultsError(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(FLOOR_COLUMNS)}")
+    if not pd.api.types.is_numeric_dtype(df["mean_return"]) or not np.isfinite(df["mean_return"].to_numpy(float)).all():
+        raise ResultsError(f"{path}: column 'mean_return' must hold finite numbers")
+    have = set(df.loc[df["policy"] == "uniform_random", "seed"].astype(int))
+    lacking = [s for s in seeds if s not in have]
+    if lacking:
+        raise ResultsError(f"{path}: no uniform_random row for seed(s) {', '.join(map(str, lacking))}")
+    return df

@@ -37,11 +37,11 @@ class Policy:
     meta: dict[str, str | int | float] = field(default_factory=dict)
 
     def q_values(self, obs: np.ndarray) -> np.ndarray:
-        """obs (N, 3) -> Q (N, 3), the forward pass of section 2.2.1 in numpy."""
+        """obs (N, obs_dim) -> Q (N, n_actions), the forward pass of section 2.2.1."""
         return forward_np(self.params, self.arch.activation, np.asarray(obs, dtype=np.float32))
 
     def greedy(self, obs: np.ndarray) -> np.ndarray:
-        """obs (N, 3) -> the greedy actions (N,), ties to the lowest action."""
+        """obs (N, obs_dim) -> the greedy actions (N,), ties to the lowest action."""
         return np.argmax(self.q_values(obs), axis=-1)
 
 

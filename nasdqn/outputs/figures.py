@@ -1,14 +1,21 @@
-"""Rebuild the paper's Figures 2-7 from the runs, plus Kaplan-Meier curves of the time to
-threshold and a performance profile, deterministically. Agent names come from the config.
+"""The study's figures, one registry entry each: the forest plot of every claim, IQM learning
+curves, the paper's Figures 2-7, Kaplan-Meier curves, the performance profile and the oracle's
+ranking, deterministically. Agent names come from the config.
 
-Byte-identical files from identical inputs: the Agg backend, fonts bundled with
-matplotlib, no timestamps or software tags in PNG/PDF metadata, a fixed hash salt.
+A figure is one function decorated with @figure(name, title, ...): the workflow reads the names
+and titles from this file's source at parse time (nasdqn/settings/figures.py, with `ast`: no
+matplotlib import), draws each with `python -m nasdqn figure --name NAME`, and the report lists
+them in registration order. Keyword arguments of @figure must be literals for that reader.
+
+Byte-identical files from identical inputs: the Agg backend, fonts bundled with matplotlib, no
+timestamps or software tags in PNG/PDF metadata, a fixed hash salt, seeded bootstrap bands.
 """
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Literal
 
 import matplotlib
 
@@ -19,11 +26,11 @@ import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from nasdqn.analysis import survival  # noqa: E402
-from nasdqn.analysis.metrics import MetricSettings, load_run, read_per_run, rolling_mean
-from nasdqn.analysis.tables import Analysis, performance_profile  # noqa: E402
+from nasdqn.analysis import curves, survival  # noqa: E402
+from nasdqn.analysis.metrics import MetricSettings, load_run, read_per_run, rolling_mean  # noqa: E402
+from nasdqn.analysis.tables import Analysis  # noqa: E402
 from nasdqn.jobs.results import atomic_write_bytes  # noqa: E402
-from nasdqn.settings.columns import FIGURES, SEARCH_FIGURE_PREFIX, TIMED_FIGURES  # noqa: E402,F401
+from nasdqn.settings.columns import SEARCH_FIGURE_PREFIX  # noqa: E402
 from nasdqn.settings.identity import RunRecord  # noqa: E402
 from nasdqn.settings.space import ACTIVATIONS, LAYER_CHOICES, SEARCH_SPACE, UNIT_CHOICES, Architecture  # noqa: E402
 from nasdqn.tasks import TaskInfo  # noqa: E402
@@ -34,12 +41,44 @@ CENSORED = dict(marker="^", facecolors="none", edgecolors="#C44E52", s=28, zorde
 plt.rcParams.update({"svg.hashsalt": "nasdqn", "pdf.compression": 6, "font.size": 9, "figure.dpi": 100})
 
 
+Needs = Literal["", "oracle"]
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    name: str
+    title: str
+    draw: Callable
+    needs_runs: bool = True  # drawn after aggregation, from the runs and the tables (fig2: from the config alone)
+    timed: bool = False  # plots something a clock measured: differs from run to run
+    requires: Needs = ""  # "oracle": only in a study with protocol.oracle
+
+
+REGISTRY: dict[str, FigureSpec] = {}
+
+
+def figure(name: str, title: str, needs_runs: bool = True, timed: bool = False, requires: Needs = ""):
+    """Register a figure (see the module doc: literal arguments only)."""
+    def register(draw: Callable) -> Callable:
+        if name in REGISTRY:
+            raise ValueError(f"figure {name!r} registered twice")
+        REGISTRY[name] = FigureSpec(name, title, draw, needs_runs, timed, requires)
+        return draw
+
+    return register
+
+
 def captions(a: Analysis, threshold: float) -> dict[str, str]:
     """Figure titles for the report, with the configured threshold."""
-    out = dict(FIGURES)
-    out["fig4_convergence"] += f" (episodes until the rolling average exceeds {threshold:g}; censored runs at the budget)"
+    out = {n: f.title for n, f in REGISTRY.items()}
+    out["fig4_convergence"] += f" ({a.unit} until the rolling average exceeds {threshold:g}; censored runs at the budget)"
     out["fig8_time_to_threshold"] += f" (share of runs whose rolling average has exceeded {threshold:g})"
     return out
+
+
+def names_for(a: Analysis) -> list[str]:
+    """The figures this study draws, in report order."""
+    return [n for n, f in REGISTRY.items() if f.requires != "oracle" or a.oracle]
 
 
 def color(agents: list[str], agent: str) -> str:
@@ -57,6 +96,8 @@ class Study:
     analysis: Analysis
     searchers: list[str]  # agents whose architecture changes (controller random or nas)
     task: TaskInfo
+    steps: dict[tuple[str, int], np.ndarray] = field(default_factory=dict)  # environment steps of each episode
+    metrics_dir: Path | None = None  # the study's tables (claims, comparisons, oracle)
 
     def label(self, agent: str) -> str:
         return self.analysis.label(agent)
@@ -66,15 +107,16 @@ class Study:
 
 
 def load_study(per_run_csv: str | Path, refs: list[RunRecord], a: Analysis, controllers: dict[str, str],
-               metric: MetricSettings, task: TaskInfo) -> Study:
+               metric: MetricSettings, task: TaskInfo, metrics_dir: str | Path | None = None) -> Study:
     per_run = read_per_run(per_run_csv)
-    returns, windows, params = {}, {}, {}
+    returns, windows, params, steps = {}, {}, {}, {}
     sizes = {arch: arch.n_params(task.obs_dim, task.n_actions) for arch in SEARCH_SPACE}
     where = {(r.agent, r.seed): r for r in refs}
     for agent, seed in zip(per_run["agent"], per_run["seed"]):
         episodes, arch_rows, _ = load_run(where[(agent, int(seed))], None)
         key = (agent, int(seed))
         returns[key] = episodes["return"].to_numpy()
+        steps[key] = episodes["steps"].to_numpy()
         windows[key] = arch_rows
         params[key] = float(np.mean([
             sizes[Architecture(int(l), int(u), str(act))]
@@ -82,7 +124,8 @@ def load_study(per_run_csv: str | Path, refs: list[RunRecord], a: Analysis, cont
         ]))
     agents = [x for x in a.agents if x in set(per_run["agent"])]
     searchers = [x for x in agents if controllers.get(x) != "fixed"]
-    return Study(agents, per_run, returns, windows, params, metric, a, searchers, task)
+    return Study(agents, per_run, returns, windows, params, metric, a, searchers, task, steps,
+                 Path(metrics_dir) if metrics_dir is not None else Path(per_run_csv).parent)
 
 
 def save(fig: plt.Figure, out_stem: str | Path) -> None:
@@ -124,7 +167,27 @@ def draw_network(ax: plt.Axes, arch: Architecture, title: str, task: TaskInfo, m
     ax.axis("off")
 
 
-def fig2(fixed: dict[str, Architecture], labels: dict[str, str], task: TaskInfo, out_stem: str | Path) -> None:
+@dataclass
+class Inputs:
+    """What a figure is drawn from: the config's fixed architectures and task, and (for a figure
+    that needs runs) the study."""
+
+    analysis: Analysis
+    task: TaskInfo
+    fixed: dict[str, Architecture]
+    labels: dict[str, str]
+    study: Study | None = None
+
+
+def inputs_study(inp: Inputs) -> Study:
+    if inp.study is None:
+        raise ValueError("this figure is drawn from the runs: load the study first")
+    return inp.study
+
+
+@figure("fig2_architectures", "Figure 2: the fixed Q-network architectures", needs_runs=False)
+def fig2(inp: Inputs, out_stem: str | Path) -> None:
+    fixed, labels, task = {k: v for k, v in inp.fixed.items() if k not in inp.analysis.oracle}, inp.labels, inp.task
     fig, axes = plt.subplots(1, max(len(fixed), 1), figsize=(4.2 * max(len(fixed), 1), 3.6))
     axes = np.atleast_1d(axes)
     for ax, (agent, arch) in zip(axes, fixed.items()):
@@ -134,31 +197,50 @@ def fig2(fixed: dict[str, Architecture], labels: dict[str, str], task: TaskInfo,
 
 
 # ----- panels shared by Figures 3-9 ---------------------------------------------------------
+def paper_agents(st: Study) -> list[str]:
+    """The agents the paper's figures draw: every agent but the oracle's 27 architectures."""
+    return [a for a in st.agents if a not in st.analysis.oracle]
+
+
 def panel_learning_curves(ax: plt.Axes, st: Study) -> None:
-    w = st.metric.rolling_window
-    for agent in st.agents:
-        curves = [rolling_mean(r, w) for (a, _), r in sorted(st.returns.items()) if a == agent]
-        n = min(len(c) for c in curves)
-        stack = np.stack([c[:n] for c in curves])
-        x = np.arange(w, w + n)
-        ax.plot(x, stack.mean(axis=0), color=color(st.agents, agent), lw=1.2, label=st.label(agent))
-        ax.fill_between(x, stack.min(axis=0), stack.max(axis=0), color=color(st.agents, agent), alpha=0.15, lw=0)
+    """IQM across seeds of each agent's rolling average, with a 95% stratified-bootstrap band
+    (rliable style), by episode or by environment step (the protocol's unit)."""
+    w, d = st.metric.rolling_window, st.analysis.decision
+    for k, agent in enumerate(paper_agents(st)):
+        keys = sorted(key for key in st.returns if key[0] == agent)
+        steps = [st.steps[key] for key in keys] if st.analysis.unit == "steps" else None
+        x, stack = curves.on_grid([st.returns[key] for key in keys], w, steps)
+        centre, low, high = curves.iqm_band(stack, np.random.default_rng([d.bootstrap_seed, 31, k]), d.bootstrap_samples, d.alpha)
+        ax.plot(x, centre, color=color(st.agents, agent), lw=1.2, label=st.label(agent))
+        ax.fill_between(x, low, high, color=color(st.agents, agent), alpha=0.18, lw=0)
     ax.axhline(st.metric.success_threshold, color="black", ls=":", lw=0.8)
-    ax.set_xlabel("episode")
+    ax.set_xlabel("environment steps" if st.analysis.unit == "steps" else "episode")
     ax.set_ylabel(f"{w}-episode average return")
-    ax.set_title("Learning curves (mean, band = min-max over seeds)")
+    n = min(int((st.per_run["agent"] == a).sum()) for a in paper_agents(st))
+    ax.set_title("Learning curves: IQM across seeds, 95% stratified-bootstrap band" + ("\n(with fewer than 4 seeds the IQM is the mean)" if n < 4 else ""),
+                 fontsize=8)
     ax.legend(fontsize=7, loc="lower right")
 
 
+@figure("learning_curves", "Learning curves: interquartile mean across seeds with 95% stratified-bootstrap bands")
+def fig_learning_curves(inp: Inputs, out_stem: str | Path) -> None:
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    panel_learning_curves(ax, inputs_study(inp))
+    fig.tight_layout()
+    save(fig, out_stem)
+
+
 def _ticks(ax: plt.Axes, st: Study) -> None:
-    ax.set_xticks(range(len(st.agents)), [st.label(a) for a in st.agents], rotation=25, ha="right")
+    agents = paper_agents(st)
+    ax.set_xticks(range(len(agents)), [st.label(a) for a in agents], rotation=25, ha="right")
 
 
 def panel_bars(ax: plt.Axes, st: Study, metric: str, ylabel: str, title: str) -> None:
     """Bar = mean over every run, dots = runs."""
-    means = [float(np.mean(st.column(a, metric))) for a in st.agents]
-    ax.bar(range(len(st.agents)), means, color=[color(st.agents, a) for a in st.agents], alpha=0.7)
-    for i, agent in enumerate(st.agents):
+    agents = paper_agents(st)
+    means = [float(np.mean(st.column(a, metric))) for a in agents]
+    ax.bar(range(len(agents)), means, color=[color(st.agents, a) for a in agents], alpha=0.7)
+    for i, agent in enumerate(agents):
         v = st.column(agent, metric).astype(float)
         ax.scatter(i + np.linspace(-0.12, 0.12, v.size), v, color="black", s=12, zorder=3)
     _ticks(ax, st)
@@ -170,37 +252,42 @@ def panel_time_to_threshold(ax: plt.Axes, st: Study, title: str) -> list[float]:
     """Bar = restricted mean time to threshold (censored runs count at the budget); dots =
     runs that reached it, open triangles = censored runs, drawn at the budget. Returns the
     restricted means."""
-    budget = st.analysis.budget
+    budget, agents = st.analysis.budget, paper_agents(st)
     means = []
-    for i, agent in enumerate(st.agents):
-        t, reached = st.column(agent, "episodes_to_threshold").astype(float), st.column(agent, "threshold_reached").astype(bool)
+    for i, agent in enumerate(agents):
+        t, reached = st.column(agent, st.analysis.time).astype(float), st.column(agent, "threshold_reached").astype(bool)
         means.append(float(survival.restricted_mean(t, budget)))
         x = i + np.linspace(-0.12, 0.12, t.size)
         ax.scatter(x[reached], t[reached], color="black", s=12, zorder=3)
         ax.scatter(x[~reached], t[~reached], **CENSORED)
         ax.text(i, budget * 1.02, f"{int(reached.sum())}/{t.size}", ha="center", va="bottom", fontsize=7)
-    ax.bar(range(len(st.agents)), means, color=[color(st.agents, a) for a in st.agents], alpha=0.7)
+    ax.bar(range(len(agents)), means, color=[color(st.agents, a) for a in agents], alpha=0.7)
     ax.axhline(budget, color="#C44E52", ls="--", lw=0.8)
     ax.set_ylim(0, budget * 1.12)
     _ticks(ax, st)
-    ax.set_ylabel("episodes (restricted mean)")
+    ax.set_ylabel(f"{unit_label(st)} (restricted mean)")
     ax.set_title(title)
     return means
 
 
+def unit_label(st: Study) -> str:
+    return "environment steps" if st.analysis.unit == "steps" else "episodes"
+
+
 def panel_final_box(ax: plt.Axes, st: Study) -> None:
-    data = [st.column(a, "final_performance").astype(float) for a in st.agents]
+    agents = paper_agents(st)
+    data = [st.column(a, "final_performance").astype(float) for a in agents]
     bp = ax.boxplot(data, patch_artist=True, widths=0.5)
-    for patch, agent in zip(bp["boxes"], st.agents):
+    for patch, agent in zip(bp["boxes"], agents):
         patch.set_facecolor(color(st.agents, agent))
         patch.set_alpha(0.6)
-    ax.set_xticks(range(1, len(st.agents) + 1), [st.label(a) for a in st.agents], rotation=25, ha="right")
+    ax.set_xticks(range(1, len(agents) + 1), [st.label(a) for a in agents], rotation=25, ha="right")
     ax.set_ylabel(f"mean return, last {st.metric.final_episodes} episodes")
     ax.set_title("Final performance (per seed)")
 
 
 def panel_complexity(ax: plt.Axes, st: Study) -> None:
-    for agent in st.agents:
+    for agent in paper_agents(st):
         keys = sorted(k for k in st.returns if k[0] == agent)
         xs = [st.params_in_use[k] for k in keys]
         ys = [float(st.per_run.loc[(st.per_run["agent"] == k[0]) & (st.per_run["seed"] == k[1]), "final_performance"].iloc[0]) for k in keys]
@@ -213,14 +300,16 @@ def panel_complexity(ax: plt.Axes, st: Study) -> None:
 
 
 def _threshold_title(st: Study) -> str:
-    return f"Episodes until the {st.metric.rolling_window}-episode average exceeds {st.metric.success_threshold:g}"
+    return f"{unit_label(st).capitalize()} until the {st.metric.rolling_window}-episode average exceeds {st.metric.success_threshold:g}"
 
 
-def fig3(st: Study, out_stem: str | Path) -> None:
+@figure("fig3_summary", "Figure 3: multi-panel summary of the agents", timed=True)
+def fig3(inp: Inputs, out_stem: str | Path) -> None:
+    st = inputs_study(inp)
     fig, axes = plt.subplots(2, 3, figsize=(14, 8))
     panel_learning_curves(axes[0, 0], st)
     panel_final_box(axes[0, 1], st)
-    panel_time_to_threshold(axes[0, 2], st, f"Episodes to convergence (avg > {st.metric.success_threshold:g}; ▲ censored)")
+    panel_time_to_threshold(axes[0, 2], st, f"{unit_label(st).capitalize()} to convergence (avg > {st.metric.success_threshold:g}; ▲ censored)")
     panel_bars(axes[1, 0], st, "stability", "std of return, last episodes", "Stability (lower is better)")
     panel_bars(axes[1, 1], st, "train_seconds", "seconds", "Computational cost (wall time per run)")
     panel_complexity(axes[1, 2], st)
@@ -228,15 +317,17 @@ def fig3(st: Study, out_stem: str | Path) -> None:
     save(fig, out_stem)
 
 
-def fig4(st: Study, out_stem: str | Path) -> None:
+@figure("fig4_convergence", "Figure 4: convergence speed")
+def fig4(inp: Inputs, out_stem: str | Path) -> None:
     """Restricted mean time to threshold; labels: each agent's restricted mean over the
     reference agent's (how many times faster the reference is, censoring-aware)."""
+    st = inputs_study(inp)
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     means = panel_time_to_threshold(ax, st, _threshold_title(st) + "\n(bars: restricted mean; ▲ censored at the budget)")
-    ref = st.analysis.roles.get("reference")
-    if ref in st.agents:
-        r = means[st.agents.index(ref)]
-        for i, agent in enumerate(st.agents):
+    ref, agents = st.analysis.roles.get("reference"), paper_agents(st)
+    if ref in agents:
+        r = means[agents.index(ref)]
+        for i, agent in enumerate(agents):
             if agent != ref:
                 ax.text(i, means[i] / 2, f"{means[i] / r:.2f}×", ha="center", va="center", fontsize=7,
                         bbox=dict(facecolor="white", alpha=0.7, lw=0, pad=1))
@@ -244,8 +335,10 @@ def fig4(st: Study, out_stem: str | Path) -> None:
     save(fig, out_stem)
 
 
-def fig5(st: Study, out_stem: str | Path) -> None:
+@figure("fig5_cost", "Figure 5: computational cost", timed=True)
+def fig5(inp: Inputs, out_stem: str | Path) -> None:
     """Wall time per run, and next to it the share of it the architecture search took."""
+    st = inputs_study(inp)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
     panel_bars(ax1, st, "train_seconds", "seconds", "Training wall time per run (bars: mean, dots: seeds)")
     share = st.per_run.assign(search_overhead_pct=100 * st.per_run["search_overhead_share"])
@@ -255,7 +348,9 @@ def fig5(st: Study, out_stem: str | Path) -> None:
     save(fig, out_stem)
 
 
-def fig6(st: Study, out_stem: str | Path) -> None:
+@figure("fig6_search", "Figure 6: where the architecture searches went")
+def fig6(inp: Inputs, out_stem: str | Path) -> None:
+    st = inputs_study(inp)
     present = st.searchers
     fig, axes = plt.subplots(1, max(len(present), 1), figsize=(6.5 * max(len(present), 1), 3.8), squeeze=False)
     cols = [(u, act) for u in UNIT_CHOICES for act in ACTIVATIONS]
@@ -284,20 +379,24 @@ def fig6(st: Study, out_stem: str | Path) -> None:
     save(fig, out_stem)
 
 
-def fig7(st: Study, out_stem: str | Path) -> None:
+@figure("fig7_final", "Figure 7: final performance")
+def fig7(inp: Inputs, out_stem: str | Path) -> None:
+    st = inputs_study(inp)
     fig, ax = plt.subplots(figsize=(6, 4))
     panel_bars(ax, st, "final_performance", f"mean return, last {st.metric.final_episodes} episodes", "Final performance")
     fig.tight_layout()
     save(fig, out_stem)
 
 
-def fig8(st: Study, out_stem: str | Path) -> None:
+@figure("fig8_time_to_threshold", "Kaplan-Meier curves of the time to threshold")
+def fig8(inp: Inputs, out_stem: str | Path) -> None:
     """Kaplan-Meier estimate of the share of runs that have reached the threshold by each
-    episode; + marks runs censored at the budget."""
+    episode (or step); + marks runs censored at the budget."""
+    st = inputs_study(inp)
     fig, ax = plt.subplots(figsize=(6.5, 4))
     budget = st.analysis.budget
-    for agent in st.agents:
-        t, reached = st.column(agent, "episodes_to_threshold").astype(float), st.column(agent, "threshold_reached").astype(bool)
+    for agent in paper_agents(st):
+        t, reached = st.column(agent, st.analysis.time).astype(float), st.column(agent, "threshold_reached").astype(bool)
         times, surv = survival.kaplan_meier(t, reached)
         xs = np.concatenate([[0.0], times, [budget]])
         ys = np.concatenate([[0.0], 1 - surv, [1 - surv[-1] if surv.size else 0.0]])
@@ -306,7 +405,7 @@ def fig8(st: Study, out_stem: str | Path) -> None:
             ax.plot([budget], [ys[-1]], marker="+", ms=10, color=color(st.agents, agent))
     ax.set_xlim(0, budget * 1.03)
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("episode")
+    ax.set_xlabel(unit_label(st))
     ax.set_ylabel("share of runs that reached the threshold")
     ax.set_title(_threshold_title(st) + " (Kaplan-Meier; + censored)", fontsize=8)
     ax.legend(fontsize=7, loc="lower right")
@@ -314,15 +413,21 @@ def fig8(st: Study, out_stem: str | Path) -> None:
     save(fig, out_stem)
 
 
-def fig9(st: Study, out_stem: str | Path) -> None:
+@figure("fig9_performance_profile", "Performance profile of final performance, with 95% stratified-bootstrap bands")
+def fig9(inp: Inputs, out_stem: str | Path) -> None:
     """Performance profile (Agarwal et al., 2021): share of runs whose final performance
-    exceeds each score."""
+    exceeds each score, with a stratified-bootstrap band."""
+    st = inputs_study(inp)
+    d = st.analysis.decision
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    allv = st.per_run["final_performance"].to_numpy(float)
-    taus = np.linspace(min(allv.min(), 0.0), allv.max() * 1.02 + 1e-9, 400)
-    for agent in st.agents:
-        prof = performance_profile(st.column(agent, "final_performance").astype(float), taus)
+    allv = st.per_run.loc[st.per_run["agent"].isin(paper_agents(st)), "final_performance"].to_numpy(float)
+    lo = min(allv.min(), 0.0)
+    taus = np.linspace(lo, allv.max() + 0.02 * (allv.max() - lo) + 1e-9, 400)
+    for k, agent in enumerate(paper_agents(st)):
+        values = st.column(agent, "final_performance").astype(float)
+        prof, low, high = curves.profile_band(values, taus, np.random.default_rng([d.bootstrap_seed, 37, k]), d.bootstrap_samples, d.alpha)
         ax.step(taus, prof, where="post", color=color(st.agents, agent), label=st.label(agent))
+        ax.fill_between(taus, low, high, step="post", color=color(st.agents, agent), alpha=0.15, lw=0)
     ax.axvline(st.metric.success_threshold, color="black", ls=":", lw=0.8)
     ax.set_xlabel(f"final performance (mean return, last {st.metric.final_episodes} episodes)")
     ax.set_ylabel("share of runs above")
@@ -363,17 +468,17 @@ def fig_search(st: Study, agent: str, out_stem: str | Path) -> None:
     save(fig, out_stem)
 
 
-DRAW = {"fig3_summary": fig3, "fig4_convergence": fig4, "fig5_cost": fig5, "fig6_search": fig6, "fig7_final": fig7,
-        "fig8_time_to_threshold": fig8, "fig9_performance_profile": fig9}
+def build(name: str, out_stem: str | Path, inp: Inputs) -> None:
+    """Draw one registered figure, or search_AGENT."""
+    if name.startswith(SEARCH_FIGURE_PREFIX) and name not in REGISTRY:
+        fig_search(inputs_study(inp), name[len(SEARCH_FIGURE_PREFIX):], out_stem)
+        return
+    REGISTRY[name].draw(inp, out_stem)
 
 
-def build(name: str, out_stem: str | Path, st: Study | None, fixed: dict[str, Architecture], labels: dict[str, str],
-          task: TaskInfo) -> None:
-    if name == "fig2_architectures":
-        fig2(fixed, labels, task, out_stem)
-        return
-    assert st is not None
-    if name.startswith(SEARCH_FIGURE_PREFIX):
-        fig_search(st, name[len(SEARCH_FIGURE_PREFIX):], out_stem)
-        return
-    DRAW[name](st, out_stem)
+# Figures defined in other modules register themselves on import (the reader in
+# nasdqn/settings/figures.py reads those modules' sources too).
+from nasdqn.outputs import forest  # noqa: E402,F401
+
+FIGURES: dict[str, str] = {n: f.title for n, f in REGISTRY.items() if not f.requires}  # the figures every study draws
+TIMED_FIGURES: tuple[str, ...] = tuple(n for n, f in REGISTRY.items() if f.timed)

@@ -16,7 +16,7 @@ a results folder:
   clock (analysis.metrics.TIMED_COLUMNS: wall time and the search's share of it), the rows of
   those metrics and of the claims about them (cost_comparable, negligible_overhead), and every
   run directory made relative to the results folder. A table is hashed in canonical form
-  exactly when that changes it. The figures that plot wall time (settings.columns.TIMED_FIGURES),
+  exactly when that changes it. The figures that plot wall time (settings.figures.TIMED_FIGURES),
   the other figures and REPORT.md are not in a manifest;
 - `studies`: per metrics folder, its runs (`[agent, seed, run directory]`), the per-run metrics
   (`per_run`: the rows of per_run.csv without the timed columns, as text) and each claim's verdict;

@@ -1,8 +1,10 @@
 rule aggregate:
     """Per-run metrics, across-seed summaries, a verdict per claim of the paper and every
-    comparison behind it, robust aggregates (one set per results root)."""
+    comparison behind it, robust aggregates, success at the ceiling, the sanity floor per run,
+    the oracle's tables and the agents' roles (one set per results root)."""
     input:
         runs=run_files,
+        floor="{root}/metrics/floor.csv",
         code=CODE["aggregate"],
     output:
         per_run=report(
@@ -18,18 +20,35 @@ rule aggregate:
         claims=report(
             "{root}/metrics/claims.csv",
             caption="../report/claims.rst",
-            category="Tables",
+            category="1. Claims at a glance",
         ),
         comparisons=report(
             "{root}/metrics/comparisons.csv",
             caption="../report/comparisons.rst",
-            category="Tables",
+            category="1. Claims at a glance",
         ),
         robust=report(
             "{root}/metrics/robust.csv",
             caption="../report/robust.rst",
             category="Tables",
         ),
+        ceiling=report(
+            "{root}/metrics/ceiling.csv",
+            caption="../report/ceiling.rst",
+            category="Tables",
+        ),
+        floor_check=report(
+            "{root}/metrics/floor_check.csv",
+            caption="../report/floor_check.rst",
+            category="Tables",
+        ),
+        oracle_ranking=report(
+            "{root}/metrics/oracle_ranking.csv",
+            caption="../report/oracle_ranking.rst",
+            category="Oracle",
+        ),
+        oracle="{root}/metrics/oracle.csv",
+        agents="{root}/metrics/agents.csv",
         runs="{root}/metrics/runs.csv",
     log:
         "{root}/logs/aggregate.log",
@@ -41,4 +60,4 @@ rule aggregate:
         out_dir=subpath(output.per_run, parent=True),
     shell:
         "PYTHONPATH=. python -m nasdqn aggregate --analysis-json {params.analysis:q} --run-dirs {params.run_dirs:q}"
-        " --out-dir {params.out_dir} > {log} 2>&1"
+        " --floor {input.floor} --out-dir {params.out_dir} > {log} 2>&1"

@@ -14,15 +14,16 @@ from pathlib import Path
 REPO_ROOT = os.path.relpath(Path(workflow.basedir).parent)
 sys.path.insert(0, REPO_ROOT)
 
-from nasdqn.settings.columns import FIGURES, RUN_FILES
+from nasdqn.settings.columns import RUN_FILES
 from nasdqn.settings.config import PENDULUM_ID, ConfigError, analysis_settings
 from nasdqn.settings.identity import canonical_json, run_dir
 from nasdqn.settings.config import validate as validate_study
 from nasdqn.settings.deps import code_digest, stage_code
+from nasdqn.settings.figures import figure_names
 from nasdqn.settings.plan import group_plan, study_plan, study_root, training_groups
 
 # The config is validated once, against the JSON schema of workflow/schemas/ (generated from
-# nasdqn/config.py, whose messages name the key) plus the rules that involve several keys.
+# nasdqn/settings/config.py, whose messages name the key) plus the rules that involve several keys.
 try:
     config.update(
         validate_study(config)
@@ -37,8 +38,9 @@ ROOTS = list(
 )  # results/ (a plain study) or results/variants/{variant}/
 AGENTS = list(config["agents"])
 SEEDS = list(config["protocol"]["seeds"])
-FIGURE_NAMES = list(FIGURES)
-RUN_FIGURES = [f for f in FIGURE_NAMES if f != "fig2_architectures"]  # drawn from runs
+FIGURE_NAMES = figure_names(
+    analysis_settings(config)
+)  # the figures registered in nasdqn/outputs (read with ast)
 # Agents whose architecture changes (controller random or nas): one search figure each.
 SEARCHERS = [a for a, s in config["agents"].items() if s["controller"] != "fixed"]
 
@@ -133,7 +135,12 @@ def pending_runs():
 # is an execution choice: every run is still its own job (the unit of the DAG and of reruns),
 # and the first job of a group trains the whole group; docs/performance.md. The plan is a file
 # the jobs read, written only when it changes, so that regrouping never reruns a finished run.
-GROUP_PLAN = "results/.training/groups.json"
+# One plan per study (protocol.study), so that two studies can run side by side in one checkout.
+GROUP_PLAN = (
+    "results/.training/groups.json"
+    if config["protocol"]["study"] is None
+    else f"results/.training/groups-{config['protocol']['study']}.json"
+)
 _groups = training_groups(PLAN, config["protocol"]["runs_per_job"], pending_runs())
 _plan_text = canonical_json(group_plan(_groups))
 # The other jobs of a group only copy their run out of the group's staging directory: they

@@ -1,3 +1,11 @@
+# The figures each results root draws, read from their @figure registrations at parse time
+# (nasdqn/settings/figures.py): the oracle's only in a study with protocol.oracle.
+from nasdqn.settings.figures import figure_names, run_figure_names
+
+STUDY_FIGURES = figure_names(analysis_settings(config))
+FIGURES_FROM_RUNS = run_figure_names(analysis_settings(config))
+
+
 rule figure_architectures:
     """Figure 2: the configured fixed architectures (needs no runs)."""
     input:
@@ -22,23 +30,26 @@ rule figure_architectures:
 
 
 rule figure:
-    """One of the figures drawn from the runs (paper Figures 3-7, Kaplan-Meier, performance
-    profile), as PNG and PDF."""
+    """One of the figures drawn after aggregation (the forest plot of every claim, IQM learning
+    curves, paper Figures 3-7, Kaplan-Meier, performance profile, the oracle), as PNG and PDF.
+    The forest plot opens the HTML report (its category sorts first)."""
     input:
-        per_run="{root}/metrics/per_run.csv",
+        tables=rules.aggregate.output,
         runs=run_files,
         code=CODE["figure"],
     output:
         png=report(
             "{root}/figures/{figure}.png",
             caption="../report/figure.rst",
-            category="Figures",
+            category=lambda wildcards: (
+                "1. Claims at a glance" if wildcards.figure == "forest" else "Figures"
+            ),
         ),
         pdf="{root}/figures/{figure}.pdf",
     log:
         "{root}/logs/figures/{figure}.log",
     wildcard_constraints:
-        figure="|".join(RUN_FIGURES),
+        figure="|".join(FIGURES_FROM_RUNS),
     conda:
         "../envs/nasdqn.yaml"
     params:
@@ -47,14 +58,14 @@ rule figure:
         out_dir=subpath(output.png, parent=True),
     shell:
         "PYTHONPATH=. python -m nasdqn figure --analysis-json {params.analysis:q} --name {wildcards.figure}"
-        " --per-run {input.per_run} --run-dirs {params.run_dirs:q} --out-dir {params.out_dir} > {log} 2>&1"
+        " --per-run {input.tables[0]} --run-dirs {params.run_dirs:q} --out-dir {params.out_dir} > {log} 2>&1"
 
 
 rule figure_search:
     """One agent's architecture search, seed by seed: the rolling return coloured by the
     architecture in use, transitions marked."""
     input:
-        per_run="{root}/metrics/per_run.csv",
+        tables=rules.aggregate.output,
         runs=agent_run_files,
         code=CODE["figure"],
     output:
@@ -76,7 +87,7 @@ rule figure_search:
         out_dir=subpath(output.png, parent=True),
     shell:
         "PYTHONPATH=. python -m nasdqn figure --analysis-json {params.analysis:q} --name search_{wildcards.agent}"
-        " --per-run {input.per_run} --run-dirs {params.run_dirs:q} --out-dir {params.out_dir} > {log} 2>&1"
+        " --per-run {input.tables[0]} --run-dirs {params.run_dirs:q} --out-dir {params.out_dir} > {log} 2>&1"
 
 
 rule render_gif:

@@ -1,10 +1,15 @@
+# The paper's agents get a GIF each; the oracle's 27 architectures do not.
+GIF_AGENTS = [a for a in AGENTS if a not in analysis_settings(config)["oracle"]]
+
+
 rule report:
-    """REPORT.md: a verdict on each claim of the paper, every comparison, tables and figures."""
+    """REPORT.md: the forest plot and a verdict on each claim, which agents learned, the oracle,
+    every comparison, tables, figures and provenance."""
     input:
         tables=rules.aggregate.output,
-        figures=expand("{{root}}/figures/{figure}.png", figure=FIGURE_NAMES),
+        figures=expand("{{root}}/figures/{figure}.png", figure=STUDY_FIGURES),
         search=expand("{{root}}/figures/search_{agent}.png", agent=SEARCHERS),
-        gifs=expand("{{root}}/gifs/{agent}.gif", agent=AGENTS),
+        gifs=expand("{{root}}/gifs/{agent}.gif", agent=GIF_AGENTS),
         code=CODE["report"],
     output:
         report("{root}/REPORT.md", caption="../report/report.rst", category="Report"),

@@ -1,0 +1,66 @@
+"""REPORT.md and the sensitivity report from a tiny study's tables (tests/fake_study.py): the
+forest plot and the claims table open the report, the sanity floor comes above the claims, every
+verdict is one of the rule's, and the sensitivity matrix states its family."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+from fake_study import aggregate_args, make_study
+
+from nasdqn.analysis.claims import CLAIMS
+from nasdqn.cli import main
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report")
+    make_study(root)
+    assert main(aggregate_args(root)) == 0
+    assert main(["report", "--config", str(root / "cfg.yaml"), "--metrics-dir", str(root / "results/metrics"),
+                 "--out", str(root / "results/REPORT.md")]) == 0
+    return root, (root / "results/REPORT.md").read_text()
+
+
+def test_the_report_opens_with_the_forest_plot_then_the_floor_then_the_claims(report):
+    _, text = report
+    forest, floor, claims = text.index("figures/forest.png"), text.index("## Did every agent learn?"), text.index("## The paper's claims")
+    assert forest < floor < claims < text.index("## How the verdicts are decided")
+    assert "**Random-NAS did not learn** in 4 of 4 seeds" in text
+
+
+def test_every_claim_has_a_row_with_a_verdict_of_the_rule(report):
+    _, text = report
+    table = text.split("## The paper's claims", 1)[1].split("## How the verdicts are decided", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    assert [re.match(r"\| `(\w+)`", r).group(1) for r in rows] == [c.id for c in CLAIMS]
+    for row in rows:
+        assert re.search(r"\*\*(supported|contradicted)\*\*|(inconclusive|not decidable) at 4 seeds|not tested", row), row
+    assert any("**primary**" in r for r in rows) and any("*(our inference)*" in r for r in rows)
+    assert re.search(r"not decidable at 4 seeds \(with 4 vs \d+ runs the smallest one-sided permutation p", table)
+
+
+def test_the_report_has_the_oracle_the_ceiling_and_the_provenance(report):
+    _, text = report
+    for heading in ("## The oracle: what architecture does on this task", "## Success at the ceiling", "## Provenance",
+                    "## Every comparison behind the claims"):
+        assert heading in text, heading
+    assert "oracle_ranking.png" in text and "Margins, fixed in advance" in text
+
+
+def test_the_sensitivity_report_states_its_family(report, tmp_path):
+    root, _ = report
+    variants = []
+    for name in ("base", "inherit"):
+        shutil.copytree(root / "results/metrics", tmp_path / "study/variants" / name / "metrics")
+        variants.append([name, str(tmp_path / "study/variants" / name), {} if name == "base" else {"nas": {"transition": "inherit"}}])
+    out = tmp_path / "study/REPORT.md"
+    assert main(["sensitivity", "--config", str(root / "cfg.yaml"), "--variants-json", json.dumps(variants),
+                 "--out-dir", str(tmp_path / "study/sensitivity"), "--report", str(out)]) == 0
+    text = out.read_text()
+    assert "Family: every cell is judged within its own variant" in text and "nothing is corrected across the 2 variants" in text
+    assert "[`base`](variants/base/REPORT.md)" in text and "`final_superior` (primary)" in text
+    matrix = (tmp_path / "study/sensitivity/matrix.csv").read_text().splitlines()
+    assert matrix[0] == "claim,family,variant,verdict,decisive_pair,key_effect,level,seeds_needed"

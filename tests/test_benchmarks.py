@@ -56,3 +56,8 @@ def test_bench_checkpoint_prints_the_share_of_training_time():
 def test_bench_vs_sb3_prints_a_ratio_per_network():
     out = bench("bench_vs_sb3.py", "--steps", "300", "--rounds", "1")
     assert len(re.findall(r"(\d+\.\d+)x", out)) >= 3
+
+
+def test_kernel_speed_prints_a_time_per_core_type_and_shape():
+    out = bench("kernel_speed.py", "--rounds", "1", "--reps", "20", "--cores", "Haswell", "SkylakeX")
+    assert "Haswell" in out and "SkylakeX" in out and "128x64x64" in out, out

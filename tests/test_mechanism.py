@@ -78,3 +78,11 @@ def test_bad_input_is_named(studies, capsys):
     assert "acrobot/metrics/claims.csv: missing" in capsys.readouterr().err
     assert main(["mechanism", "--study", "nonsense", "--out", str(studies / "o")]) == 2
     assert "expected TASK=RESULTS_ROOT" in capsys.readouterr().err
+
+
+def test_the_oracle_rows_are_labelled_by_their_architecture():
+    from nasdqn.outputs.mechanism import short_label
+
+    median = "median of the 27 architectures' mean final performance (nearest: 2x128 relu); stratified-bootstrap interval"
+    assert short_label("median_architecture", median) == "2x128 relu"
+    assert short_label("best_in_hindsight", "4x128 relu: selected on seeds 0, 1, estimated on seeds 2, 3") == "4x128 relu"

@@ -108,6 +108,13 @@ def _summary_row(r: Reading, agent: str, label: str, role: str, x: np.ndarray, a
             "median": float(np.median(x)) if x.size else np.nan, "iqm": float(stats.iqm(x)) if x.size else np.nan}
 
 
+def short_label(key: str, detail: str) -> str:
+    """The architecture an oracle row names: 'nearest: A' for the median, the text before ':' for the best."""
+    if key == "median_architecture" and "nearest:" in detail:
+        return detail.split("nearest:", 1)[1].split(")", 1)[0].strip()
+    return detail.split(":", 1)[0]
+
+
 def summary_table(readings: list[Reading]) -> pd.DataFrame:
     """Per task x reading: the agents that search (by role) and the fixed baselines, then the
     oracle's median and best-in-hindsight architecture (their own intervals, from oracle.csv)."""
@@ -123,7 +130,7 @@ def summary_table(readings: list[Reading]) -> pd.DataFrame:
         q = {rec["quantity"]: rec for rec in r.tables["oracle.csv"].to_dict("records")}
         for key in ("median_architecture", "best_in_hindsight"):
             if key in q:
-                rows.append({"task": r.task, "reading": r.name, "agent": key, "label": str(q[key]["detail"]).split(":")[0],
+                rows.append({"task": r.task, "reading": r.name, "agent": key, "label": short_label(key, str(q[key]["detail"])),
                              "role": key, "n_runs": np.nan, "mean": float(q[key]["value"]), "ci_low": float(q[key]["ci_low"]),
                              "ci_high": float(q[key]["ci_high"]), "median": np.nan, "iqm": np.nan})
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
@@ -188,7 +195,7 @@ def answer_figure(summary: pd.DataFrame, out_stem: str | Path) -> None:
         ax.set_xlim(-0.6, len(readings) - 0.4)
         ax.set_ylabel("final performance")
         ax.set_title(task, fontsize=9)
-        ax.legend(fontsize=6.5, loc="best")
+        ax.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=3, frameon=False)
     fig.suptitle("Does online architecture search beat fixed designs? (means with 95% intervals)", fontsize=9)
     fig.tight_layout()
     save(fig, out_stem)

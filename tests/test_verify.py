@@ -237,3 +237,16 @@ def test_a_study_with_variants_is_covered_per_variant(copy_of, capsys, tmp_path)
     assert m["files"]["sensitivity/matrix.csv"]["text"] == ["claim,variant,verdict", "final_best,inherit,inconclusive"]
     rc, out, _ = verify(capsys, copy_of, "--reference", str(tmp_path / "m.json"))
     assert rc == 0 and "study variants/inherit/metrics:" in out and "every file equals the reference" in out
+
+
+def test_the_published_paper_reference_is_a_valid_manifest_of_the_paper_protocol():
+    """references/config.json is what `make verify` checks a reproduction of the paper protocol against."""
+    from nasdqn.outputs.manifest import load_manifest
+    from nasdqn.settings.config import load
+    from nasdqn.settings.plan import study_plan
+
+    repo = Path(__file__).resolve().parents[1]
+    m = load_manifest(repo / reference_for("config/config.yaml"))
+    runs = {str(r.dir).removeprefix("results/") for r in study_plan(load(repo / "config/config.yaml")).unique_runs()}
+    listed = {f.rsplit("/", 1)[0] for f in m["files"] if f.startswith("runs/")}
+    assert listed == runs and "metrics/claims.csv" in m["files"]

@@ -79,3 +79,12 @@ def make_study(root: Path, seeds=(0, 1, 2, 3), oracle: bool = True, episodes: in
 def aggregate_args(root: Path, out: Path | None = None) -> list[str]:
     return ["aggregate", "--config", str(root / "cfg.yaml"), "--results", str(root / "results"), "--floor", str(root / "floor.csv"),
             "--out-dir", str(out or root / "results/metrics")]
+
+
+def aggregated_study(root: Path) -> Path:
+    """make_study(root) with its tables aggregated into root/results/metrics (the aggregate command must succeed)."""
+    from nasdqn.cli import main
+
+    make_study(root)
+    assert main(aggregate_args(root)) == 0
+    return root

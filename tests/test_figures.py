@@ -3,7 +3,7 @@ ones the figures module registers; every figure of a tiny study is drawn, byte-i
 from __future__ import annotations
 
 import pytest
-from fake_study import aggregate_args, make_study
+from fake_study import aggregated_study
 
 from nasdqn.cli import main
 from nasdqn.outputs import figures
@@ -33,10 +33,7 @@ def test_a_figure_with_computed_arguments_is_refused(tmp_path):
 
 @pytest.fixture(scope="module")
 def drawn(tmp_path_factory):
-    root = tmp_path_factory.mktemp("figures")
-    make_study(root)
-    assert main(aggregate_args(root)) == 0
-    return root
+    return aggregated_study(tmp_path_factory.mktemp("figures"))
 
 
 def draw(root, name, out):

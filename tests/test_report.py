@@ -8,7 +8,7 @@ import re
 import shutil
 
 import pytest
-from fake_study import aggregate_args, make_study
+from fake_study import aggregated_study
 
 from nasdqn.analysis.claims import CLAIMS
 from nasdqn.cli import main
@@ -16,9 +16,7 @@ from nasdqn.cli import main
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
-    root = tmp_path_factory.mktemp("report")
-    make_study(root)
-    assert main(aggregate_args(root)) == 0
+    root = aggregated_study(tmp_path_factory.mktemp("report"))
     assert main(["report", "--config", str(root / "cfg.yaml"), "--metrics-dir", str(root / "results/metrics"),
                  "--out", str(root / "results/REPORT.md")]) == 0
     return root, (root / "results/REPORT.md").read_text()

@@ -13,6 +13,7 @@ import pandas as pd
 from nasdqn.analysis import claims as cl  # noqa: F401  (tests reach the settings through it)
 from nasdqn.analysis import decision, stats, survival
 from nasdqn.analysis.margins import DecisionSettings
+from nasdqn.analysis.readers import read_table
 from nasdqn.analysis.samples import Samples, Unit, time_column
 from nasdqn.settings.errors import ResultsError
 
@@ -195,15 +196,7 @@ FLOOR_COLUMNS = ["policy", "seed", "mean_return", "min_return", "max_return", "e
 
 def read_floor(path: Path, seeds: list[int]) -> pd.DataFrame:
     """metrics/floor.csv, checked: its columns, finite returns, a uniform_random row for every seed."""
-    try:
-        df = pd.read_csv(path)
-    except FileNotFoundError:
-        raise ResultsError(f"{path}: missing (the floor table; the floor command writes it)") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise ResultsError(f"{path}: not a readable CSV file ({exc})") from None
-    missing = [c for c in FLOOR_COLUMNS if c not in df.columns]
-    if missing:
-        raise ResultsError(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(FLOOR_COLUMNS)}")
+    df = read_table(path, FLOOR_COLUMNS, "missing (the floor table; the floor command writes it)")
     if not pd.api.types.is_numeric_dtype(df["mean_return"]) or not np.isfinite(df["mean_return"].to_numpy(float)).all():
         raise ResultsError(f"{path}: column 'mean_return' must hold finite numbers")
     have = set(df.loc[df["policy"] == "uniform_random", "seed"].astype(int))

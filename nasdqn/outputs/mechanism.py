@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from nasdqn.analysis import stats
+from nasdqn.analysis.readers import read_table
 from nasdqn.settings.errors import ResultsError
 
 SEARCH_ROLES = ("reference", "random_search", "matched_random")  # the agents the answer compares, in this order
@@ -26,6 +27,8 @@ SUMMARY_COLUMNS = ["task", "reading", "agent", "label", "role", "n_runs", "mean"
 SHARE_COLUMNS = ["task", "estimate", "ci_low", "ci_high", "detail"]
 CLAIM_COLUMNS = ["task", "reading", "claim", "family", "verdict", "effect", "reading_of_interval", "seeds_needed"]
 NEEDED = ("per_run.csv", "claims.csv", "agents.csv", "oracle.csv", "oracle_ranking.csv")
+REQUIRED = {"per_run.csv": ("agent", "seed", "final_performance"), "agents.csv": ("agent", "label", "roles", "oracle"),
+            "claims.csv": ("claim", "family", "verdict")}
 
 
 @dataclass
@@ -37,27 +40,14 @@ class Reading:
     tables: dict[str, pd.DataFrame]
 
 
-def _read(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path, keep_default_na=False, na_values=[""])
-    except FileNotFoundError:
-        raise ResultsError(f"{path}: missing (run the study's aggregation first)") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise ResultsError(f"{path}: not a readable CSV file ({exc})") from None
-
-
 def read_study(task: str, root: Path) -> list[Reading]:
     """A task's readings: every root/variants/V/metrics (a study with variants), else root/metrics."""
     variants = sorted(p for p in (root / "variants").glob("*") if (p / "metrics").is_dir()) if (root / "variants").is_dir() else []
     folders = [(v.name, v / "metrics") for v in variants] or [("default", root / "metrics")]
     readings = []
     for name, metrics in folders:
-        tables = {f: _read(metrics / f) for f in NEEDED}
-        for f, cols in (("per_run.csv", ("agent", "seed", "final_performance")), ("agents.csv", ("agent", "label", "roles", "oracle")),
-                        ("claims.csv", ("claim", "family", "verdict"))):
-            missing = [c for c in cols if c not in tables[f].columns]
-            if missing:
-                raise ResultsError(f"{metrics / f}: missing column(s) {', '.join(missing)}")
+        tables = {f: read_table(metrics / f, REQUIRED.get(f, ()), "missing (run the study's aggregation first)",
+                                keep_default_na=False, na_values=[""]) for f in NEEDED}
         readings.append(Reading(task, name, tables))
     return readings
 

@@ -23,9 +23,10 @@ import pandas as pd
 from scipy import stats as sps
 
 from nasdqn.analysis import stats, survival
+from nasdqn.analysis.readers import read_table
 from nasdqn.outputs.manifest import LINE_DIGEST_BYTES, PER_RUN_NEEDED, RUN_CSVS, TIMED_CLAIMS, build_manifest, hashed_bytes, lines_of, load_manifest, verdicts
 from nasdqn.outputs.provenance import field_values, read_record
-from nasdqn.settings.errors import ResultsError, UsageError
+from nasdqn.settings.errors import UsageError
 
 ALPHA = 0.05  # level of the consistency tests, after Holm's correction over a study's agent x metric family
 WIDTH = 110  # characters of a line shown
@@ -168,14 +169,7 @@ def reference_per_run(study: dict) -> pd.DataFrame:
 
 
 def reproduced_per_run(path: Path) -> pd.DataFrame:
-    try:
-        df = pd.read_csv(path, dtype={"agent": str})
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise ResultsError(f"{path}: not a readable CSV file ({exc})") from None
-    missing = [c for c in PER_RUN_NEEDED if c not in df.columns]
-    if missing:
-        raise ResultsError(f"{path}: missing column(s) {', '.join(missing)}")
-    return df
+    return read_table(path, PER_RUN_NEEDED, dtype={"agent": str})
 
 
 # ----- one study, and the whole verification ----------------------------------------------------

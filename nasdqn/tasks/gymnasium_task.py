@@ -1,12 +1,15 @@
 """Any discrete-action Gymnasium environment with a flat observation vector as a Task: one
 environment per run, reset from a seed drawn from the run's env stream; episodes end at
 different steps for different runs (terminated: the task ended, no bootstrap; truncated: the
-time limit, bootstrap through it)."""
+time limit, bootstrap through it). Acrobot-v1 and CartPole-v1 step all runs as one array
+(nasdqn/tasks/classic_control.py, the same bits as Gymnasium's environments); every other task
+steps Gymnasium's own environment per run."""
 from __future__ import annotations
 
 import numpy as np
 
 from nasdqn.tasks.base import GifFrames, QFunction, Task, TaskInfo, TaskSettings, VecEnv, register
+from nasdqn.tasks.classic_control import BATCHED, VecClassicControl
 
 # Names of the observation components and actions of tasks we study (others: obs[k], action k).
 LABELS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -77,7 +80,9 @@ class GymnasiumTask(Task):
         inputs, actions = LABELS.get(self.settings.id, (tuple(f"obs[{k}]" for k in range(d)), tuple(f"action {a}" for a in range(n))))
         return TaskInfo(d, int(n), int(limit), inputs, actions)
 
-    def vector(self, n: int) -> VecGymnasiumEnv:
+    def vector(self, n: int) -> VecEnv:
+        if self.settings.id in BATCHED:
+            return VecClassicControl(BATCHED[self.settings.id], n, self.info.max_steps, self.scale)
         return VecGymnasiumEnv(self.settings, n, self.info.obs_dim, self.scale)
 
     def _episode(self, env, q_fn: QFunction, seed: int, on_step=None) -> float:
@@ -91,11 +96,27 @@ class GymnasiumTask(Task):
         return ret
 
     def greedy_returns(self, q_fn: QFunction, rng: np.random.Generator, episodes: int) -> np.ndarray:
+        if self.settings.id in BATCHED:
+            return self._batched_greedy_returns(q_fn, rng, episodes)
         env = make_gym(self.settings)
         try:
             return np.array([self._episode(env, q_fn, int(rng.integers(2**31 - 1))) for _ in range(episodes)])
         finally:
             env.close()
+
+    def _batched_greedy_returns(self, q_fn: QFunction, rng: np.random.Generator, episodes: int) -> np.ndarray:
+        """The episodes of greedy_returns played side by side: the same reset seeds, in order, and
+        the network applied to each episode's observation as a row of its own (a stacked product
+        of one row each: the same bits as one episode at a time)."""
+        env = VecClassicControl(BATCHED[self.settings.id], episodes, self.info.max_steps, self.scale)
+        obs = env.reset_all([rng] * episodes)  # one draw per episode, in episode order
+        running, returns = np.ones(episodes, dtype=bool), np.zeros(episodes)
+        while running.any():
+            actions = np.argmax(q_fn(obs[:, None, :])[:, 0], axis=1)
+            obs, reward, terminated, truncated = env.step(actions, running)
+            returns += reward
+            running &= ~(terminated | truncated)
+        return returns
 
     def gif_frames(self, q_fn: QFunction, rng: np.random.Generator, frame_every: int, steps: int | None = None) -> GifFrames:
         """The task's own rgb_array frames (the reset seed is the first draw of `rng`)."""

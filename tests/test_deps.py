@@ -7,7 +7,7 @@ import os
 import pytest
 
 from conftest import REPO, planned_jobs, snakemake
-from nasdqn.settings.deps import STAGE_COMMANDS, closure, imported_modules, stage_code
+from nasdqn.settings.deps import STAGE_COMMANDS, closure, code_digest, imported_modules, normalised_source, stage_code
 
 CODE = stage_code(str(REPO))
 MODULES = sorted(str(p.relative_to(REPO)) for p in (REPO / "nasdqn").rglob("*.py"))
@@ -46,6 +46,43 @@ def test_stages_are_separated_where_the_code_is():
     for stage, files in CODE.items():
         assert {"nasdqn/__init__.py", "nasdqn/__main__.py", "nasdqn/cli.py"} <= set(files), stage
         assert f"{STAGE_COMMANDS[stage].replace('.', '/')}.py" in files
+
+
+MODULE = '''"""A module."""
+import numpy as np
+
+
+class Learner:
+    """Learns."""
+
+    def step(self, x):
+        """One step."""
+        return np.tanh(x)  # squash
+'''
+
+
+def test_the_code_digest_ignores_docstrings_comments_and_layout_but_not_code(tmp_path):
+    same = [
+        MODULE.replace('"""One step."""', '"""One step of the loop, better explained."""'),
+        MODULE.replace("# squash", "# squash it into (-1, 1)").replace("import numpy as np", "import numpy as np  # arrays"),
+        MODULE.replace("return np.tanh(x)", "return np.tanh(\n            x\n        )"),
+        MODULE.replace('"""A module."""\n', ""),
+    ]
+    changed = [MODULE.replace("np.tanh(x)", "np.tanh(2 * x)"), MODULE.replace("def step(self, x)", "def step(self, y)"),
+               MODULE.replace('"""One step."""', '"""One step."""\n        x = x + 0')]
+    assert all(normalised_source(m) == normalised_source(MODULE) for m in same)
+    assert all(normalised_source(m) != normalised_source(MODULE) for m in changed)
+    # on the package: a docstring edit of a training module keeps the train stage's digest, a code edit changes it
+    root = tmp_path / "repo"
+    for name in CODE["train"]:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text((REPO / name).read_text())
+    before = code_digest("train", root)
+    target = root / "nasdqn/learning/trainer.py"
+    target.write_text(target.read_text().replace('"""The two-level training loop', '"""The two-level loop', 1))
+    assert code_digest("train", root) == before
+    target.write_text(target.read_text() + "\n_EDIT = 1\n")
+    assert code_digest("train", root) != before
 
 
 @pytest.mark.e2e

@@ -106,12 +106,29 @@ def package_root() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
+def normalised_source(source: str, filename: str = "<source>") -> str:
+    """The code of a module without what cannot change what it computes: its syntax tree with
+    docstrings removed, printed without line numbers (comments and layout are not in the tree).
+    Editing a docstring, a comment or the formatting leaves it unchanged; any edit of code changes
+    it. The printed tree is Python's (`ast.dump`), so it is specific to the Python minor version."""
+    tree = ast.parse(source, filename=filename)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body:
+            first = body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+                node.body = body[1:]
+    return ast.dump(tree, include_attributes=False)
+
+
 def code_digest(stage: str, root: str | Path | None = None) -> str:
-    """SHA-256 over the paths and contents of every file of a stage's closure: it changes exactly
-    when Snakemake's checksums of that stage's code inputs change (run.json records it, and the
-    workflow retrains a run whose recorded digest is not the current one)."""
+    """SHA-256 over the paths and normalised code (`normalised_source`) of every file of a stage's
+    closure: run.json records it, and the workflow retrains a run whose recorded digest is not the
+    current one, so a docstring or comment edit retrains nothing while a code edit retrains every
+    run of the stage."""
     base = Path(root) if root is not None else package_root()
     h = hashlib.sha256()
     for name in stage_code(str(base))[stage]:
-        h.update(name.encode() + b"\0" + (base / name).read_bytes() + b"\0")
+        code = normalised_source((base / name).read_text(), name)
+        h.update(name.encode() + b"\0" + code.encode() + b"\0")
     return h.hexdigest()

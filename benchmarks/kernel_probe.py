@@ -31,7 +31,7 @@ import numpy as np
 
 from nasdqn.learning.dqn import DQNGroup, DQNSettings, fresh_member
 from nasdqn.learning.network import StackedMLP, forward_np
-from nasdqn.learning.transition import distill
+from nasdqn.learning.warm_start import distill
 from nasdqn.settings.space import Architecture
 
 ARCHS = [Architecture(4, 128, "relu"), Architecture(3, 64, "tanh"), Architecture(2, 128, "leaky_relu")]

@@ -30,6 +30,8 @@ COMMANDS = {
     "verify": "nasdqn.commands.verify",
     "manifest": "nasdqn.commands.manifest",
     "mechanism": "nasdqn.commands.mechanism",
+    "headroom": "nasdqn.commands.headroom",
+    "fairtest": "nasdqn.commands.fairtest",
 }
 
 

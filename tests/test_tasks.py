@@ -85,8 +85,8 @@ def test_terminated_is_not_bootstrapped_and_truncated_is():
     tr = Trainer([Run(spec("fixed", Architecture(2, 32, "relu"), task=dataclasses.replace(CARTPOLE, max_episode_steps=12)), 0)], 30)
     while not tr.done:
         tr.step()
-    n = int(tr.buffer.size[0])
-    not_done, last_obs = tr.buffer.not_done[0, :n], tr.buffer.next_obs[0, :n]
+    n = int(tr.memory.size[0])
+    not_done, last_obs = tr.memory.not_done[0, :n], tr.memory.next_obs[0, :n]
     lengths = [e["steps"] for e in tr.logs[0].episodes]
     ends = np.cumsum(lengths) - 1
     for end in ends[ends < n]:

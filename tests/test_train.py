@@ -69,7 +69,7 @@ def test_pruning_keeps_recent_transitions_on_transition():
     sizes = []
     while not tr.done:
         tr.run_episode()
-        sizes.append(int(tr.buffer.size[0]))
+        sizes.append(int(tr.memory.size[0]))
     transitions = [w["window"] for w in windows(tr) if w["transition"]]
     assert transitions, "random controller made no transition in this seed; pick another"
     k = transitions[0] * 3 - 1  # index of the episode that ended the window
@@ -125,12 +125,12 @@ def test_nas_and_random_controllers_draw_from_different_streams():
 
     same_initial = 0
     for seed in range(200):
-        nas = NASController(FAST_NAS).initial(seed_generators(seed, "nas")["controller"])
-        rnd = RandomController(FAST_NAS).initial(seed_generators(seed, "random")["controller"])
+        nas = NASController(FAST_NAS).initial(seed_generators(seed, spec("nas"))["controller"])
+        rnd = RandomController(FAST_NAS).initial(seed_generators(seed, spec("random"))["controller"])
         same_initial += nas.arch == rnd.arch
     assert same_initial < 20  # about 200 / 27 by chance; 200 when the stream was shared
     shared = ("env", "act", "replay", "init")
-    a, b = seed_generators(3, "nas"), seed_generators(3, "fixed")
+    a, b = seed_generators(3, spec("nas")), seed_generators(3, spec("fixed", Architecture(2, 32, "relu")))
     assert all(a[k].random() == b[k].random() for k in shared)  # common random numbers elsewhere
 
 

@@ -28,6 +28,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--keep-checkpoint", action="store_true", help="keep the last checkpoint after the run completes")
     p.add_argument("--group-plan", help="the workflow's training groups (JSON): if --out is a member of a group of several "
                    "runs, the group trains in one process and this job copies its own run out")
+    p.add_argument("--partner-dir", help="a yoked agent's partner run (directory with architectures.csv; '{seed}' filled in); "
+                   "default: the partner's directory in the workflow's layout, results/runs/...")
     p.add_argument("--stale-checkpoint", choices=("refuse", "discard"), default="refuse",
                    help="what to do with a checkpoint of a different run in --out (the workflow discards: it reruns on purpose)")
 
@@ -71,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
             check_out_dir(me)
             train_in_group(group, me, Path(args.group_plan).parent, args.stale_checkpoint, args.progress_every, args.checkpoint_every)
             return 0
-    job = TrainJob.for_seeds(resolved, args.seed, args.out, args.checkpoint_dir)
+    job = TrainJob.for_seeds(resolved, args.seed, args.out, args.checkpoint_dir, args.partner_dir)
     trainer, wall = job.run(args.stale_checkpoint, args.progress_every, args.checkpoint_every)
     job.write_outputs(trainer, wall)
     if job.checkpoint.exists() and not args.keep_checkpoint:

@@ -22,23 +22,34 @@ from pathlib import Path
 from nasdqn.jobs import checkpoint
 from nasdqn.jobs.policy import save_policy
 from nasdqn.jobs.provenance import openblas, provenance
-from nasdqn.jobs.results import atomic_write_text, csv_text, write_json
+from nasdqn.jobs.results import ResultsError, atomic_write_text, csv_text, read_architectures, write_json
 from nasdqn.learning.budget import Budget
-from nasdqn.learning.spec import AgentSpec, Run, agent_spec
+from nasdqn.learning.spec import AgentSpec, PartnerWindows, Run, agent_spec
 from nasdqn.learning.trainer import EvalSettings, Trainer, train
-from nasdqn.settings.columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS, EVALUATION_COLUMNS, POLICY_FILE, RUN_FILES, WINDOW_POLICIES
+from nasdqn.settings.columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS, EVALUATION_COLUMNS, POLICY_FILE, RUN_FILES, WARM_START_COLUMNS, WINDOW_POLICIES
 from nasdqn.settings.deps import code_digest
 from nasdqn.settings.errors import UsageError
-from nasdqn.settings.identity import RunRecord, canonical_json, digest, fingerprint
+from nasdqn.settings.identity import RunRecord, canonical_json, digest, fingerprint, run_dir
 from nasdqn.settings.kernels import KERNEL
 from nasdqn.settings.space import Architecture
 
 CHECKPOINT_NAME = "checkpoint.pkl"
 
 
-def spec_of(run: RunRecord) -> AgentSpec:
+def spec_of(run: RunRecord, partner_dir: Path | None = None) -> AgentSpec:
+    """The run's AgentSpec; a yoked run's with its partner run's windows, read from the partner's
+    architectures.csv in `partner_dir` (default: the partner's directory in the workflow's layout)."""
     assert run.settings is not None
-    return agent_spec(run.settings)
+    if run.settings["controller"] != "yoked":
+        return agent_spec(run.settings)
+    partner = run.settings["partner"]
+    path = (partner_dir or Path(run_dir(partner["run"], run.seed))) / "architectures.csv"
+    try:
+        rows = read_architectures(path).to_dict("records")
+    except ResultsError as exc:
+        raise UsageError(f"agent {run.agent!r} seed {run.seed} is yoked to {partner['agent']!r}, whose run must be trained "
+                         f"first: {exc}") from None
+    return agent_spec(run.settings, PartnerWindows.from_rows(partner["agent"], rows))
 
 
 def check_out_dir(member: RunRecord) -> None:
@@ -61,10 +72,12 @@ class TrainJob:
     members: list[RunRecord]
     checkpoint: Path
     fingerprint: str  # identity of the job: a checkpoint of another job is refused
+    partner_dirs: tuple[Path | None, ...] = ()  # per member: where a yoked run's partner run is (None: the workflow's layout)
 
     @classmethod
-    def for_seeds(cls, resolved: dict, seeds: list[int], out: str, checkpoint_dir: str | None) -> "TrainJob":
-        """Seeds of one agent (the CLI's repeated --seed), into out with '{seed}' filled in."""
+    def for_seeds(cls, resolved: dict, seeds: list[int], out: str, checkpoint_dir: str | None, partner_dir: str | None = None) -> "TrainJob":
+        """Seeds of one agent (the CLI's repeated --seed), into out with '{seed}' filled in (and a
+        yoked agent's partner runs from partner_dir, '{seed}' filled in likewise)."""
         if len(set(seeds)) != len(seeds) or any(s < 0 for s in seeds):
             raise UsageError(f"--seed: expected distinct non-negative integers, got {seeds}")
         if len(seeds) > 1 and "{seed}" not in out:
@@ -73,11 +86,13 @@ class TrainJob:
         for m in members:
             check_out_dir(m)
         fp = fingerprint(resolved, seeds[0] if len(seeds) == 1 else list(seeds))
-        return cls(members, Path(checkpoint_dir or members[0].dir) / CHECKPOINT_NAME, fp)
+        partners = tuple(Path(partner_dir.replace("{seed}", str(s))) if partner_dir else None for s in seeds)
+        return cls(members, Path(checkpoint_dir or members[0].dir) / CHECKPOINT_NAME, fp, partners)
 
     @property
     def runs(self) -> list[Run]:
-        return [Run(spec_of(m), m.seed) for m in self.members]
+        dirs = self.partner_dirs or (None,) * len(self.members)
+        return [Run(spec_of(m, d), m.seed) for m, d in zip(self.members, dirs)]
 
     @property
     def budget(self) -> Budget:
@@ -109,7 +124,7 @@ class TrainJob:
         names = sorted({m.agent for m in self.members})
         who = f"{', '.join(names)} seed {','.join(str(m.seed) for m in self.members)}" if len(names) == 1 else f"{len(self.members)} runs"
         avg = ", ".join(f"{tr.recorder.rolling_mean(i):7.1f}" for i in range(tr.n))
-        archs = ", ".join(a.name for a in tr.pool.archs)
+        archs = ", ".join(a.name for a in tr.learners.archs)
         print(f"[{who}] {where(tr, self.budget)} avg50 {avg} arch {archs} {steps_per_second:,.0f} steps/s",
               file=sys.stderr, flush=True)
 
@@ -128,10 +143,13 @@ class TrainJob:
         return trainer, wall_before + time.perf_counter() - start
 
     def write_policies(self, m: RunRecord, trainer: Trainer, i: int) -> None:
-        """policy.pt (the final network) and window_policies/window{k}.pt (the network at the end
-        of each architecture window, for an agent that searches; empty otherwise)."""
+        """policy.pt (the network the run deploys: its last one, or with nas.deploy = best_window
+        the one at the end of its best-scored window) and window_policies/window{k}.pt (the network
+        at the end of each architecture window, for an agent that searches; empty otherwise)."""
         meta = {"agent": m.agent, "seed": m.seed, **trainer.task.policy_meta()}
-        save_policy(m.dir / POLICY_FILE, trainer.pool.archs[i], trainer.pool.online_params(i), {**meta, "episode": trainer.episode})
+        arch, params, window = trainer.deployed(i)
+        extra = {} if window is None else {"deployed_window": window}
+        save_policy(m.dir / POLICY_FILE, arch, params, {**meta, "episode": trainer.episode, **extra})
         windows = m.dir / WINDOW_POLICIES
         windows.mkdir(parents=True, exist_ok=True)
         for snap in trainer.logs[i].snapshots:
@@ -145,7 +163,8 @@ class TrainJob:
         made_by, n, code = provenance(), len(self.members), {"train": code_digest("train")}
         for i, m in enumerate(self.members):
             atomic_write_text(m.dir / "episodes.csv", csv_text(EPISODE_COLUMNS, trainer.logs[i].episodes))
-            atomic_write_text(m.dir / "architectures.csv", csv_text(ARCHITECTURE_COLUMNS, trainer.search.windows[i]))
+            columns = ARCHITECTURE_COLUMNS + (WARM_START_COLUMNS if trainer.search.logs_warm_starts(i) else [])
+            atomic_write_text(m.dir / "architectures.csv", csv_text(columns, trainer.search.windows[i]))
             atomic_write_text(m.dir / "evaluations.csv", csv_text(EVALUATION_COLUMNS, trainer.logs[i].evaluations))
             self.write_policies(m, trainer, i)
             write_json(m.dir / "run.json", {

@@ -41,5 +41,10 @@ class Budget:
         """Runs still training."""
         return self.clock(episodes_done, steps) < self.amount
 
+    def spent_steps(self, steps: np.ndarray) -> np.ndarray:
+        """Runs whose step budget is spent (a budget in steps ends inside an episode; one in
+        episodes never does)."""
+        return steps >= self.amount if self.in_steps else np.zeros(len(steps), dtype=bool)
+
     def describe(self) -> str:
         return f"{self.amount:,} {self.unit}"

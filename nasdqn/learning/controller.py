@@ -5,8 +5,16 @@ temperature tau over the z-scored scores of the top-K buffer C_best; epsilon dec
 epsilon_{k+1} = max(epsilon_min, epsilon_k * rho). `RandomController` (Random-NAS) picks
 uniformly from C at every update; with nas.keep_probability p > 0 it first keeps the current
 architecture with probability p (a random control matched to NAS-DQN's rate of keeping: its
-keep rate is p + (1 - p) / |C|). `FixedController` never changes the architecture.
-`CONTROLLERS` maps the config's `controller` to the class.
+keep rate is p + (1 - p) / |C|). `YokedController` switches exactly at the updates where its
+partner run (the same seed of another agent, usually NAS-DQN) switched, to an architecture drawn
+uniformly from the other |C| - 1, and starts from the partner's first architecture: a control
+that differs from its partner only in how the next architecture is chosen. `FixedController`
+never changes the architecture. `CONTROLLERS` maps the config's `controller` to the class.
+
+With a commit phase (nas.commit_at < 1) the update at the first window end at or after that
+share of the budget is the last one, `commit`: NAS-DQN takes the best-scored architecture of
+C_best (no exploration), the random controllers make their usual pick, and that architecture
+trains to the end of the budget.
 """
 from __future__ import annotations
 
@@ -31,9 +39,11 @@ class NASSettings:
     epsilon_min: float = 0.05
     epsilon_decay: float = 0.95  # rho_epsilon
     zscore_eps: float = 1e-8  # the small constant in the z-score
-    transition: Literal["reinit", "inherit", "distill"] = "reinit"  # model transition (nasdqn/transition.py)
-    distill_steps: int = 500  # distill: Adam steps fitting the new network to the old one's Q-values
+    transition: Literal["reinit", "inherit", "distill", "grow"] = "reinit"  # model transition (nasdqn/learning/warm_start.py)
+    distill_steps: int = 500  # distill: Adam steps fitting the new network to the old one's Q-values; grow: at most this many
     distill_learning_rate: float = 1e-3
+    fidelity_agreement: float = 0.95  # grow: distil until the greedy actions agree on this share of replay states ...
+    fidelity_q_error: float = 0.05  # ... and the RMS Q error is at most this share of the old network's RMS Q
     memory_pruning: Literal["keep_all", "keep_recent"] = "keep_recent"
     prune_keep_fraction: float = 0.5
     initial_architecture: str = "random"  # "random" or an architecture name such as "3x64-relu"
@@ -43,6 +53,10 @@ class NASSettings:
     restart_epsilon: float = 0.5  # restart: epsilon right after a transition ...
     restart_decay: int = 100  # ... annealed linearly to dqn.epsilon_end over this long (protocol.unit)
     keep_probability: float = 0.0  # random controller: keep the current architecture with this probability
+    commit_at: float = 1.0  # share of the budget after which the architecture is kept to the end (1: never commits)
+    deploy: Literal["last", "best_window"] = "last"  # the network evaluated at the end and saved as policy.pt
+    revisit: Literal["fresh", "resume"] = "fresh"  # an architecture used before starts anew, or resumes its network
+    agent_stream: bool = False  # the controller draws from a stream of the agent's own (else its controller kind's)
 
     def __post_init__(self) -> None:
         check_choices(self)
@@ -51,7 +65,7 @@ class NASSettings:
 @dataclass
 class Pick:
     arch: Architecture
-    kind: Literal["initial", "fixed", "explore", "exploit", "keep"]
+    kind: Literal["initial", "fixed", "explore", "exploit", "keep", "commit"]
     epsilon: float  # controller epsilon in force when the pick was made (NaN where none)
 
 
@@ -77,6 +91,8 @@ class FixedController:
     def update(self, arch: Architecture, score: float, rng: np.random.Generator) -> Pick:
         return Pick(self.arch, "fixed", float("nan"))
 
+    commit = update
+
     def state_dict(self) -> dict:
         return {}
 
@@ -84,9 +100,13 @@ class FixedController:
         pass
 
 
+def _uniform(rng: np.random.Generator) -> Architecture:
+    return SEARCH_SPACE[int(rng.integers(len(SEARCH_SPACE)))]
+
+
 def _initial_pick(initial: str, rng: np.random.Generator) -> Pick:
     if initial == "random":
-        return Pick(SEARCH_SPACE[int(rng.integers(len(SEARCH_SPACE)))], "initial", float("nan"))
+        return Pick(_uniform(rng), "initial", float("nan"))
     return Pick(Architecture.parse(initial), "initial", float("nan"))
 
 
@@ -104,7 +124,11 @@ class RandomController:
     def update(self, arch: Architecture, score: float, rng: np.random.Generator) -> Pick:
         if self.s.keep_probability > 0 and rng.random() < self.s.keep_probability:
             return Pick(arch, "keep", 1.0)
-        return Pick(SEARCH_SPACE[int(rng.integers(len(SEARCH_SPACE)))], "explore", 1.0)
+        return Pick(_uniform(rng), "explore", 1.0)
+
+    def commit(self, arch: Architecture, score: float, rng: np.random.Generator) -> Pick:
+        pick = self.update(arch, score, rng)
+        return Pick(pick.arch, "commit", pick.epsilon)
 
     def state_dict(self) -> dict:
         return {}
@@ -150,7 +174,7 @@ class NASController:
     def select(self, rng: np.random.Generator) -> Pick:
         eps = self.epsilon
         if rng.random() < eps or not self.best:
-            pick = Pick(SEARCH_SPACE[int(rng.integers(len(SEARCH_SPACE)))], "explore", eps)
+            pick = Pick(_uniform(rng), "explore", eps)
         else:
             names = sorted(self.best)
             p = selection_probabilities(np.array([self.best[n] for n in names]), self.s.temperature, self.s.zscore_eps)
@@ -162,6 +186,12 @@ class NASController:
         self.record(arch, score)
         return self.select(rng)
 
+    def commit(self, arch: Architecture, score: float, rng: np.random.Generator) -> Pick:
+        """The last update: the best-scored architecture of C_best (ties broken by name)."""
+        self.record(arch, score)
+        best = max(sorted(self.best), key=lambda n: self.best[n])
+        return Pick(Architecture.parse(best), "commit", self.epsilon)
+
     def state_dict(self) -> dict:
         return {"epsilon": self.epsilon, "best": dict(self.best), "visits": dict(self.visits)}
 
@@ -171,10 +201,47 @@ class NASController:
         self.visits = {str(k): int(v) for k, v in state["visits"].items()}
 
 
-Controller = FixedController | RandomController | NASController
-# the config's `controller` -> the controller of an agent (its AgentSpec: architecture and nas settings)
+class YokedController:
+    """Switches where its partner switched: at update k it switches iff the partner's run switched
+    at its update k (`partner_switches[k]`), to an architecture drawn uniformly from the other
+    |C| - 1; it starts from the partner's first architecture. Saves the number of updates made
+    (its randomness is the run's controller stream). Updates beyond the partner's keep."""
+
+    def __init__(self, initial: Architecture, partner_switches: tuple[bool, ...]) -> None:
+        self.initial_arch, self.partner_switches, self.updates = initial, partner_switches, 0
+
+    def initial(self, rng: np.random.Generator) -> Pick:
+        return Pick(self.initial_arch, "initial", float("nan"))
+
+    def update(self, arch: Architecture, score: float, rng: np.random.Generator, kind: str = "explore") -> Pick:
+        k, self.updates = self.updates, self.updates + 1
+        if k >= len(self.partner_switches) or not self.partner_switches[k]:
+            return Pick(arch, "keep", 1.0)
+        others = [a for a in SEARCH_SPACE if a != arch]
+        return Pick(others[int(rng.integers(len(others)))], kind, 1.0)  # type: ignore[arg-type]
+
+    def commit(self, arch: Architecture, score: float, rng: np.random.Generator) -> Pick:
+        pick = self.update(arch, score, rng, "commit")
+        return pick if pick.kind == "keep" else Pick(pick.arch, "commit", 1.0)
+
+    def state_dict(self) -> dict:
+        return {"updates": self.updates}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.updates = int(state["updates"])
+
+
+Controller = FixedController | RandomController | NASController | YokedController
+# the config's `controller` -> the controller of an agent (its AgentSpec: architecture, nas settings, partner's windows)
 CONTROLLERS: dict[str, Callable[..., Controller]] = {
     "fixed": lambda spec: FixedController(spec.architecture),
     "random": lambda spec: RandomController(spec.nas),
     "nas": lambda spec: NASController(spec.nas),
+    "yoked": lambda spec: YokedController(*_partner_of(spec)),
 }
+
+
+def _partner_of(spec) -> tuple[Architecture, tuple[bool, ...]]:
+    if spec.partner is None:
+        raise ValueError(f"agent {spec.name!r}: a yoked agent trains only beside its partner's finished run (its architectures.csv)")
+    return spec.partner.initial, spec.partner.switches

@@ -12,6 +12,7 @@ import numpy as np
 
 from nasdqn.learning.dqn import DQNGroup, DQNSettings, MemberState
 from nasdqn.learning.replay import ReplayBuffer
+from nasdqn.settings.faults import fault_point
 from nasdqn.settings.space import SEARCH_SPACE, Architecture
 
 
@@ -59,33 +60,39 @@ class LearnerPool:
         raise IndexError(f"run {i} is in no learner group")
 
     def replace(self, new: dict[int, tuple[Architecture, MemberState]]) -> None:
-        """Give run i architecture new[i][0] with the learner new[i][1] (a model transition)."""
+        """Give run i architecture new[i][0] with the learner new[i][1] (a switch). The
+        kill-and-resume tests' fault point "transition" is here."""
+        fault_point("transition")
         members = self.members()
         for i, (arch, member) in new.items():
             self.archs[i], members[i] = arch, member
         self.groups = self._build(members)
 
     # ----- acting and learning ---------------------------------------------------------------
-    def greedy(self, obs: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """argmax_a Q(s, a; w) of every run for its observation (n, obs_dim), into `out`."""
+    def greedy(self, obs: np.ndarray) -> np.ndarray:
+        """argmax_a Q(s, a; w) of every run for its observation (n, obs_dim)."""
         if len(self.groups) == 1:
             return self.groups[0].greedy_actions(obs)
+        out = np.empty(self.n, dtype=np.int64)
         for g in self.groups:
             out[g.runs] = g.greedy_actions(obs[g.runs])
         return out
 
-    def learn(self, steps: np.ndarray, active: np.ndarray, buffer: ReplayBuffer, uniforms, same_step: int | None = None) -> None:
+    def learn(self, steps: np.ndarray, active: np.ndarray, memory: ReplayBuffer, uniforms) -> None:
         """One gradient update of every run whose step count makes it due (steps: each run's
-        environment steps so far; uniforms(group) gives the group's minibatch uniforms (G, B);
-        same_step: the one step count of every run, when the caller knows they are equal)."""
-        due = due_mask(steps, active, same_step, self._one_schedule, self._train_freq, self._learning_starts)
+        environment steps so far; uniforms(runs) gives those runs' minibatch uniforms (G, B))."""
+        due = due_mask(steps, active, self._same_step(steps), self._one_schedule, self._train_freq, self._learning_starts)
         for g, mask in due_groups(self.groups, due):
-            g.update(buffer.sample(g.runs, uniforms(g)), mask)
+            g.update(memory.sample(g.runs, uniforms(g.runs)), mask)
 
-    def sync_targets(self, steps: np.ndarray, active: np.ndarray, same_step: int | None = None) -> None:
+    def sync_targets(self, steps: np.ndarray, active: np.ndarray) -> None:
         """w^- <- w for every run whose target period ends at its current step."""
-        for g, mask in due_groups(self.groups, due_mask(steps, active, same_step, self._one_schedule, self._target_period)):
+        for g, mask in due_groups(self.groups, due_mask(steps, active, self._same_step(steps), self._one_schedule, self._target_period)):
             g.sync_target(mask)
+
+    def _same_step(self, steps: np.ndarray) -> int | None:
+        """The one step count of every run, when they are equal and share one schedule (the fast path)."""
+        return int(steps[0]) if self._one_schedule and (steps == steps[0]).all() else None
 
     def first_diverged(self, runs: np.ndarray | None = None) -> int | None:
         """A run (of `runs`, or of all) whose loss or weights became NaN/inf, if any: one check of

@@ -47,6 +47,11 @@ class ReplayBuffer:
         self.pos[runs] = (self.pos[runs] + 1) % self.capacity
         self.size[runs] = np.minimum(self.size[runs] + 1, self.capacity)
 
+    def store(self, obs: np.ndarray, action: np.ndarray, reward: np.ndarray, next_obs: np.ndarray, done: np.ndarray,
+              active: np.ndarray) -> None:
+        """Store one experience (s, a, r, s', done) of every active run."""
+        self.add(obs, action, reward, next_obs, done.astype(np.float64), None if active.all() else np.flatnonzero(active))
+
     def sample(self, runs: np.ndarray, uniforms: np.ndarray) -> tuple[np.ndarray, ...]:
         """Minibatch (obs, action, reward, next_obs, not_done) for the given runs, each (G, B, .)
         (obs and next_obs as one (G, 2B, d) array [s; s'] for the shared forward pass);

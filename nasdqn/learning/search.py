@@ -3,52 +3,73 @@
 A run's architecture window k spans its clock (episodes, or environment steps: protocol.unit)
 from k M to (k + 1) M, M = nas.arch_update_interval; it ends at the first episode end at or after
 (k + 1) M, and at the end of the budget. Then the controller scores the architecture in use
-(S(c)), records it and picks the next one. A pick that differs from the current architecture
-triggers the model transition (a new network) and memory pruning. Which readings of "model
-transition" and "memory pruning" are used, and why, is in docs/assumptions.md.
+(S(c)), records it and picks the next one. A pick that differs from the architecture in use is a
+switch: the run gets a new learner (`new_learner`: the warm start of nas.transition, or with
+nas.revisit = resume the learner it left on that architecture) and its replay memory is pruned
+(nas.memory_pruning). With a commit phase (nas.commit_at < 1) the first window end at or after
+that share of the budget makes the last pick (`commit`); its window lasts to the end of the
+budget. Which readings of "model transition" and "memory pruning" are used, and why, is in
+docs/assumptions.md.
 """
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
-from nasdqn.learning import transition as model_transition
+from nasdqn.learning import warm_start
 from nasdqn.learning.budget import Budget
 from nasdqn.learning.controller import CONTROLLERS, Pick
-from nasdqn.learning.dqn import MemberState, ReplayBuffer, fresh_member
+from nasdqn.learning.dqn import MemberState, fresh_member
+from nasdqn.learning.replay import ReplayBuffer
 from nasdqn.learning.spec import AgentSpec
+from nasdqn.settings.columns import WARM_START_COLUMNS
 from nasdqn.settings.space import Architecture
 from nasdqn.tasks.base import TaskInfo
 
 
 class ArchitectureSearch:
-    """Controllers, architecture windows and transitions of every run.
+    """Controllers, architecture windows, commit phases and left learners of every run.
 
-    Saves (state_dict): each controller's state and each run's window rows (the rows of
-    architectures.csv, whose last entry is the window in progress).
+    Saves (state_dict): each controller's state, each run's window rows (the rows of
+    architectures.csv, whose last entry is the window in progress), which runs have committed,
+    and the learners each run left behind (nas.revisit = resume).
     """
 
     def __init__(self, specs: list[AgentSpec], controller_rngs: list[np.random.Generator], budget: Budget, task: TaskInfo) -> None:
         self.specs, self.budget, self.task = specs, budget, task
         self.controllers = [CONTROLLERS[s.controller](s) for s in specs]
         picks = [c.initial(r) for c, r in zip(self.controllers, controller_rngs)]
+        self.initial = [p.arch for p in picks]
         self.windows = [[self._row(i, 0, p, transition=False, start_episode=1)] for i, p in enumerate(picks)]
+        self.committed = np.zeros(len(specs), dtype=bool)
+        self.left: list[dict[str, MemberState]] = [{} for _ in specs]  # architecture name -> the learner left on it
 
-    def current(self, i: int) -> str:
-        return self.windows[i][-1]["architecture"]
-
-    def _row(self, i: int, window: int, pick: Pick, transition: bool, start_episode: int) -> dict:
-        m = self.specs[i].nas.arch_update_interval
+    def _row(self, i: int, window: int, pick: Pick, transition: bool, start_episode: int, to_the_end: bool = False) -> dict:
         # counted in episodes, a window's last episode is known when it opens; in steps, when it closes
-        end = min((window + 1) * m, self.budget.amount) if not self.budget.in_steps else -1
-        return {
+        if self.budget.in_steps:
+            end = -1
+        else:
+            end = self.budget.amount if to_the_end else min((window + 1) * self.specs[i].nas.arch_update_interval, self.budget.amount)
+        row = {
             "window": window, "start_episode": start_episode, "end_episode": end,
             "architecture": pick.arch.name, "layers": pick.arch.layers, "units": pick.arch.units,
             "activation": pick.arch.activation, "score": float("nan"), "controller_epsilon": pick.epsilon,
             "pick": pick.kind, "transition": transition,
         }
+        if self.logs_warm_starts(i):
+            row.update({"warm_start": "", "agreement": float("nan"), "q_error": float("nan"), "warm_start_steps": 0})
+        return row
+
+    def logs_warm_starts(self, i: int) -> bool:
+        """Whether run i's architectures.csv holds WARM_START_COLUMNS (nas.transition = grow)."""
+        return self.specs[i].controller != "fixed" and self.specs[i].nas.transition == "grow"
 
     def window_ends(self, i: int, episode: int, clock: int) -> bool:
-        """Whether run i's window ends with its episode `episode` (ended at `clock`)."""
+        """Whether run i's window ends with its episode `episode` (ended at `clock`); after a commit
+        the window lasts to the end of the budget."""
+        if self.committed[i]:
+            return (clock if self.budget.in_steps else episode) >= self.budget.amount
         m = self.specs[i].nas.arch_update_interval
         if not self.budget.in_steps:
             return episode % m == 0 or episode == self.budget.amount
@@ -76,50 +97,85 @@ class ArchitectureSearch:
             return float(np.max((c[k:] - c[:-k]) / k))
         return float(np.mean(window[window.size - k :]))
 
-    def end_window(self, i: int, returns: list[float], lengths: list[int], episode: int, final: bool,
-                   rng: np.random.Generator) -> Pick | None:
-        """Score run i's window; unless the run is over (`final`), pick the next architecture and open
-        its window. Returns the pick when it differs from the current architecture (a transition)."""
+    def end_window(self, i: int, arch: Architecture, returns: list[float], lengths: list[int], episode: int, clock: int,
+                   final: bool, rng: np.random.Generator) -> Pick | None:
+        """Score run i's window (architecture `arch` in use); unless the run is over (`final`), pick
+        the next architecture (the last pick once the clock reaches nas.commit_at of the budget) and
+        open its window. Returns the pick when it differs from `arch` (a switch)."""
         row = self.windows[i][-1]
         row["score"] = self.score(i, returns, lengths, episode)
         if self.budget.in_steps:
             row["end_episode"] = episode
         if final:
             return None
-        pick = self.controllers[i].update(Architecture.parse(row["architecture"]), row["score"], rng)
-        transition = pick.arch.name != row["architecture"]
-        self.windows[i].append(self._row(i, row["window"] + 1, pick, transition, episode + 1))
-        return pick if transition else None
+        commit = clock >= self.specs[i].nas.commit_at * self.budget.amount
+        update = self.controllers[i].commit if commit else self.controllers[i].update
+        pick = update(arch, row["score"], rng)
+        self.committed[i] |= commit
+        switch = pick.arch != arch
+        self.windows[i].append(self._row(i, row["window"] + 1, pick, switch, episode + 1, to_the_end=commit))
+        return pick if switch else None
 
-    def transition(self, i: int, old: MemberState, pick: Pick, buffer: ReplayBuffer, init_rng: np.random.Generator) -> MemberState:
-        """Model transition and memory pruning for run i moving to pick.arch.
-
-        The new network starts fresh (section 2.2.2), then by nas.transition stays so
-        (reinit), takes the old network's overlapping blocks (inherit) or is distilled from
-        the old network on the replay memory (distill); its optimiser restarts and its target
-        is synced to it. Memory pruning "keep_recent" then keeps the most recent
-        prune_keep_fraction of the run's replay memory (at least learning_starts). Called
-        after end_window opened the new window, so the old architecture is the previous row's.
-        """
+    def new_learner(self, i: int, old_arch: Architecture, old: MemberState, pick: Pick, memory: ReplayBuffer,
+                    init_rng: np.random.Generator) -> MemberState:
+        """The learner run i switches to, and the memory pruning of its switch. With nas.revisit =
+        resume an architecture the run used before resumes the learner it left there (weights,
+        target and optimiser state as they were); otherwise the new network starts fresh (section
+        2.2.2), then by nas.transition stays so (reinit), takes the old network's overlapping
+        blocks (inherit), is distilled from it on the replay memory (distill) or grown from it
+        (grow, nasdqn/learning/warm_start.py); its optimiser restarts and its target is synced to
+        it. Memory pruning "keep_recent" then keeps the most recent prune_keep_fraction of the
+        run's replay memory (at least learning_starts)."""
         nas, dqn = self.specs[i].nas, self.specs[i].dqn
-        member = fresh_member(pick.arch, init_rng, self.task.obs_dim, self.task.n_actions)
-        if nas.transition == "inherit":
-            member.online = model_transition.inherit_params(old.online, member.online)
-        elif nas.transition == "distill":
-            states = buffer.obs[i, : int(buffer.size[i])]
-            old_arch = Architecture.parse(self.windows[i][-2]["architecture"])
-            member.online = model_transition.distill(old.online, old_arch, member.online, pick.arch,
-                                                     states, nas.distill_steps, dqn.batch_size, nas.distill_learning_rate, init_rng)
-        member.target = [p.copy() for p in member.online]
+        if nas.revisit == "resume":
+            self.left[i][old_arch.name] = old
+        member = self.left[i].pop(pick.arch.name, None) if nas.revisit == "resume" else None
+        states = memory.obs[i, : int(memory.size[i])]
+        if member is not None:
+            self._log_warm_start(i, old_arch, old, pick.arch, member.online, states, init_rng, "resume", 0)
+        else:
+            member = fresh_member(pick.arch, init_rng, self.task.obs_dim, self.task.n_actions)
+            member.online = self._warm_start(i, old_arch, old, pick.arch, member.online, states, init_rng)
+            member.target = [p.copy() for p in member.online]
         if nas.memory_pruning == "keep_recent":
-            size = int(buffer.size[i])
-            buffer.keep_recent(i, max(int(round(nas.prune_keep_fraction * size)), min(size, dqn.learning_starts)))
+            size = int(memory.size[i])
+            memory.keep_recent(i, max(int(round(nas.prune_keep_fraction * size)), min(size, dqn.learning_starts)))
         return member
 
+    def _warm_start(self, i: int, old_arch: Architecture, old: MemberState, arch: Architecture, fresh: list[np.ndarray],
+                    states: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
+        nas, dqn = self.specs[i].nas, self.specs[i].dqn
+        if nas.transition == "inherit":
+            return warm_start.inherit_params(old.online, fresh)
+        if nas.transition == "distill":
+            return warm_start.distill(old.online, old_arch, fresh, arch, states, nas.distill_steps, dqn.batch_size,
+                                      nas.distill_learning_rate, rng)
+        if nas.transition == "grow":
+            started = warm_start.grow(old.online, old_arch, fresh, arch, states, nas, dqn.batch_size, rng)
+            self.windows[i][-1].update(dict(zip(WARM_START_COLUMNS, (started.how, started.fidelity.agreement,
+                                                                     started.fidelity.q_error, started.steps))))
+            return started.params
+        return fresh
+
+    def _log_warm_start(self, i: int, old_arch: Architecture, old: MemberState, arch: Architecture, params: list[np.ndarray],
+                        states: np.ndarray, rng: np.random.Generator, how: str, steps: int) -> None:
+        if self.logs_warm_starts(i):
+            probe = states[rng.integers(0, len(states), min(warm_start.PROBE_STATES, len(states)))] if len(states) else states
+            achieved = warm_start.fidelity(old.online, old_arch, params, arch, probe)
+            self.windows[i][-1].update(dict(zip(WARM_START_COLUMNS, (how, achieved.agreement, achieved.q_error, steps))))
+
+    def best_window(self, i: int) -> int:
+        """The window of run i with the highest score (the first of ties; NaN scores never win)."""
+        scores = np.array([row["score"] for row in self.windows[i]], dtype=np.float64)
+        return int(np.nanargmax(scores)) if np.isfinite(scores).any() else len(scores) - 1
+
     def state_dict(self) -> dict:
-        return {"controllers": [c.state_dict() for c in self.controllers], "windows": [list(w) for w in self.windows]}
+        return {"controllers": [c.state_dict() for c in self.controllers], "windows": [list(w) for w in self.windows],
+                "committed": self.committed.copy(), "left": [{k: vars(m) for k, m in left.items()} for left in self.left]}
 
     def load_state_dict(self, state: dict) -> None:
         for c, s in zip(self.controllers, state["controllers"]):
             c.load_state_dict(s)
         self.windows = [[dict(r) for r in w] for w in state["windows"]]
+        self.committed = np.asarray(state["committed"]).copy()
+        self.left = [{k: MemberState(**copy.deepcopy(m)) for k, m in left.items()} for left in state["left"]]

@@ -9,7 +9,24 @@ from nasdqn.learning.dqn import DQNSettings
 from nasdqn.settings.space import Architecture, check_choices
 from nasdqn.tasks.base import TaskSettings
 
-Controller = Literal["fixed", "random", "nas"]
+Controller = Literal["fixed", "random", "nas", "yoked"]
+
+
+@dataclass(frozen=True)
+class PartnerWindows:
+    """What a yoked run takes from its partner's run (the same seed of another agent): the
+    partner's first architecture and, for each architecture update k = 0, 1, ..., whether the
+    partner switched there (from its architectures.csv)."""
+
+    agent: str
+    initial: Architecture
+    switches: tuple[bool, ...]
+
+    @classmethod
+    def from_rows(cls, agent: str, rows: list[dict]) -> "PartnerWindows":
+        """From the partner's architectures.csv rows (window 0 first; `transition` "true"/"false")."""
+        flags = tuple(str(r["transition"]).lower() == "true" for r in rows[1:])
+        return cls(agent, Architecture.parse(str(rows[0]["architecture"])), flags)
 
 
 @dataclass(frozen=True)
@@ -22,11 +39,14 @@ class AgentSpec:
     dqn: DQNSettings
     nas: NASSettings
     env: TaskSettings
+    partner: PartnerWindows | None = None  # a yoked agent's partner run (read by the training job)
 
     def __post_init__(self) -> None:
         check_choices(self)
         if (self.controller == "fixed") != (self.architecture is not None):
             raise ValueError(f"agent {self.name!r}: a fixed agent needs an architecture, and only a fixed agent takes one")
+        if self.partner is not None and self.controller != "yoked":
+            raise ValueError(f"agent {self.name!r}: only a yoked agent has a partner run")
 
 
 @dataclass(frozen=True)
@@ -37,8 +57,9 @@ class Run:
     seed: int
 
 
-def agent_spec(resolved: dict) -> AgentSpec:
-    """An AgentSpec from config.resolved_agent_config's output."""
+def agent_spec(resolved: dict, partner: PartnerWindows | None = None) -> AgentSpec:
+    """An AgentSpec from config.resolved_agent_config's output (a yoked agent's `partner`: its
+    partner run's windows, which training needs)."""
     return AgentSpec(
         name=resolved["agent"],
         controller=resolved["controller"],
@@ -46,4 +67,5 @@ def agent_spec(resolved: dict) -> AgentSpec:
         dqn=DQNSettings(**resolved["dqn"]),
         nas=NASSettings(**resolved["nas"]),
         env=TaskSettings(**resolved["env"]),
+        partner=partner,
     )

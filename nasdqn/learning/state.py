@@ -39,6 +39,24 @@ class Counters(Stateful):
         self.returns = np.zeros(n)
         self.obs = np.zeros((n, obs_dim), dtype=np.float32)
 
+    def begin(self, starting: np.ndarray, env, env_rngs: list[np.random.Generator]) -> None:
+        """Reset the environments of the `starting` runs (each from its env stream) and their returns."""
+        if starting.size == len(self.steps):
+            self.obs = env.reset_all(env_rngs)
+        else:
+            for i in starting:
+                self.obs[i] = env.reset(i, env_rngs[i])
+        self.returns[starting] = 0.0
+
+    def advance(self, reward: np.ndarray, next_obs: np.ndarray, active: np.ndarray) -> None:
+        """One environment step of the active runs: add the rewards, move to the next observations."""
+        if active.all():
+            self.returns += reward
+        else:
+            self.returns[active] += reward[active]
+        self.obs = next_obs
+        self.steps += active
+
 
 class EpisodeDraws(Stateful):
     """What each run draws at the start of an episode from its own streams, for every step of it:
@@ -53,6 +71,12 @@ class EpisodeDraws(Stateful):
         self.random_actions = np.zeros((n, max_steps), dtype=np.int64)
         self.minibatch = [np.zeros((max_steps, b)) for b in batch_sizes]
         self.epsilon = np.zeros(n)
+        self._rows = np.arange(n)
+        self._t: np.ndarray | int = 0  # each run's step of its episode at the last action (one int when all are equal)
+
+    def starting(self, active: np.ndarray) -> np.ndarray:
+        """The active runs whose next episode is not drawn yet."""
+        return np.flatnonzero(self.fresh & active) if self.fresh.any() else self._rows[:0]
 
     def draw(self, i: int, rngs: dict[str, np.random.Generator], n_actions: int, batch_size: int, epsilon: float) -> None:
         t = self.explore.shape[1]
@@ -60,12 +84,23 @@ class EpisodeDraws(Stateful):
         self.random_actions[i] = rngs["act"].integers(0, n_actions, t)
         self.minibatch[i] = rngs["replay"].random((t, batch_size))
         self.epsilon[i] = epsilon
+        self.fresh[i] = False
 
-    def at(self, t: np.ndarray | int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Exploration uniforms and random actions of every run at its step t (one t for all, or per run)."""
-        if isinstance(t, int):
-            return self.explore[:, t], self.random_actions[:, t]
-        return self.explore[rows, t], self.random_actions[rows, t]
+    def epsilon_greedy(self, greedy: np.ndarray, env) -> np.ndarray:
+        """Each run's action at its current step: with probability epsilon its random action, else
+        the greedy one (section 2.3.1), from the uniforms drawn for that step of its episode."""
+        if env.lockstep:  # every run at the same step of its episode
+            t = int(env.t[0])
+            self._t, explore, random_actions = t, self.explore[:, t], self.random_actions[:, t]
+        else:
+            t = np.minimum(env.t, self.explore.shape[1] - 1)
+            self._t, explore, random_actions = t, self.explore[self._rows, t], self.random_actions[self._rows, t]
+        return np.where(explore < self.epsilon, random_actions, greedy)
+
+    def minibatch_uniforms(self, runs: np.ndarray) -> np.ndarray:
+        """The minibatch uniforms (G, B) of `runs` for the step each acted at last."""
+        t = self._t
+        return np.stack([self.minibatch[i][t if isinstance(t, int) else t[i]] for i in runs])
 
 
 @dataclass

@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from nasdqn.settings.streams import CONTROLLER_STREAM, STREAMS, TRAINING_STREAMS
+from nasdqn.learning.spec import AgentSpec
+from nasdqn.settings.streams import TRAINING_STREAMS, controller_spawn_key, spawn_key
 
 
-def seed_generators(seed: int, controller: str) -> dict[str, np.random.Generator]:
-    """{env, act, replay, init, controller}: the run's generators; `controller` is the stream of
-    its controller kind (NAS-DQN's picks are not Random-NAS's picks)."""
-    children = np.random.SeedSequence(seed).spawn(len(STREAMS))
-    streams = {name: np.random.default_rng(children[k]) for k, name in enumerate(TRAINING_STREAMS)}
-    streams["controller"] = streams[CONTROLLER_STREAM[controller]]
-    return {k: v for k, v in streams.items() if not k.startswith("controller_")}
+def generator(seed: int, key: tuple[int, ...]) -> np.random.Generator:
+    """The generator of spawn key `key` of the run seed (child key[0] of SeedSequence(seed).spawn)."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+
+
+def seed_generators(seed: int, spec: AgentSpec) -> dict[str, np.random.Generator]:
+    """{env, act, replay, init, controller}: the run's generators; the controller's stream is its
+    controller kind's (NAS-DQN's picks are not Random-NAS's picks) or, with nas.agent_stream, the
+    agent's own."""
+    streams = {name: generator(seed, (spawn_key(name),)) for name in TRAINING_STREAMS}
+    streams["controller"] = generator(seed, controller_spawn_key(spec.controller, spec.name, spec.nas.agent_stream))
+    return streams

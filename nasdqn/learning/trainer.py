@@ -1,15 +1,16 @@
 """The two-level training loop of section 2.3.3 (Algorithm 1), for any runs in one process.
 
 Inner loop (`Trainer.step`): every run acts epsilon-greedily with its current network, the task
-steps, the transition is stored, and every run whose schedule says so learns (Double DQN on its
-stacked network, `LearnerPool`) and syncs its target. Outer loop (`Trainer._end_windows`): at
-the end of each architecture window the search scores the architecture and picks the next; a
-different pick triggers the model transition and memory pruning (`ArchitectureSearch`).
+steps, the experience is stored, every run whose schedule says so learns (Double DQN) and syncs
+its target, and the episodes that ended are closed. Closing an episode (`close_episodes`)
+records it, ends the architecture windows that end with it (the search scores the architecture
+and picks the next), evaluates the runs whose greedy evaluation is due, and switches the
+networks of the runs whose pick differs from the architecture in use.
 
 Runs are kept apart as purejaxrl keeps its seed axis: every run draws all its randomness from its
 own generators (spawned from its seed) and has its own counters, so a run's numbers do not depend
-on which runs share its process. Each run has its own episode counter: a Gymnasium task's
-episodes end at different steps for different runs, while the pendulum's runs stay in lockstep.
+on which runs share its process. The parts hold the batch of runs (nasdqn/learning/state.py,
+pool.py, replay.py, search.py and the task's environments); this module reads as the algorithm.
 """
 from __future__ import annotations
 
@@ -66,46 +67,144 @@ class EvalSchedule(Stateful):
         return True
 
 
-# (trainer, runs whose episode or training just ended, which of them finished their budget)
-EpisodeHook = Callable[["Trainer", np.ndarray, np.ndarray], None]
-
-
 class Trainer:
     """State of a training process, advanced one environment step at a time.
 
     Saves (state_dict) what its parts declare: counters, episode draws, the environments, the
-    learner pool, the replay memory, the architecture search, the recorder and every random
-    generator. End-of-episode hooks run in order: evaluation, window snapshots, the outer loop.
+    learners, the replay memory, the architecture search, exploration, the evaluation schedule,
+    the recorder and every random generator.
     """
 
-    PARTS = ("counters", "draws", "env", "pool", "buffer", "search", "exploration", "evaluations", "recorder")
+    PARTS = ("counters", "draws", "env", "learners", "memory", "search", "exploration", "evaluations", "recorder")
 
     def __init__(self, runs: list[Run], budget: Budget | int, evaluation: EvalSettings = EvalSettings()) -> None:
         """`budget`: a Budget, or a number of episodes."""
         budget = budget if isinstance(budget, Budget) else Budget("episodes", int(budget))
         _check_compatible(runs)
         self.runs, self.budget, self.n, self.evaluation = list(runs), budget, len(runs), evaluation
-        self.task = make_task(runs[0].spec.env)
+        specs: list[AgentSpec] = [r.spec for r in runs]
+        self.task = make_task(specs[0].env)
         info = self.task.info
         self.env = self.task.vector(self.n)
-        self.rngs = [seed_generators(r.seed, r.spec.controller) for r in runs]
-        self.search = ArchitectureSearch([r.spec for r in runs], [g["controller"] for g in self.rngs], budget, info)
-        self.exploration = Exploration([r.spec for r in runs])
+        self.rngs = [seed_generators(r.seed, r.spec) for r in runs]
+        self.search = ArchitectureSearch(specs, [g["controller"] for g in self.rngs], budget, info)
+        members = [fresh_member(a, g["init"], info.obs_dim, info.n_actions) for a, g in zip(self.search.initial, self.rngs)]
+        self.learners = LearnerPool(self.search.initial, members, [s.dqn for s in specs])
+        self.memory = ReplayBuffer(self.n, specs[0].dqn.replay_size, info.obs_dim)
+        self.exploration = Exploration(specs)
         self.evaluations = EvalSchedule(self.n, evaluation)
-        archs = [Architecture.parse(self.search.current(i)) for i in range(self.n)]
-        members = [fresh_member(a, g["init"], info.obs_dim, info.n_actions) for a, g in zip(archs, self.rngs)]
-        self.pool = LearnerPool(archs, members, [r.spec.dqn for r in runs])
-        self.buffer = ReplayBuffer(self.n, runs[0].spec.dqn.replay_size, info.obs_dim)
         self.counters = Counters(self.n, info.obs_dim)
-        self.draws = EpisodeDraws(self.n, info.max_steps, [r.spec.dqn.batch_size for r in runs])
+        self.draws = EpisodeDraws(self.n, info.max_steps, [s.dqn.batch_size for s in specs])
         self.recorder = Recorder(self.n)
-        self.hooks: list[EpisodeHook] = [evaluate_due, snapshot_windows, end_windows]
-        self._rows = np.arange(self.n)
         self.active = np.ones(self.n, dtype=bool)  # runs whose budget is not spent, kept in step with the counters
-        self._greedy = np.zeros(self.n, dtype=np.int64)
-        self.terminal_on_horizon = np.array([r.spec.dqn.terminal_on_horizon for r in runs])
-        self.search_seconds = 0.0  # wall time of scoring, selection, transition and pruning
+        self.terminal_on_horizon = np.array([s.dqn.terminal_on_horizon for s in specs])
+        self.search_seconds = 0.0  # wall time of scoring, selection, switching and pruning
 
+    # ----- Algorithm 1 ------------------------------------------------------------------------
+    def step(self) -> np.ndarray:
+        """One environment step of every run still training; returns the runs whose episode ended."""
+        self.begin_episodes()
+        actions = self.draws.epsilon_greedy(self.learners.greedy(self.counters.obs), self.env)
+        next_obs, reward, terminated, truncated = self.env.step(actions, self.active)
+        done = terminated | (truncated & self.terminal_on_horizon)  # y = r at these (section 2.3.1)
+        self.memory.store(self.counters.obs, actions, reward, next_obs, done, self.active)
+        self.counters.advance(reward, next_obs, self.active)
+        self.learners.learn(self.counters.steps, self.active, self.memory, self.draws.minibatch_uniforms)
+        self.learners.sync_targets(self.counters.steps, self.active)
+        ended = np.flatnonzero(self.active & (terminated | truncated))
+        out_of_budget = np.flatnonzero(self.active & self.budget.spent_steps(self.counters.steps))
+        self.close_episodes(ended, np.setdiff1d(out_of_budget, ended))
+        return ended
+
+    def begin_episodes(self) -> None:
+        """Runs starting an episode draw it from their own streams (exploration at epsilon, random
+        actions, minibatch uniforms), then reset their environments."""
+        starting = self.draws.starting(self.active)
+        if not starting.size:
+            return
+        clock = self.budget.clock(self.counters.episodes_done, self.counters.steps)[starting]
+        for i, eps in zip(starting, self.exploration.epsilon(clock, starting)):
+            self.draws.draw(i, self.rngs[i], self.task.info.n_actions, self.runs[i].spec.dqn.batch_size, float(eps))
+        self.counters.begin(starting, self.env, [g["env"] for g in self.rngs])
+
+    def close_episodes(self, ended: np.ndarray, out_of_budget: np.ndarray) -> None:
+        """The episodes that ended (and the runs whose step budget ran out inside one, which end
+        training there): record them, end the architecture windows that end with them, evaluate
+        the runs whose evaluation is due, switch the networks of the runs that picked another
+        architecture."""
+        if not ended.size and not out_of_budget.size:
+            return
+        closing = np.concatenate([ended, out_of_budget])
+        check_finite(self, closing)
+        self.record(ended)
+        self.active[out_of_budget] = False
+        final = ~self.active[closing]
+        t0 = time.perf_counter()
+        picks = self.end_windows(closing, final)
+        self.search_seconds += time.perf_counter() - t0
+        self.evaluate(closing, final)
+        t0 = time.perf_counter()
+        self.switch_networks(picks)
+        self.search_seconds += time.perf_counter() - t0
+
+    def record(self, ended: np.ndarray) -> None:
+        """Count the ended episodes and write their rows (return, length, epsilon, architecture, loss)."""
+        losses = self.learners.take_mean_losses(ended)
+        c = self.counters
+        c.episodes_done[ended] += 1
+        self.active = self.budget.remaining(c.episodes_done, c.steps)
+        self.draws.fresh[ended] = True
+        for i in ended:
+            self.recorder.episode(i, float(c.returns[i]), int(self.env.t[i]), float(self.draws.epsilon[i]), self.learners.archs[i],
+                                  float(losses[i]))
+
+    def end_windows(self, runs: np.ndarray, final: np.ndarray) -> dict:
+        """Algorithm 1's outer loop for every run whose architecture window ends now: keep the
+        network at the window's end (agents that search), score the architecture, pick the next."""
+        picks = {}
+        for i, last in zip(runs, final):
+            e, log, spec = int(self.counters.episodes_done[i]), self.logs[i], self.runs[i].spec
+            if not (last or self.search.window_ends(i, e, self.clock(i))):
+                continue
+            if spec.controller != "fixed":
+                log.snapshots.append({"window": self.search.windows[i][-1]["window"], "episode": e,
+                                      "architecture": self.learners.archs[i].name, "params": self.learners.online_params(i)})
+            lengths = [row["steps"] for row in log.episodes] if self.budget.in_steps else []
+            pick = self.search.end_window(i, self.learners.archs[i], log.returns, lengths, e, self.clock(i), bool(last),
+                                          self.rngs[i]["controller"])
+            if pick is not None:
+                picks[i] = pick
+        return picks
+
+    def evaluate(self, runs: np.ndarray, final: np.ndarray) -> None:
+        """Greedy evaluation of the runs whose evaluation is due, on their evaluation start states;
+        at the end of the budget, of the network the run deploys (`deployed`)."""
+        for i, last in zip(runs, final):
+            if self.evaluations.due(i, self.clock(i), bool(last)):
+                arch, params, _ = self.deployed(i) if last else (self.learners.archs[i], self.learners.online_params(i), None)
+                q = lambda obs, p=params, a=arch: forward_np(p, a.activation, np.asarray(obs, dtype=np.float32))  # noqa: E731
+                r = self.task.greedy_returns(q, eval_generator(self.runs[i].seed), self.evaluation.episodes)
+                self.logs[i].evaluations.append({"episode": int(self.counters.episodes_done[i]), "mean_return": float(r.mean()),
+                                                 "min_return": float(r.min()), "max_return": float(r.max()), "architecture": arch.name})
+
+    def switch_networks(self, picks: dict) -> None:
+        """Give every run that picked another architecture its new learner (and prune its memory)."""
+        if not picks:
+            return
+        old = self.learners.members()
+        self.learners.replace({i: (p.arch, self.search.new_learner(i, self.learners.archs[i], old[i], p, self.memory, self.rngs[i]["init"]))
+                               for i, p in picks.items()})
+        for i in picks:
+            self.exploration.switched(i, self.clock(i))
+
+    def run_episode(self) -> None:
+        """Step until every run has completed one more episode (one episode of the pendulum)."""
+        target = self.episode + 1
+        while not self.done:
+            if self.step().size and (self.episode >= target or self.done):
+                return
+
+    # ----- what a run is at -------------------------------------------------------------------
     @property
     def logs(self) -> list[RunLog]:
         return self.recorder.logs
@@ -128,47 +227,16 @@ class Trainer:
         """Run i's time in the protocol's unit (episodes completed, or environment steps)."""
         return int(self.counters.steps[i] if self.budget.in_steps else self.counters.episodes_done[i])
 
-    def run_episode(self) -> None:
-        """Step until every run has completed one more episode (one episode of the pendulum)."""
-        target = self.episode + 1
-        while not self.done:
-            if self.step().size and (self.episode >= target or self.done):
-                return
-
-    def step(self) -> np.ndarray:
-        """One environment step of every run still training (Algorithm 1's inner loop: act,
-        step, store, learn, sync); returns the runs whose episode ended at this step."""
-        start_episodes(self)
-        c, active = self.counters, self.active
-        if fault_armed("episode") and (self.env.t == self.draws.explore.shape[1] // 2).all():
-            fault_point("episode")
-        t = int(self.env.t[0]) if self.env.lockstep else np.minimum(self.env.t, self.draws.explore.shape[1] - 1)
-        explore, random_actions = self.draws.at(t, self._rows)
-        self._greedy = self.pool.greedy(c.obs, self._greedy)  # argmax_a Q(s, a; w)
-        action = np.where(explore < self.draws.epsilon, random_actions, self._greedy)
-        next_obs, reward, terminated, truncated = self.env.step(action, active)
-        done = (terminated | (truncated & self.terminal_on_horizon)).astype(np.float64)
-        everyone = self.env.lockstep or bool(active.all())
-        self.buffer.add(c.obs, action, reward, next_obs, done, None if everyone else np.flatnonzero(active))
-        if everyone:
-            c.returns += reward
-        else:
-            c.returns[active] += reward[active]
-        c.obs = next_obs
-        c.steps += active
-        same_step = int(c.steps[0]) if self.env.lockstep else None
-        self.pool.learn(c.steps, active, self.buffer, lambda g: minibatch_uniforms(self.draws, g.runs, t), same_step)
-        self.pool.sync_targets(c.steps, active, same_step)
-        if self.env.lockstep:
-            ended = self._rows if truncated[0] else self._rows[:0]
-        else:
-            ended = np.flatnonzero(active & (terminated | truncated))
-        spent = np.flatnonzero(active & (c.steps >= self.budget.amount)) if self.budget.in_steps else ended[:0]
-        if ended.size:
-            end_episodes(self, ended)
-        if spent.size:
-            stop_mid_episode(self, np.setdiff1d(spent, ended))
-        return ended
+    def deployed(self, i: int) -> tuple:
+        """(architecture, parameters, window) of the network run i deploys at the end: its last
+        network, or with nas.deploy = best_window the network at the end of its best-scored
+        window (window None: the last network)."""
+        spec = self.runs[i].spec
+        if spec.controller == "fixed" or spec.nas.deploy == "last":
+            return self.learners.archs[i], self.learners.online_params(i), None
+        best = self.search.best_window(i)
+        snap = next(s for s in self.logs[i].snapshots if s["window"] == best)
+        return Architecture.parse(snap["architecture"]), snap["params"], best
 
     # ----- state ------------------------------------------------------------------------------
     def state_dict(self) -> dict:
@@ -191,117 +259,18 @@ class Trainer:
         random.setstate(state["python_random"])
 
 
-# ----- episode boundaries ----------------------------------------------------------------------
-def q_function(tr: Trainer, i: int) -> Callable[[np.ndarray], np.ndarray]:
-    """Run i's current online network as a function of observations."""
-    arch, params = tr.pool.archs[i], tr.pool.online_params(i)
-    return lambda obs: forward_np(params, arch.activation, np.asarray(obs, dtype=np.float32))
-
-
-def minibatch_uniforms(draws, runs: np.ndarray, t: np.ndarray | int) -> np.ndarray:
-    """The minibatch uniforms (G, B) of `runs` for the step each is at (one t for all, or per run)."""
-    return np.stack([draws.minibatch[i][t if isinstance(t, int) else t[i]] for i in runs])
-
-
-def start_episodes(tr: Trainer) -> None:
-    """Draw each starting run's episode from its own streams, then reset its environment."""
-    d = tr.draws
-    if not d.fresh.any():
-        return
-    starting = np.flatnonzero(d.fresh & tr.active)
-    if not starting.size:
-        return
-    epsilon = tr.exploration.epsilon(tr.budget.clock(tr.counters.episodes_done, tr.counters.steps)[starting], starting)
-    for i, eps in zip(starting, epsilon):
-        d.draw(i, tr.rngs[i], tr.task.info.n_actions, tr.runs[i].spec.dqn.batch_size, float(eps))
-    c = tr.counters
-    if starting.size == tr.n:
-        c.obs = tr.env.reset_all([g["env"] for g in tr.rngs])
-    else:
-        for i in starting:
-            c.obs[i] = tr.env.reset(i, tr.rngs[i]["env"])
-    c.returns[starting] = 0.0
-    d.fresh[starting] = False
-
-
-def end_episodes(tr: Trainer, ended: np.ndarray) -> None:
-    """Close the episodes of `ended`: count and record them, then run the end-of-episode hooks."""
-    check_finite(tr, ended)
-    losses = tr.pool.take_mean_losses(ended)
-    c = tr.counters
-    c.episodes_done[ended] += 1
-    tr.active = tr.budget.remaining(c.episodes_done, c.steps)
-    tr.draws.fresh[ended] = True
-    for i in ended:
-        tr.recorder.episode(i, float(c.returns[i]), int(tr.env.t[i]), float(tr.draws.epsilon[i]), tr.pool.archs[i],
-                              float(losses[i]))
-    for hook in tr.hooks:
-        hook(tr, ended, ~tr.active[ended])
-
-
-def stop_mid_episode(tr: Trainer, out: np.ndarray) -> None:
-    """Runs whose step budget ran out inside an episode: training stops at exactly the budget
-    (the unfinished episode is not an episode row), the last window is scored and the final
-    evaluation made."""
-    if out.size:
-        check_finite(tr, out)
-        tr.active[out] = False
-        for hook in tr.hooks:
-            hook(tr, out, np.ones(out.size, dtype=bool))
-
-
 def check_finite(tr: Trainer, runs: np.ndarray) -> None:
     """Stop with a message when a run whose episode ended has a NaN/inf loss or weight."""
-    i = tr.pool.first_diverged(runs)
+    i = tr.learners.first_diverged(runs)
     if i is None:
         return
     run, e, steps = tr.runs[i], int(tr.counters.episodes_done[i]), tr.counters.steps[i]
     raise TrainingDiverged(
         f"agent {run.spec.name!r} seed {run.seed}: loss or weights became NaN/inf during episode {e + 1} "
         f"(environment steps {steps - tr.env.t[i] + 1}..{steps}, architecture "
-        f"{tr.pool.archs[i].name}); last finite episode-mean loss {tr.recorder.last_finite_loss[i]:.6g}. "
+        f"{tr.learners.archs[i].name}); last finite episode-mean loss {tr.recorder.last_finite_loss[i]:.6g}. "
         "Lower dqn.learning_rate or check the config."
     )
-
-
-# ----- end-of-episode hooks ---------------------------------------------------------------------
-def evaluate_due(tr: Trainer, ended: np.ndarray, final: np.ndarray) -> None:
-    """Greedy evaluation of the runs whose evaluation is due, on their evaluation start states."""
-    for i, last in zip(ended, final):
-        if tr.evaluations.due(i, tr.clock(i), bool(last)):
-            r = tr.task.greedy_returns(q_function(tr, i), eval_generator(tr.runs[i].seed), tr.evaluation.episodes)
-            tr.logs[i].evaluations.append({"episode": int(tr.counters.episodes_done[i]), "mean_return": float(r.mean()),
-                                           "min_return": float(r.min()), "max_return": float(r.max()), "architecture": tr.pool.archs[i].name})
-
-
-def snapshot_windows(tr: Trainer, ended: np.ndarray, final: np.ndarray) -> None:
-    """Keep the network at the end of each architecture window of every run that searches."""
-    for i, last in zip(ended, final):
-        e = int(tr.counters.episodes_done[i])
-        if tr.runs[i].spec.controller != "fixed" and (last or tr.search.window_ends(i, e, tr.clock(i))):
-            tr.logs[i].snapshots.append({"window": tr.search.windows[i][-1]["window"], "episode": e,
-                                         "architecture": tr.pool.archs[i].name, "params": tr.pool.online_params(i)})
-
-
-def end_windows(tr: Trainer, ended: np.ndarray, final: np.ndarray) -> None:
-    """Algorithm 1's outer loop for every run whose architecture window just ended: score, pick,
-    and on a different pick the model transition and memory pruning."""
-    t0 = time.perf_counter()
-    picks = {}
-    for i, last in zip(ended, final):
-        e, log = int(tr.counters.episodes_done[i]), tr.logs[i]
-        if last or tr.search.window_ends(i, e, tr.clock(i)):
-            lengths = [row["steps"] for row in log.episodes] if tr.budget.in_steps else []
-            if (p := tr.search.end_window(i, log.returns, lengths, e, bool(last), tr.rngs[i]["controller"])):
-                picks[i] = p
-    if picks:
-        old = tr.pool.members()
-        new = {i: (p.arch, tr.search.transition(i, old[i], p, tr.buffer, tr.rngs[i]["init"])) for i, p in picks.items()}
-        fault_point("transition")
-        tr.pool.replace(new)
-        for i in picks:
-            tr.exploration.switched(i, tr.clock(i))
-    tr.search_seconds += time.perf_counter() - t0
 
 
 def _check_compatible(runs: list[Run]) -> None:
@@ -322,11 +291,15 @@ def train(runs: list[Run], budget: Budget | int, progress: Callable[[Trainer, fl
 
     `progress(trainer, steps_per_second)` is called every progress_every episodes and
     `after_episode(trainer)` whenever every run has completed one more episode (the training
-    job takes checkpoints there).
+    job takes checkpoints there). The kill-and-resume tests' fault point "episode" is here: half
+    way through an episode of every run.
     """
     trainer = trainer or Trainer(runs, budget, evaluation)
     t0, step0, last = time.perf_counter(), trainer.total_steps, trainer.episode
+    halfway = trainer.task.info.max_steps // 2
     while not trainer.done:
+        if fault_armed("episode") and (trainer.env.t == halfway).all():
+            fault_point("episode")
         if not trainer.step().size or trainer.episode == last:  # episode counts change only when one ends
             continue
         last = trainer.episode

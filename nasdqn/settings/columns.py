@@ -16,6 +16,9 @@ ARCHITECTURE_COLUMNS = [
     "window", "start_episode", "end_episode", "architecture", "layers", "units", "activation",
     "score", "controller_epsilon", "pick", "transition",
 ]
+# With nas.transition = grow, architectures.csv also says how each switch's network started
+# ("grow", "distill" or "resume") and how faithfully it reproduced the old network's Q-values.
+WARM_START_COLUMNS = ["warm_start", "agreement", "q_error", "warm_start_steps"]
 EVALUATION_COLUMNS = ["episode", "mean_return", "min_return", "max_return", "architecture"]
 # Figures: registered in nasdqn/outputs (@figure), listed for the workflow by nasdqn/settings/figures.py.
 # Per agent that searches (controller random or nas): figures/search_{agent}.{png,pdf}.

@@ -21,6 +21,7 @@ import jsonschema
 import yaml
 
 from nasdqn.settings.errors import ConfigError
+from nasdqn.settings.identity import digest
 from nasdqn.settings.space import ACTIVATIONS, LAYER_CHOICES, SEARCH_SPACE, UNIT_CHOICES, Architecture
 
 
@@ -29,6 +30,7 @@ class Setting:
     schema: dict  # JSON-schema fragment of the value
     expects: str  # what a valid value is, for error messages
     description: str  # what the key changes
+    optional: bool = False  # a config may leave it out: the learner's default then applies, and runs keep their identity
 
 
 def _int(minimum: int, description: str) -> Setting:
@@ -54,7 +56,13 @@ def _bool(description: str) -> Setting:
     return Setting({"type": "boolean"}, "true or false", description)
 
 
-CONTROLLERS = ("fixed", "random", "nas")
+CONTROLLERS = ("fixed", "random", "nas", "yoked")
+
+
+def _optional(setting: Setting) -> Setting:
+    """A key added after 0.2.0: optional, so that configs without it keep their meaning and their runs their identity."""
+    return Setting(setting.schema, setting.expects, setting.description + " (optional)", optional=True)
+
 SECTIONS: dict[str, dict[str, Setting]] = {
     "protocol": {
         "unit": _choice(("episodes", "steps"), "what the budget and every schedule below are counted in: episodes (the paper) "
@@ -111,9 +119,11 @@ SECTIONS: dict[str, dict[str, Setting]] = {
         "epsilon_min": _num("controller epsilon floor", 0, 1),
         "epsilon_decay": _num("controller rho_epsilon (paper: 0.95)", 0, 1),
         "zscore_eps": _num("the small constant of the z-score", 0, None, exclusive_low=True),
-        "transition": _choice(("reinit", "inherit", "distill"),
-                              "model transition: fresh weights, copy the overlapping blocks, or distil the old network"),
-        "distill_steps": _int(1, "distill: Adam steps fitting the new network to the old one's Q-values on replay states"),
+        "transition": _choice(("reinit", "inherit", "distill", "grow"),
+                              "model transition: fresh weights, copy the overlapping blocks, distil the old network, or grow "
+                              "it (the same Q-values where the new architecture can hold them, else distil to nas.fidelity_*)"),
+        "distill_steps": _int(1, "distill: Adam steps fitting the new network to the old one's Q-values on replay states; "
+                              "grow: the most such steps where the function cannot be kept"),
         "distill_learning_rate": _num("distill: Adam learning rate", 0, None, exclusive_low=True),
         "memory_pruning": _choice(("keep_all", "keep_recent"), "memory pruning on a transition"),
         "prune_keep_fraction": _num("keep_recent: share of the replay memory kept", 0, 1),
@@ -129,6 +139,19 @@ SECTIONS: dict[str, dict[str, Setting]] = {
         "restart_decay": _int(1, "restart: how long epsilon anneals back to dqn.epsilon_end, in protocol.unit"),
         "keep_probability": _num("random controller: keep the current architecture with this probability at an update "
                                  "(0: the paper's Random-NAS, uniform over C)", 0, 1),
+        "fidelity_agreement": _optional(_num("grow: distil until the greedy actions of the new and the old network agree "
+                                             "on this share of replay states (default 0.95) ...", 0, 1)),
+        "fidelity_q_error": _optional(_num("... and their RMS Q error is at most this share of the old network's RMS Q "
+                                           "(default 0.05), or distill_steps are spent", 0, None, exclusive_low=True)),
+        "commit_at": _optional(_num("commit phase: the first window end at or after this share of the budget makes the last "
+                                    "pick, whose network trains to the end (default 1: no commit phase, the paper)", 0, 1,
+                                    exclusive_low=True)),
+        "deploy": _optional(_choice(("last", "best_window"), "the network evaluated at the end and saved as policy.pt: the "
+                                    "last one (default), or the one at the end of the best-scored window")),
+        "revisit": _optional(_choice(("fresh", "resume"), "an architecture used before: a new network (default, the "
+                                     "paper), or the learner the run left on it resumes (weights, target, optimiser)")),
+        "agent_stream": _optional(_bool("the controller draws from a stream keyed by the agent's name (true), or from the "
+                                        "stream its controller kind shares (default false: the paper's configs)")),
     },
     "analysis": {
         "alpha": _num("level of every verdict: a claim's comparisons share it (Bonferroni), the primary claims and the "
@@ -164,7 +187,10 @@ ROLES: dict[str, Setting] = {
 }
 AGENT_KEYS: dict[str, Setting] = {
     "label": Setting({"type": "string", "minLength": 1}, "a non-empty string", "the agent's name in tables and figures (optional)"),
-    "controller": _choice(CONTROLLERS, "fixed architecture, Random-NAS (uniform picks) or NAS-DQN (learned picks)"),
+    "controller": _choice(CONTROLLERS, "fixed architecture, Random-NAS (uniform picks), NAS-DQN (learned picks) or a yoked "
+                          "random control (switches where its partner switched, to a uniform other architecture)"),
+    "partner": Setting({"type": "string"}, "an agent name", "yoked agents only: the agent whose runs (same seed, same variant) "
+                       "it is yoked to; its runs train after the partner's (optional)"),
 }
 ARCHITECTURE_KEYS: dict[str, Setting] = {
     "layers": _choice(LAYER_CHOICES, "hidden layers L (the paper's search space)"),
@@ -186,7 +212,7 @@ PENDULUM_KEYS = ("initial_state", "initial_theta_high", "initial_omega_high")
 def _object(table: dict[str, Setting], description: str, required: bool = True) -> dict:
     out = {"type": "object", "description": description, "properties": _properties(table), "additionalProperties": False}
     if required:
-        out["required"] = [k for k in table if table is not SECTIONS["env"] or k not in PENDULUM_KEYS]
+        out["required"] = [k for k, v in table.items() if not v.optional and (table is not SECTIONS["env"] or k not in PENDULUM_KEYS)]
     return out
 
 
@@ -209,6 +235,8 @@ def json_schema() -> dict:
     agent["if"] = {"properties": {"controller": {"const": "fixed"}}}
     agent["then"] = {"required": ["architecture"]}
     agent["else"] = {"not": {"required": ["architecture"]}}
+    agent["allOf"] = [{"if": {"properties": {"controller": {"const": "yoked"}}}, "then": {"required": ["partner"]},
+                       "else": {"not": {"required": ["partner"]}}}]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "description": "NAS-DQN study config (generated by `python -m nasdqn schema` from nasdqn/settings/config.py; edit that instead)",
@@ -273,7 +301,8 @@ def _message(error: jsonschema.ValidationError, where: str) -> str:
         allowed = list(error.schema.get("properties", {}))
         return f"{where}key '{'.'.join([*path, extra])}': unknown key; expected one of {', '.join(allowed)}"
     if error.validator == "not" and path and path[0] == "agents":
-        return f"{where}key '{key}.architecture': only fixed agents take an architecture"
+        extra = "partner" if "partner" in (error.instance or {}) and error.instance.get("controller") != "yoked" else "architecture"
+        return f"{where}key '{key}.{extra}': only {'yoked' if extra == 'partner' else 'fixed'} agents take a {extra}"
     if error.validator == "propertyNames":
         return f"{where}key 'agents.{error.instance}': agent names must be letters, digits and underscores"
     setting = _setting_at(path)
@@ -342,6 +371,11 @@ def _check_roles(roles: dict, agents: dict) -> None:
     for name in roles["fixed"]:
         if agents[name]["controller"] != "fixed":
             raise ConfigError(f"config key 'roles.fixed': {name!r} is not a fixed-architecture agent")
+    for name, spec in agents.items():
+        partner = spec.get("partner")
+        if partner is not None and (partner not in agents or agents[partner]["controller"] in ("fixed", "yoked")):
+            raise ConfigError(f"config key 'agents.{name}.partner': {partner!r} must be an agent of this config that searches "
+                              "(controller nas or random)")
     for key in ("random_search", "matched_random"):
         if roles[key] is not None and agents[roles[key]]["controller"] != "random":
             raise ConfigError(f"config key 'roles.{key}': {roles[key]!r} is not a random-search agent (controller: random)")
@@ -422,6 +456,9 @@ def resolved_agent_config(cfg: dict, agent: str, variant: str | None = None, kee
                            "evaluation": {"every": p["eval_every"], "episodes": p["eval_episodes"]}}
     if spec["controller"] == "fixed":
         out["architecture"] = dict(spec["architecture"])
+    if spec["controller"] == "yoked":  # its runs follow its partner's: the partner's identity is part of its own
+        partner = resolved_agent_config(cfg, spec["partner"], variant)
+        out["partner"] = {"agent": spec["partner"], "run": f"{spec['partner']}/{digest(partner, 'settings')}"}
     variants = cfg.get("variants") or {}
     if variant is not None and variant not in variants:
         raise ConfigError(f"unknown variant {variant!r}; the config defines {', '.join(variants) or 'none'}")
@@ -442,7 +479,8 @@ def resolved_agent_config(cfg: dict, agent: str, variant: str | None = None, kee
 # nas keys only NAS-DQN's controller reads, and keys only agents that search read.
 _CONTROLLER_ONLY = ("top_k", "temperature", "epsilon_start", "epsilon_min", "epsilon_decay", "zscore_eps", "revisit_score")
 _TRANSITION_ONLY = ("transition", "distill_steps", "distill_learning_rate", "memory_pruning", "prune_keep_fraction",
-                    "initial_architecture", "exploration_after_transition", "restart_epsilon", "restart_decay")
+                    "initial_architecture", "exploration_after_transition", "restart_epsilon", "restart_decay",
+                    "fidelity_agreement", "fidelity_q_error", "commit_at", "deploy", "revisit", "agent_stream")
 
 
 def _unused(controller: str, nas: dict) -> list[str]:
@@ -456,8 +494,12 @@ def _unused(controller: str, nas: dict) -> list[str]:
         unused += [*_CONTROLLER_ONLY, "score"]
     if controller != "random":
         unused += ["keep_probability"]
-    if nas.get("transition") != "distill":
+    if controller == "yoked":  # it takes its partner's first architecture
+        unused += ["initial_architecture"]
+    if nas.get("transition") not in ("distill", "grow"):
         unused += ["distill_steps", "distill_learning_rate"]
+    if nas.get("transition") != "grow":
+        unused += ["fidelity_agreement", "fidelity_q_error"]
     if nas.get("memory_pruning") != "keep_recent":
         unused += ["prune_keep_fraction"]
     if nas.get("exploration_after_transition") != "restart":
@@ -472,9 +514,12 @@ def resolved_schema() -> dict:
     evaluation = _object({"every": protocol["eval_every"], "episodes": protocol["eval_episodes"]}, "greedy evaluation")
     props = {"agent": {"type": "string"}, "controller": agent["properties"]["controller"],
              "unit": protocol["unit"].schema, "budget": protocol["budget"].schema, "architecture": agent["properties"]["architecture"],
-             "evaluation": evaluation, **{s: _object(SECTIONS[s], SECTION_TEXT[s], required=s != "nas") for s in OVERRIDABLE}}
+             "evaluation": evaluation, **{s: _object(SECTIONS[s], SECTION_TEXT[s], required=s != "nas") for s in OVERRIDABLE},
+             "partner": {"type": "object", "properties": {"agent": {"type": "string"}, "run": {"type": "string"}},
+                         "required": ["agent", "run"], "additionalProperties": False}}
+    yoked = {"if": {"properties": {"controller": {"const": "yoked"}}}, "then": {"required": ["partner"]}, "else": {"not": {"required": ["partner"]}}}
     return {"type": "object", "properties": props, "required": ["agent", "controller", "unit", "budget", "evaluation", *OVERRIDABLE],
-            "additionalProperties": False, "if": agent["if"], "then": agent["then"], "else": agent["else"]}
+            "additionalProperties": False, "if": agent["if"], "then": agent["then"], "else": agent["else"], "allOf": [yoked]}
 
 
 _RESOLVED_VALIDATOR = jsonschema.Draft202012Validator(resolved_schema())

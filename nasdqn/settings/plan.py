@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nasdqn.settings.config import resolved_agent_config
-from nasdqn.settings.identity import RESULTS, RunRecord, canonical_json, digest
+from nasdqn.settings.identity import RESULTS, RunRecord, canonical_json, digest, run_dir
+from nasdqn.settings.streams import CONTROLLER_STREAM as STREAM_OF
 
 
 @dataclass
@@ -63,8 +64,31 @@ def study_plan(cfg: dict) -> StudyPlan:
 
 
 def compatible(settings: dict) -> str:
-    """Runs that can share one process step one task array and one replay layout."""
-    return canonical_json([settings["env"], settings["dqn"]["replay_size"], settings["unit"], settings["budget"], settings["evaluation"]])
+    """Runs that can share one process step one task array and one replay layout; a yoked run
+    trains after its partner's, so yoked runs form groups of their own."""
+    return canonical_json([settings["env"], settings["dqn"]["replay_size"], settings["unit"], settings["budget"], settings["evaluation"],
+                           settings["controller"] == "yoked"])
+
+
+def partner_dir(run: RunRecord) -> str | None:
+    """The directory of a yoked run's partner run (the same seed of its partner agent), else None."""
+    partner = (run.settings or {}).get("partner")
+    return None if partner is None else run_dir(partner["run"], run.seed)
+
+
+def shared_controller_streams(plan: "StudyPlan") -> list[tuple[str, str]]:
+    """Pairs of searching agents of one variant whose controllers draw from the same stream (the
+    same controller kind without nas.agent_stream): their picks are not independent."""
+    pairs = []
+    for runs in plan.runs.values():
+        seen: dict[tuple, str] = {}
+        for settings in {r.agent: r.settings for r in runs if r.settings and r.settings["controller"] != "fixed"}.values():
+            own = settings["nas"].get("agent_stream", False)
+            key = (settings["agent"],) if own else (STREAM_OF[settings["controller"]],)
+            if key in seen:
+                pairs.append((seen[key], settings["agent"]))
+            seen.setdefault(key, settings["agent"])
+    return sorted(set(pairs))
 
 
 def training_groups(plan: StudyPlan, runs_per_job: int, pending: set[str]) -> list[list[RunRecord]]:

@@ -135,9 +135,13 @@ class Task(ABC):
         """The environments of n runs, stepped together."""
 
     @abstractmethod
-    def greedy_returns(self, q_fn: QFunction, rng: np.random.Generator, episodes: int) -> np.ndarray:
+    def greedy_returns(self, q_fn: QFunction, rng: np.random.Generator, episodes: int, side_by_side: bool = True) -> np.ndarray:
         """Undiscounted returns (float64) of `episodes` greedy episodes, started from the run's
-        evaluation stream `rng`; q_fn sees observations as training does (scaled if set)."""
+        evaluation stream `rng`; q_fn sees observations as training does (scaled if set). A task
+        may play the episodes side by side (one call of q_fn per step for all of them, a row per
+        episode); side_by_side=False plays them one after another, for a q_fn that draws random
+        numbers (the sanity floor's uniform policy), whose draws would otherwise be dealt out
+        across episodes in another order."""
 
     @abstractmethod
     def gif_frames(self, q_fn: QFunction, rng: np.random.Generator, frame_every: int, steps: int | None = None) -> GifFrames:

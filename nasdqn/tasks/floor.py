@@ -41,7 +41,7 @@ def floor_rows(task: Task, seeds: list[int], episodes: int) -> list[dict]:
     rows = []
     for seed in seeds:
         for name, q in policies(task, seed).items():
-            r = task.greedy_returns(q, eval_generator(seed), episodes)
+            r = task.greedy_returns(q, eval_generator(seed), episodes, side_by_side=False)
             rows.append({"policy": name, "seed": seed, "mean_return": float(r.mean()), "min_return": float(r.min()),
                          "max_return": float(r.max()), "episodes": episodes})
     return rows

@@ -95,8 +95,8 @@ class GymnasiumTask(Task):
                 on_step(t, done, ret)
         return ret
 
-    def greedy_returns(self, q_fn: QFunction, rng: np.random.Generator, episodes: int) -> np.ndarray:
-        if self.settings.id in BATCHED:
+    def greedy_returns(self, q_fn: QFunction, rng: np.random.Generator, episodes: int, side_by_side: bool = True) -> np.ndarray:
+        if self.settings.id in BATCHED and side_by_side:
             return self._batched_greedy_returns(q_fn, rng, episodes)
         env = make_gym(self.settings)
         try:

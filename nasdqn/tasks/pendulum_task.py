@@ -78,7 +78,9 @@ class PendulumTask(Task):
     def _q(self, q_fn: QFunction) -> QFunction:
         return q_fn if self.scale is None else (lambda obs: q_fn(scaled(obs, self.scale)))
 
-    def greedy_returns(self, q_fn: QFunction, rng: np.random.Generator, episodes: int) -> np.ndarray:
+    def greedy_returns(self, q_fn: QFunction, rng: np.random.Generator, episodes: int, side_by_side: bool = True) -> np.ndarray:
+        """Always side by side: the pendulum's episodes all last T steps (the floor's numbers were
+        made this way from the start)."""
         return greedy_returns(self._q(q_fn), self.params, rng, episodes)
 
     def gif_frames(self, q_fn: QFunction, rng: np.random.Generator, frame_every: int, steps: int | None = None) -> GifFrames:

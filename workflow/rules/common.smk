@@ -20,7 +20,13 @@ from nasdqn.settings.identity import canonical_json, run_dir
 from nasdqn.settings.config import validate as validate_study
 from nasdqn.settings.deps import code_digest, stage_code
 from nasdqn.settings.figures import figure_names
-from nasdqn.settings.plan import group_plan, study_plan, study_root, training_groups
+from nasdqn.settings.plan import (
+    group_plan,
+    partner_dir,
+    study_plan,
+    study_root,
+    training_groups,
+)
 
 # The config is validated once, against the JSON schema of workflow/schemas/ (generated from
 # nasdqn/settings/config.py, whose messages name the key) plus the rules that involve several keys.
@@ -146,12 +152,21 @@ _plan_text = canonical_json(group_plan(_groups))
 # The other jobs of a group only copy their run out of the group's staging directory: they
 # wait in the DAG for the group's first job, so no core (or SLURM allocation) idles on a lock.
 LEADERS = {str(m.dir): str(g[0].dir) for g in _groups for m in g[1:]}
+GROUP_OF = {str(g[0].dir): g for g in _groups}
+RUNS_BY_DIR = PLAN.by_dir()
 if not Path(GROUP_PLAN).exists() or Path(GROUP_PLAN).read_text() != _plan_text:
     Path(GROUP_PLAN).parent.mkdir(parents=True, exist_ok=True)
     Path(GROUP_PLAN).write_text(_plan_text)
 
 
 def group_leader(wildcards):
-    """The first job of this run's training group, if it is not this one (see LEADERS)."""
-    lead = LEADERS.get(run_dir(wildcards.run, wildcards.seed))
-    return [f"{lead}/run.json"] if lead else []
+    """The first job of this run's training group, if it is not this one (see LEADERS); a yoked
+    run (or a group's first job) also waits for its partners' runs (the same seed of the agent
+    it is yoked to), whose architectures.csv says where it switches."""
+    me = run_dir(wildcards.run, wildcards.seed)
+    lead = LEADERS.get(me)
+    if lead:
+        return [f"{lead}/run.json"]
+    members = GROUP_OF.get(me) or [RUNS_BY_DIR[me]]
+    partners = [partner_dir(m) for m in members]
+    return sorted({f"{p}/run.json" for p in partners if p is not None})

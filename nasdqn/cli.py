@@ -32,6 +32,7 @@ COMMANDS = {
     "mechanism": "nasdqn.commands.mechanism",
     "headroom": "nasdqn.commands.headroom",
     "fairtest": "nasdqn.commands.fairtest",
+    "reread": "nasdqn.commands.reread",
 }
 
 

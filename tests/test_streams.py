@@ -41,3 +41,15 @@ def test_each_controller_kind_and_each_agent_stream_draws_apart():
 def test_training_streams_are_common_random_numbers_whatever_the_controller_stream():
     a, b = seed_generators(3, spec("a", "nas")), seed_generators(3, spec("b", "yoked", agent_stream=True))
     assert all(a[k].random() == b[k].random() for k in ("env", "act", "replay", "init"))
+
+
+def test_configs_say_which_agents_share_a_controller_stream():
+    from conftest import REPO
+    from nasdqn.settings.config import load
+    from nasdqn.settings.plan import shared_controller_streams, study_plan
+
+    first_study = load(REPO / "config/mechanism/acrobot.yaml")  # its matched control shared Random-NAS's stream
+    assert shared_controller_streams(study_plan(first_study)) == [("random_nas", "matched_random")]
+    first_study["nas"]["agent_stream"] = True
+    assert shared_controller_streams(study_plan(first_study)) == []
+    assert shared_controller_streams(study_plan(load(REPO / "config/config.yaml"))) == []  # one random and one NAS agent

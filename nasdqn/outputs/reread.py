@@ -1,0 +1,70 @@
+"""The first mechanism study re-read (issue 25, item 1): its tables from its committed per-run
+table, and, where its runs are on this machine (retrained: they are deterministic), the switch-cost
+curves, how well a short run ranks the architectures, and compact curves of every run.
+
+Writes (deterministically) into the output folder: stratified.csv, seed_unit.csv,
+variance_shares.csv, and with the runs ranking_by_budget.csv, switch_cost.csv and curves.csv.gz.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from nasdqn.analysis import reread
+from nasdqn.analysis.switching import by_age, compact_curve, read_run
+from nasdqn.outputs.fairtest import FIXED, gzip_bytes
+from nasdqn.settings.config import oracle_agents
+from nasdqn.settings.plan import study_plan
+
+STEPS = (10_000, 20_000, 50_000)
+
+
+def text(df: pd.DataFrame) -> str:
+    from nasdqn.jobs.results import csv_text
+
+    return csv_text(list(df.columns), df.to_dict("records"))
+
+
+def from_table(per_run: pd.DataFrame, cfg: dict) -> dict[str, str]:
+    oracle = [a for a in oracle_agents() if a in set(per_run["agent"])]
+    low, high = cfg["analysis"]["return_range"]
+    roles = cfg["roles"]
+    controls = [a for a in (roles["random_search"], roles["matched_random"]) if a is not None]
+    return {"stratified.csv": text(reread.stratified(per_run, oracle)),
+            "seed_unit.csv": text(reread.seed_unit(per_run, oracle, roles["reference"], controls)),
+            "variance_shares.csv": text(reread.variance_shares(per_run, oracle, (low + high) / 2))}
+
+
+def run_dirs(cfg: dict, results: Path) -> dict[tuple[str, str, int], Path]:
+    """(reading, agent, seed) -> run directory, for every run of the study (the oracle's under reading "all")."""
+    plan, oracle, out = study_plan(cfg), set(oracle_agents()), {}
+    for variant, runs in plan.runs.items():
+        for r in runs:
+            out[("all" if r.agent in oracle else variant or "default", r.agent, r.seed)] = results / Path(r.dir).relative_to("results")
+    return out
+
+
+def from_runs(cfg: dict, results: Path) -> dict[str, str | bytes]:
+    dirs = run_dirs(cfg, results)
+    runs = {key: read_run(d) for key, d in sorted(dirs.items())}
+    budget, window = int(cfg["protocol"]["budget"]), int(cfg["nas"]["arch_update_interval"])
+    groups: dict[tuple[str, str], list] = {}
+    for (reading, agent, _), (ages, greedy) in runs.items():
+        groups.setdefault(("all", FIXED) if reading == "all" else (reading, agent), []).append((ages, greedy))
+    cost = []
+    for (reading, agent), members in groups.items():
+        for what, value, k in (("training", "return", 0), ("greedy", "mean_return", 1)):
+            t = by_age([m[k] for m in members], value, window // 5, budget if agent == FIXED else window * 6)
+            cost.append(t.assign(reading=reading, agent=agent, outcome=what))
+    oracle_runs = {(a, s): r[0] for (reading, a, s), r in runs.items() if reading == "all"}
+    at = {step: pd.Series({(a, s): reread.mean_return_before(ages, step, window // 2) for (a, s), ages in oracle_runs.items()})
+          for step in (*STEPS, budget)}
+    means = {step: v.groupby(level=0).mean() for step, v in at.items()}
+    ranking = reread.ranking_by_budget({s: means[s] for s in STEPS}, means[budget])
+    curves = [compact_curve(r[0], budget, 50).assign(reading=reading, agent=a, seed=s) for (reading, a, s), r in runs.items()]
+    cost_table = pd.concat(cost, ignore_index=True)
+    curve_table = pd.concat(curves, ignore_index=True)
+    return {"switch_cost.csv": text(cost_table[["reading", "agent", "outcome", "age_from", "age_to", "episodes", "runs", "mean"]]),
+            "ranking_by_budget.csv": text(ranking),
+            "curves.csv.gz": gzip_bytes(text(curve_table[["reading", "agent", "seed", "step", "mean_return", "episodes", "age"]]))}

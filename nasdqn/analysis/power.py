@@ -80,9 +80,3 @@ def binomial_power(n: np.ndarray, truth: float, boundary: float, level: float) -
     t = min(max(truth, 1e-9), 1 - 1e-9)
     z = sps.norm.ppf(1 - level)
     return sps.norm.cdf((abs(t - b) * np.sqrt(n) - z * np.sqrt(b * (1 - b))) / np.sqrt(t * (1 - t)))
-
-
-def first_seed_count(power_at: np.ndarray, seeds: np.ndarray, target: float) -> int | None:
-    """The smallest seed count whose power reaches the target (None: none up to the largest)."""
-    hits = np.flatnonzero(np.asarray(power_at) >= target)
-    return int(seeds[hits[0]]) if hits.size else None

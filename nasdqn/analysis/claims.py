@@ -9,9 +9,11 @@ The decision rule (docs/statistics.md): every comparison's verdict comes from ON
 its effect against zero and the margin fixed in advance. A claim is supported when every
 comparison is ("all"; "any" for "some poorly-chosen fixed design"), contradicted when one rules
 the claim out, inconclusive otherwise, and "not decidable at N seeds" when no outcome of the test
-could reach a verdict with this many runs. Intervals are Bonferroni-split over a claim's
-comparisons; the abstract's claims form the primary family, Holm-corrected across claims; the
-oracle's three questions form a family of their own; the others are exploratory (level alpha).
+could reach a verdict with this many runs. The side that needs every comparison (support of an
+"all" claim) reads each comparison's interval at the claim's level (the intersection-union test);
+the side one comparison suffices for splits the level over the claim's comparisons (Bonferroni).
+The abstract's claims form the primary family, Holm-corrected across claims; the oracle's three
+questions form a family of their own; the others are exploratory (level alpha).
 """
 from __future__ import annotations
 

@@ -112,9 +112,33 @@ class Evaluation:
         return np.minimum(np.minimum(self.p_support, self.p_contradict), 1.0)
 
     @property
-    def end_level(self) -> np.ndarray:
-        """The level of each end of each comparison's interval: the claim's level / (2 x pairs)."""
-        return self.level / (2 * max(len(self.pairs), 1))
+    def splits(self) -> tuple[int, int]:
+        """How many pairs the support side and the contradiction side split their level over: the
+        side that needs every pair, none (intersection-union); the side one pair suffices for, all
+        m pairs (Bonferroni). "all": (1, m); "any": (m, 1)."""
+        return split_of(self.claim.quantifier, len(self.pairs))
+
+    @property
+    def end_levels(self) -> tuple[np.ndarray, np.ndarray]:
+        """The level of one end of a comparison's interval that support and contradiction read:
+        the claim's level / (2 x that side's split)."""
+        sup, con = self.splits
+        return self.level / (2 * sup), self.level / (2 * con)
+
+
+def split_of(quantifier: str, m: int) -> tuple[int, int]:
+    """(support split, contradiction split) of a claim with m comparisons (Evaluation.splits)."""
+    m = max(m, 1)
+    return (1, m) if quantifier == "all" else (m, 1)
+
+
+def claim_p(pair_p: np.ndarray, every: bool) -> np.ndarray:
+    """One side's claim-level p from its pairs' one-sided p-values (studies, m), on the scale of the
+    claim's level (each end of an interval at level / 2): when every pair must clear, the
+    intersection-union test (Berger, 1982): 2 max p_i, no split over the pairs; when one pair
+    suffices, the union: 2 m min p_i (Bonferroni)."""
+    m = pair_p.shape[1]
+    return np.minimum(2 * pair_p.max(axis=1), 1.0) if every else np.minimum(2 * m * pair_p.min(axis=1), 1.0)
 
 
 def fit_pair(comp: Comparison, a: str, b: str, data: Samples, ctx: Context) -> Tested:
@@ -158,35 +182,34 @@ def evaluate(claim: Claim, data: Samples, roles: dict, agents: list[str], ctx: C
         tested = [fit_pair(c, a, b, data, ctx) for c, a, b in pairs]
     except ValueError as exc:  # e.g. too few seeds to split for the best architecture in hindsight
         return Evaluation(claim, [], missing=str(exc))
-    m = len(tested)
     sup = np.stack([t.p_support for t in tested], axis=1)
     con = np.stack([t.p_contradict for t in tested], axis=1)
-    if claim.quantifier == "all":  # supported when every pair is, contradicted when one is
-        p_sup, p_con = sup.max(axis=1), con.min(axis=1)
-    else:  # "some fixed design": supported when one pair is, contradicted when all are
-        p_sup, p_con = sup.min(axis=1), con.max(axis=1)
-    ev = Evaluation(claim, tested, np.minimum(2 * m * p_sup, 1.0), np.minimum(2 * m * p_con, 1.0))
+    every = claim.quantifier == "all"  # "all": supported when every pair is, contradicted when one is; "any": the mirror
+    ev = Evaluation(claim, tested, claim_p(sup, every), claim_p(con, not every))
     ev.undecidable = undecidable(ev, ctx.decision.alpha)
     return ev
 
 
 def undecidable(ev: Evaluation, alpha: float) -> str:
     """Why no outcome of these tests at these sample sizes could decide the claim even at the most
-    favourable level (alpha), or "" when some outcome could."""
-    end = alpha / (2 * len(ev.pairs))
+    favourable level (alpha), or "" when some outcome could. Each side's end level is alpha / (2 x
+    its split): support of an "all" claim needs no split (intersection-union), its contradiction
+    splits over the m pairs."""
+    split_sup, split_con = split_of(ev.claim.quantifier, len(ev.pairs))
 
-    def can(t: Tested, ends) -> bool:
+    def can(t: Tested, ends, end: float) -> bool:
         flip = {"above": "below", "below": "above"}
         raw = [(side, b) if t.metric.sign > 0 else (flip[side], -b) for side, b in ends]
         return all(t.fit.min_p(side, b) <= end for side, b in raw)  # type: ignore[arg-type]
 
-    sup = [can(t, t.judgement.support_ends()) for t in ev.pairs]
-    con = [any(can(t, [e]) for e in t.judgement.contradiction_ends()) for t in ev.pairs]
+    sup = [can(t, t.judgement.support_ends(), alpha / (2 * split_sup)) for t in ev.pairs]
+    con = [any(can(t, [e], alpha / (2 * split_con)) for e in t.judgement.contradiction_ends()) for t in ev.pairs]
     reachable = (all(sup) or any(con)) if ev.claim.quantifier == "all" else (any(sup) or all(con))
     if reachable:
         return ""
     reason = next((t.fit.floor_reason() for t in ev.pairs if t.fit.floor_reason()), "no outcome reaches the level")
-    return f"{reason}, above alpha / (2 x {len(ev.pairs)} comparisons) = {end:.3g}"
+    ends = sorted({split_sup, split_con})
+    return f"{reason}, above " + " and ".join(f"alpha / (2 x {k}) = {alpha / (2 * k):.3g}" for k in ends)
 
 
 # ----- families and verdicts -------------------------------------------------------------------------
@@ -284,20 +307,20 @@ def seeds_to_decide(ev: Evaluation, d: DecisionSettings, claim_level: float, obs
     (the margin for "better", twice it for "substantially", the claimed factor, 0 for "comparable"
     and "not worse"). observed=True: in the direction the observed effects point, if they were the
     truth (a planning figure from few seeds, labelled as such). Each end of each interval is at
-    claim_level / (2 x comparisons); the claim's power is bounded from below by the union bound.
-    None: more than d.max_seeds.
+    claim_level / (2 x that side's split) (Evaluation.splits); the claim's power is bounded from
+    below by the union bound. None: more than d.max_seeds.
     """
     if not ev.pairs:
         return None
     n = np.arange(2, d.max_seeds + 1)
-    level = claim_level / (2 * len(ev.pairs))
+    split_sup, split_con = split_of(ev.claim.quantifier, len(ev.pairs))
     every = ev.claim.quantifier == "all"
     truths = [float(t.oriented_estimate[0]) if observed else t.judgement.stated for t in ev.pairs]
     supports = [t.judgement.support_low <= x <= t.judgement.support_high for t, x in zip(ev.pairs, truths)]
     if not observed or (all(supports) if every else any(supports)):
-        power = _combine([_support_power(t, n, x, level) for t, x in zip(ev.pairs, truths)], every)
+        power = _combine([_support_power(t, n, x, claim_level / (2 * split_sup)) for t, x in zip(ev.pairs, truths)], every)
     else:
         against = [(t, x) for t, x, s in zip(ev.pairs, truths, supports) if not s]
-        power = _combine([_contradiction_power(t, n, x, level) for t, x in against], not every)
+        power = _combine([_contradiction_power(t, n, x, claim_level / (2 * split_con)) for t, x in against], not every)
     hits = np.flatnonzero(power >= d.power)
     return int(n[hits[0]]) if hits.size else None

@@ -62,7 +62,9 @@ def decision_rule(a: Analysis, n_seeds: int) -> list[str]:
         "## How the verdicts are decided",
         "",
         "- **One interval, against zero and the margin.** Every comparison's effect (oriented so that the claimed direction "
-        "is positive) has one interval at its claim's level, split Bonferroni-wise over the claim's comparisons. *Supported*: "
+        "is positive) has one interval at its claim's level and a simultaneous one, split over the claim's comparisons: a claim "
+        "that needs every comparison is supported when each interval at its level is (the intersection-union test) and "
+        "contradicted when one simultaneous interval is; a claim that one comparison suffices for, the mirror image. *Supported*: "
         "the interval lies on the claimed side of zero (beyond the margin for \"substantially\", \"much\", \"pronounced\"; "
         "inside the band for \"about F x\", \"comparable\", \"slightly\"; above minus the margin for \"negligible\" and "
         "\"within the margin\"). *Contradicted*: it rules out an advantage as large as the margin (this includes "
@@ -115,7 +117,8 @@ def oracle_section(metrics_dir: Path, a: Analysis, figure_dir: str) -> list[str]
 def evidence_section(metrics_dir: Path, a: Analysis) -> list[str]:
     """Every comparison behind the claims, success at the ceiling, then rliable's robust aggregates."""
     comparisons, robust, ceiling = (_read(metrics_dir, n) for n in ("comparisons.csv", "robust.csv", "ceiling.csv"))
-    comparisons = comparisons.assign(better=comparisons["better"].map(a.label), than=comparisons["than"].map(a.label))
+    comparisons = comparisons.assign(better=comparisons["better"].map(a.label),
+                                     than=comparisons["than"].fillna("").map(lambda x: a.label(x) if x else "(one sample)"))
     robust = robust.assign(agent=robust["agent"].map(a.label), than=robust["than"].fillna("").map(lambda x: a.label(x) if x else ""))
     lines = ["## Every comparison behind the claims (`metrics/comparisons.csv`)", "",
              "Values are means (restricted means for the time to threshold, medians for the median shift, standard deviations "

@@ -105,7 +105,7 @@ def test_identical_agents_rarely_get_a_wrong_verdict(seeds, studies, outcome):
     for ev in evals:
         rate = float(np.mean(ev.verdict == wrong_for_identical(ev)))
         assert rate <= tolerance(studies), f"{ev.claim.id}: wrong verdict in {rate:.3f} of {studies} studies at {seeds} seeds"
-    primary = np.stack([e.verdict == wrong_for_identical(e) for e in evals if e.claim.family == "primary"], axis=1)
+    primary = np.stack([e.verdict == wrong_for_identical(e) for e in evals if e.family == "primary"], axis=1)
     assert primary.any(axis=1).mean() <= tolerance(studies), "the primary family as a whole"
 
 
@@ -321,6 +321,35 @@ def test_every_claim_against_random_nas_is_tested_against_both_random_controls()
     evs = {e.claim.id: e for e in evaluate_all(simulate(2, 3, np.random.default_rng(2)))}
     for cid in ("nas_beats_random", "faster_than_random", "search_concentrates", "cost_comparable"):
         assert {"rnd", "mr"} <= {t.than for t in evs[cid].pairs}, cid
+
+
+def test_each_distinct_comparison_is_in_a_corrected_family_once():
+    """nas_beats_random and beats_poor_fixed read comparisons final_superior, fewest_episodes and
+    lowest_std already hold ("substantially" on the same runs): they leave the primary family, are
+    judged at alpha on their own and say why; the family keeps 4 claims, whatever the data."""
+    for seed in (1, 2):
+        evals = evaluate_all(simulate(30, 5, np.random.default_rng(seed)))
+        by_id = {e.claim.id: e for e in evals}
+        for family in decision.CORRECTED:
+            keys = [t.key for e in evals if e.family == family for t in e.pairs]
+            assert len(keys) == len(set(keys)), family
+        assert decision.family_sizes(evals)["primary"] == 4
+        for cid in ("nas_beats_random", "beats_poor_fixed"):
+            e = by_id[cid]
+            assert e.claim.family == "primary" and e.family == "exploratory" and np.all(e.level == D.alpha)
+            assert "final_superior" in e.left_family
+        assert "fewest_episodes" in by_id["nas_beats_random"].left_family and "lowest_std" in by_id["nas_beats_random"].left_family
+        assert all(not by_id[c].left_family for c in ("final_superior", "fewest_episodes", "lowest_std", "negligible_overhead"))
+
+
+def test_a_planted_duplicate_leaves_the_family_and_the_first_keeps_the_level():
+    first = claims.Claim("first", "nas beats fm", "t", (claims.Comparison("final_performance", "reference", "medium_fixed"),), "primary")
+    again = claims.Claim("again", "nas much better than fm", "t",
+                         (claims.Comparison("final_performance", "reference", "medium_fixed", "much_better"),), "primary")
+    evals = decision.evaluate_all(simulate(20, 5, np.random.default_rng(3)), ROLES, AGENTS, D, claims=(first, again))
+    assert evals[0].family == "primary" and evals[1].family == "exploratory" and "first" in evals[1].left_family
+    assert decision.family_sizes(evals) == {"primary": 1, "oracle": 0, "exploratory": 1}
+    assert np.all(evals[0].level == D.alpha)  # a family of one: Holm's only step
 
 
 def test_holm_levels_step_down():

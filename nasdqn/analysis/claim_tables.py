@@ -112,15 +112,10 @@ def _decisive(ev: Evaluation) -> Tested:
     return pick(ev.pairs, key=lambda t: float(t.p_support[0]))
 
 
-def family_sizes(evals: list[Evaluation]) -> dict[str, int]:
-    """Claims per family as fixed in advance, tested or not (decision.assign_levels counts them so)."""
-    return {f: sum(1 for e in evals if e.claim.family == f) for f in ("primary", "oracle", "exploratory")}
-
-
 def planning_level(ev: Evaluation, sizes: dict[str, int], alpha: float) -> float:
     """The level the seeds it would take are computed at: alpha / K for a corrected family of K claims
     (Holm's strictest step, and a timed claim's Bonferroni share), alpha for an exploratory claim."""
-    return alpha if ev.claim.family == "exploratory" else alpha / max(sizes[ev.claim.family], 1)
+    return alpha if ev.family == "exploratory" else alpha / max(sizes[ev.family], 1)
 
 
 def _seeds_text(n: int | None, a: Analysis) -> str:
@@ -129,7 +124,7 @@ def _seeds_text(n: int | None, a: Analysis) -> str:
 
 def claim_row(ev: Evaluation, a: Analysis, sizes: dict[str, int]) -> dict:
     c = ev.claim
-    row = {"claim": c.id, "where": c.where, "words": c.words, "kind": c.kind, "verdict": str(ev.verdict[0]), "family": c.family,
+    row = {"claim": c.id, "where": c.where, "words": c.words, "kind": c.kind, "verdict": str(ev.verdict[0]), "family": ev.family,
            "source": c.source}
     if ev.missing:
         return {**row, "note": ev.missing}
@@ -149,13 +144,13 @@ def claim_row(ev: Evaluation, a: Analysis, sizes: dict[str, int]) -> dict:
         key_effect=f"{_fmt(key['estimate'])} [{_fmt(key['ci_low'])}, {_fmt(key['ci_high'])}]",
         seeds_needed=_seeds_text(decision.seeds_to_decide(ev, a.decision, plan), a),
         seeds_observed=_seeds_text(decision.seeds_to_decide(ev, a.decision, plan, observed=True), a),
-        note=ev.undecidable,
+        note="; ".join(x for x in (ev.left_family, ev.undecidable) if x),
     )
     return row
 
 
 def claim_rows(evals: list[Evaluation], a: Analysis, n_seeds: int | None = None) -> pd.DataFrame:
-    sizes = family_sizes(evals)
+    sizes = decision.family_sizes(evals)
     return pd.DataFrame([claim_row(ev, a, sizes) for ev in evals], columns=CLAIM_COLUMNS)
 
 
@@ -171,7 +166,7 @@ def _permutation_p(t: Tested, per_run: pd.DataFrame) -> float:
 
 def comparison_rows(evals: list[Evaluation], per_run: pd.DataFrame, a: Analysis, n_seeds: int | None = None) -> pd.DataFrame:
     """Every comparison behind every claim, at its claim's level."""
-    sizes = family_sizes(evals)
+    sizes = decision.family_sizes(evals)
     rows = []
     for ev in evals:
         plan = planning_level(ev, sizes, a.decision.alpha)
@@ -182,7 +177,7 @@ def comparison_rows(evals: list[Evaluation], per_run: pd.DataFrame, a: Analysis,
             alone = Evaluation(ev.claim, [t], t.p_support, t.p_contradict)
             p0 = 2 * min(float(t.fit.p_above(0.0)[0]), float(t.fit.p_below(0.0)[0]))
             rows.append({
-                "claim": ev.claim.id, "family": ev.claim.family, "metric": t.comparison.metric, "kind": t.judgement.kind,
+                "claim": ev.claim.id, "family": ev.family, "metric": t.comparison.metric, "kind": t.judgement.kind,
                 "better": t.better, "than": "" if one_sample(t) else t.than, "test": t.fit.test, "value_better": float(t.fit.value_a[0]),
                 "value_than": float(t.fit.value_b[0]), "estimate": v["estimate"], "ci_low": v["ci_low"], "ci_high": v["ci_high"],
                 "confidence": 1 - level, "simultaneous_low": joint["ci_low"], "simultaneous_high": joint["ci_high"],

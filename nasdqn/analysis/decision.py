@@ -105,6 +105,12 @@ class Evaluation:
     verdict: np.ndarray = field(default_factory=lambda: np.array(["not tested"]))
     missing: str = ""  # why the claim could not be tested with this config
     undecidable: str = ""  # why no outcome at these seeds could decide it
+    left_family: str = ""  # why the claim left its corrected family (one_comparison_once)
+
+    @property
+    def family(self) -> str:
+        """The family the claim is judged in: its own, or exploratory when it left it."""
+        return "exploratory" if self.left_family else self.claim.family
 
     @property
     def decision_p(self) -> np.ndarray:
@@ -234,15 +240,42 @@ def verdicts(ev: Evaluation, level: np.ndarray, decided: np.ndarray) -> np.ndarr
     return np.where(contra, "contradicted", np.where(support, "supported", undecided))
 
 
+CORRECTED = ("primary", "oracle")  # the families whose claims are corrected together
+
+
+def one_comparison_once(evals: list[Evaluation]) -> None:
+    """Each distinct comparison (metric, agent, agent) once per corrected family: a claim that reuses
+    a comparison an earlier claim of its family holds (the same runs, the same effect; read perhaps
+    against another region, as "substantially" reads "better"'s) adds no evidence the family has not
+    counted, so it leaves the family and is judged at alpha on its own, as an exploratory claim, with
+    the reason (docs/statistics.md). Decided by the claims and the config's roles, never the data."""
+    for family in CORRECTED:
+        held: dict[tuple[str, str, str], str] = {}
+        for e in (e for e in evals if e.claim.family == family):
+            reused = sorted({held[t.key] for t in e.pairs if t.key in held})
+            if reused:
+                e.left_family = (f"its comparisons are already in the {family} family ({', '.join(reused)}): it left the "
+                                 "family and is judged on its own at alpha (each distinct comparison once per family)")
+            else:
+                held.update((t.key, e.claim.id) for t in e.pairs)
+
+
+def family_sizes(evals: list[Evaluation]) -> dict[str, int]:
+    """Claims per family after one_comparison_once, tested or not (assign_levels counts them so)."""
+    return {f: sum(1 for e in evals if e.family == f) for f in (*CORRECTED, "exploratory")}
+
+
 def assign_levels(evals: list[Evaluation], alpha: float) -> None:
-    """Give every tested claim its family's level and its verdict: alpha for each exploratory claim;
-    in the primary family and the oracle's, fixed in advance with K claims (tested or not), a claim
-    about wall time gets alpha / K (Bonferroni) and the others Holm's step-down at alpha (K - T) / K,
-    T the claims about wall time. A clock's noise then never moves another claim's level, so the
-    tables are the same bytes on rerun; a claim not tested counts as p = 1 (the family stays the
-    one fixed in advance, whichever claims this config can test)."""
-    for family in ("primary", "oracle", "exploratory"):
-        defined = [e for e in evals if e.claim.family == family]
+    """Give every tested claim its family's level and its verdict: alpha for each exploratory claim
+    (and each claim that left its family, one_comparison_once); in the primary family and the
+    oracle's, fixed in advance with K claims (tested or not), a claim about wall time gets alpha / K
+    (Bonferroni) and the others Holm's step-down at alpha (K - T) / K, T the claims about wall time.
+    A clock's noise then never moves another claim's level, so the tables are the same bytes on
+    rerun; a claim not tested counts as p = 1 (the family stays the one fixed in advance, whichever
+    claims this config can test)."""
+    one_comparison_once(evals)
+    for family in (*CORRECTED, "exploratory"):
+        defined = [e for e in evals if e.family == family]
         if not defined:
             continue
         if family == "exploratory":

@@ -74,8 +74,9 @@ def decision_rule(a: Analysis, n_seeds: int) -> list[str]:
         f"- **Margins, fixed in advance, the same for every claim and variant**: returns {d.margin_text('return')}; ratios "
         f"(speed, wall time, spread) {d.margin_text('ratio')}; shares {d.margin_text('share')}; visit entropy "
         f"{d.margin_text('bits')}; \"about F x\" is [F/{d.factor_tolerance:g}, F x {d.factor_tolerance:g}] (docs/statistics.md).",
-        f"- **Families**: the abstract's claims are one family, Holm-corrected across claims at alpha = {d.alpha:g}; the "
-        "oracle's three questions another; every other claim is exploratory, at alpha on its own.",
+        f"- **Families**: the abstract's claims are one family, Holm-corrected across claims at alpha = {d.alpha:g}, each "
+        "distinct comparison once (a claim that reuses the family's comparisons leaves it: its note says so); the oracle's "
+        "three questions another; every other claim is exploratory, at alpha on its own.",
         "- **Tests**: Welch's t for means (the exact permutation p beside it); the Hodges-Lehmann shift with the Mann-Whitney "
         "permutation test for medians; a permutation log-rank test inverted into a speed-up factor for the time to "
         f"threshold (in {a.unit}; a run that never reaches the threshold is censored, never dropped); a permutation test of "

@@ -33,7 +33,7 @@ def metrics(folder, shift: float, oracle_shift: float = 0.0):
     write(folder / "oracle.csv", pd.DataFrame([
         {"quantity": "variance_share", "value": 0.6, "ci_low": 0.3, "ci_high": 0.8, "detail": "omega-squared"},
         {"quantity": "median_architecture", "value": 101.5, "ci_low": 100.0, "ci_high": 103.0, "detail": "median"},
-        {"quantity": "best_in_hindsight", "value": 113.0, "ci_low": 110.0, "ci_high": 116.0, "detail": "4x128 relu: selected on seeds 0, 1"}]))
+        {"quantity": "best_architecture", "value": 113.0, "ci_low": 110.0, "ci_high": 116.0, "detail": "4x128 relu: the highest mean"}]))
     write(folder / "oracle_ranking.csv", pd.DataFrame([{"rank": 3 - k, "agent": a, "label": a[5:], "mean": 91.5 + 10 * k} for k, a in enumerate(ORACLE)]))
 
 
@@ -57,7 +57,7 @@ def test_tables_and_figure_are_written_byte_identically(studies):
     summary = pd.read_csv(studies / "a/summary.csv")
     cart = summary[summary["task"] == "CartPole-v1"]
     assert list(dict.fromkeys(cart["reading"])) == ["distill_restart", "reinit_continue"]
-    assert {"reference", "random_search", "matched_random", "median_architecture", "best_in_hindsight"} <= set(cart["role"])
+    assert {"reference", "random_search", "matched_random", "median_architecture", "best_architecture"} <= set(cart["role"])
     assert set(summary.loc[summary["task"] == "Acrobot-v1", "reading"]) == {"default"}
     per_run = pd.read_csv(studies / "a/per_run.csv")
     oracle_rows = per_run[per_run["agent"].isin(ORACLE)]
@@ -83,6 +83,6 @@ def test_bad_input_is_named(studies, capsys):
 def test_the_oracle_rows_are_labelled_by_their_architecture():
     from nasdqn.outputs.mechanism import short_label
 
-    median = "median of the 27 architectures' mean final performance (nearest: 2x128 relu); stratified-bootstrap interval"
+    median = "median of the 27 architectures' mean final performance (nearest: 2x128 relu); simultaneous t intervals"
     assert short_label("median_architecture", median) == "2x128 relu"
-    assert short_label("best_in_hindsight", "4x128 relu: selected on seeds 0, 1, estimated on seeds 2, 3") == "4x128 relu"
+    assert short_label("best_architecture", "4x128 relu: the highest mean (as an estimate ...)") == "4x128 relu"

@@ -186,7 +186,7 @@ def evaluate(claim: Claim, data: Samples, roles: dict, agents: list[str], ctx: C
         return Evaluation(claim, [], missing=missing)
     try:
         tested = [fit_pair(c, a, b, data, ctx) for c, a, b in pairs]
-    except ValueError as exc:  # e.g. too few seeds to split for the best architecture in hindsight
+    except ValueError as exc:  # e.g. too few runs for the comparisons with the oracle's architectures
         return Evaluation(claim, [], missing=str(exc))
     sup = np.stack([t.p_support for t in tested], axis=1)
     con = np.stack([t.p_contradict for t in tested], axis=1)
@@ -260,44 +260,59 @@ def one_comparison_once(evals: list[Evaluation]) -> None:
                 held.update((t.key, e.claim.id) for t in e.pairs)
 
 
+def tests_of(defined: list[Evaluation]) -> list[list[Evaluation]]:
+    """A family's tests: each claim on its own, but claims read off one joint confidence set (the
+    same non-empty Claim.joint) are one test with one level: the set covers with probability
+    1 - level, and then none of their verdicts is wrong (docs/statistics.md)."""
+    units: dict[str, list[Evaluation]] = {}
+    for e in defined:
+        units.setdefault(e.claim.joint or f"claim:{e.claim.id}", []).append(e)
+    return list(units.values())
+
+
 def family_sizes(evals: list[Evaluation]) -> dict[str, int]:
-    """Claims per family after one_comparison_once, tested or not (assign_levels counts them so)."""
-    return {f: sum(1 for e in evals if e.family == f) for f in (*CORRECTED, "exploratory")}
+    """Tests per family after one_comparison_once, tested or not (assign_levels counts them so)."""
+    return {f: len(tests_of([e for e in evals if e.family == f])) for f in (*CORRECTED, "exploratory")}
+
+
+def _judge(units: list[list[Evaluation]], level: np.ndarray, passed: np.ndarray) -> None:
+    for k, unit in enumerate(units):
+        for e in (e for e in unit if not e.missing):
+            e.level = level[:, k]
+            e.verdict = verdicts(e, e.level, passed[:, k])
+
+
+def _unit_p(unit: list[Evaluation], shape: tuple[int, ...]) -> np.ndarray:
+    """A test's decision p: the smallest level at which one of its claims reaches a verdict."""
+    return np.min([np.ones(shape) if e.missing else e.decision_p for e in unit], axis=0)
 
 
 def assign_levels(evals: list[Evaluation], alpha: float) -> None:
     """Give every tested claim its family's level and its verdict: alpha for each exploratory claim
     (and each claim that left its family, one_comparison_once); in the primary family and the
-    oracle's, fixed in advance with K claims (tested or not), a claim about wall time gets alpha / K
-    (Bonferroni) and the others Holm's step-down at alpha (K - T) / K, T the claims about wall time.
-    A clock's noise then never moves another claim's level, so the tables are the same bytes on
-    rerun; a claim not tested counts as p = 1 (the family stays the one fixed in advance, whichever
-    claims this config can test)."""
+    oracle's, fixed in advance with K tests (tests_of; tested or not), a test about wall time gets
+    alpha / K (Bonferroni) and the others Holm's step-down at alpha (K - T) / K, T the tests about
+    wall time. A clock's noise then never moves another claim's level, so the tables are the same
+    bytes on rerun; a claim not tested counts as p = 1 (the family stays the one fixed in advance,
+    whichever claims this config can test)."""
     one_comparison_once(evals)
-    for family in (*CORRECTED, "exploratory"):
-        defined = [e for e in evals if e.family == family]
-        if not defined:
-            continue
-        if family == "exploratory":
-            for e in (e for e in defined if not e.missing):
-                e.level = np.full(e.decision_p.shape, alpha)
-                e.verdict = verdicts(e, e.level, e.decision_p <= alpha)
-            continue
-        timed = [e for e in defined if e.claim.column in TIMED_COLUMNS]
-        untimed = [e for e in defined if e.claim.column not in TIMED_COLUMNS]
-        for e in (e for e in timed if not e.missing):
-            e.level = np.full(e.decision_p.shape, alpha / len(defined))
-            e.verdict = verdicts(e, e.level, e.decision_p <= e.level)
-        tested = [e for e in untimed if not e.missing]
+    for e in (e for e in evals if e.family == "exploratory" and not e.missing):
+        e.level = np.full(e.decision_p.shape, alpha)
+        e.verdict = verdicts(e, e.level, e.decision_p <= alpha)
+    for family in CORRECTED:
+        units = tests_of([e for e in evals if e.family == family])
+        tested = [e for u in units for e in u if not e.missing]
         if not tested:
             continue
         shape = tested[0].decision_p.shape
-        p = np.stack([np.ones(shape) if e.missing else e.decision_p for e in untimed], axis=1)
-        level, passed = holm_levels(p, alpha * len(untimed) / len(defined))
-        for k, e in enumerate(untimed):
-            if not e.missing:
-                e.level = level[:, k]
-                e.verdict = verdicts(e, e.level, passed[:, k])
+        timed = [u for u in units if u[0].claim.column in TIMED_COLUMNS]
+        untimed = [u for u in units if u[0].claim.column not in TIMED_COLUMNS]
+        if timed:
+            level = np.full((shape[0], len(timed)), alpha / len(units))
+            _judge(timed, level, np.stack([_unit_p(u, shape) for u in timed], axis=1) <= level)
+        if untimed:
+            p = np.stack([_unit_p(u, shape) for u in untimed], axis=1)
+            _judge(untimed, *holm_levels(p, alpha * len(untimed) / len(units)))
 
 
 def evaluate_all(data: Samples, roles: dict, agents: list[str], d: DecisionSettings, claims: tuple[Claim, ...] = CLAIMS,

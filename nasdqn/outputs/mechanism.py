@@ -118,7 +118,7 @@ def summary_table(readings: list[Reading]) -> pd.DataFrame:
         for agent, role in ordered:
             rows.append(_summary_row(r, agent, labels.get(agent, agent), role, pr.loc[pr["agent"] == agent, "final_performance"].to_numpy(float)))
         q = {rec["quantity"]: rec for rec in r.tables["oracle.csv"].to_dict("records")}
-        for key in ("median_architecture", "best_in_hindsight"):
+        for key in ("median_architecture", "best_architecture"):
             if key in q:
                 rows.append({"task": r.task, "reading": r.name, "agent": key, "label": short_label(key, str(q[key]["detail"])),
                              "role": key, "n_runs": np.nan, "mean": float(q[key]["value"]), "ci_low": float(q[key]["ci_low"]),
@@ -174,7 +174,7 @@ def answer_figure(summary: pd.DataFrame, out_stem: str | Path) -> None:
             marker, colour = MARKERS[role]
             err = [np.nan_to_num(rows["mean"] - rows["ci_low"]), np.nan_to_num(rows["ci_high"] - rows["mean"])]
             ax.errorbar(x, rows["mean"], yerr=err, fmt=marker, ms=5, capsize=2, color=colour, label=ROLE_TEXT[role])
-        for key, style, text in (("median_architecture", "--", "median architecture"), ("best_in_hindsight", "-", "best in hindsight")):
+        for key, style, text in (("median_architecture", "--", "median architecture"), ("best_architecture", "-", "best architecture")):
             ref = s[s["role"] == key]
             if len(ref):
                 r = ref.iloc[0]

@@ -81,7 +81,8 @@ def decision_rule(a: Analysis, n_seeds: int) -> list[str]:
         "permutation test for medians; a permutation log-rank test inverted into a speed-up factor for the time to "
         f"threshold (in {a.unit}; a run that never reaches the threshold is censored, never dropped); a permutation test of "
         "the variance ratio (runs aligned on their agent's median) for spread; Welch on log wall time; exact binomial for "
-        "shares of runs; a stratified bootstrap against the oracle's median architecture.",
+        "shares of runs; against the oracle's median and best architecture one joint confidence set (the reference's "
+        "studentized bootstrap and the architectures' simultaneous t intervals), so that the two verdicts cannot contradict.",
         f"- **What {n_seeds} seeds can show**: with {n_seeds} vs {n_seeds} runs no one-sided permutation p can fall below "
         f"{fmt(stats.min_permutation_p(n_seeds, n_seeds, 'greater'))}. The seeds it would take are computed for the stated "
         "effect with Welch's power (unequal variances), Schoenfeld's formula for the log-rank, at the claim's level; "
@@ -102,8 +103,7 @@ def oracle_section(metrics_dir: Path, a: Analysis, figure_dir: str) -> list[str]
     if "near zero" in str(share["detail"]):
         lines.append("**Near zero: on this task the architecture hardly matters, so architecture search cannot help** "
                      "beyond what seed-to-seed variation allows.")
-    for key, text in (("median_architecture", "The median architecture"), ("best_in_hindsight", "The best architecture in hindsight"),
-                      ("best_naive", "The naive best")):
+    for key, text in (("median_architecture", "The median architecture"), ("best_architecture", "The best architecture")):
         if key in q:
             r = q[key]
             interval = f" [{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]" if not pd.isna(r["ci_low"]) else ""

@@ -52,7 +52,8 @@ def run(studies, out, *extra):
 
 def test_tables_and_figure_are_written_byte_identically(studies):
     assert run(studies, studies / "a") == 0 and run(studies, studies / "b") == 0
-    for name in ("per_run.csv", "summary.csv", "oracle_ranking.csv", "variance_share.csv", "claims.csv", "answer.png", "answer.pdf"):
+    for name in ("per_run.csv", "summary.csv", "oracle_ranking.csv", "variance_share.csv", "claims.csv", "pooled.csv", "answer.png",
+                 "answer.pdf"):
         assert (studies / "a" / name).read_bytes() == (studies / "b" / name).read_bytes(), name
     summary = pd.read_csv(studies / "a/summary.csv")
     cart = summary[summary["task"] == "CartPole-v1"]
@@ -63,6 +64,30 @@ def test_tables_and_figure_are_written_byte_identically(studies):
     oracle_rows = per_run[per_run["agent"].isin(ORACLE)]
     assert len(oracle_rows) == 2 * len(ORACLE) * 4 and set(oracle_rows["reading"]) == {"all"}  # once per task
     assert list(pd.read_csv(studies / "a/variance_share.csv")["task"]) == ["CartPole-v1", "Acrobot-v1"]
+
+
+def test_the_answer_over_all_readings_takes_the_seed_as_the_unit(studies):
+    """CartPole has two readings of 4 seeds: pooled.csv compares NAS-DQN's per-seed means over the
+    readings (4 values, not 8 runs) with each random control's (Welch), and with the median and the
+    best architecture (the joint set); Acrobot's one reading is its own pool."""
+    from scipy import stats as sps
+
+    assert run(studies, studies / "a") == 0
+    pooled = pd.read_csv(studies / "a/pooled.csv")
+    cart = pooled[pooled["task"] == "CartPole-v1"].set_index("than")
+    assert list(cart.index) == ["random_nas", "matched", "median_architecture", "best_architecture"]
+    assert (cart["readings"] == 2).all() and (cart["n_better"] == 4).all()
+    per_run = pd.read_csv(studies / "a/per_run.csv")
+    runs = per_run[(per_run["task"] == "CartPole-v1") & (per_run["reading"] != "all")]
+    means = runs.groupby(["agent", "seed"])["final_performance"].mean()
+    ref = sps.ttest_ind(means["nas_dqn"], means["random_nas"], equal_var=False)
+    assert cart.loc["random_nas", "p"] == pytest.approx(ref.pvalue) and cart.loc["random_nas", "estimate"] == pytest.approx(
+        means["nas_dqn"].mean() - means["random_nas"].mean())
+    naive = sps.ttest_ind(runs.loc[runs["agent"] == "nas_dqn", "final_performance"], runs.loc[runs["agent"] == "random_nas", "final_performance"],
+                          equal_var=False)
+    assert naive.pvalue != pytest.approx(ref.pvalue)  # 8 runs as if independent would be another (wrong) test
+    assert cart.loc["best_architecture", "ci_high"] <= cart.loc["median_architecture", "ci_high"]
+    assert (pooled.loc[pooled["task"] == "Acrobot-v1", "readings"] == 1).all()
 
 
 def test_readings_whose_oracle_runs_differ_are_refused(studies, capsys):

@@ -7,8 +7,10 @@ import json
 import re
 import shutil
 
+import pandas as pd
 import pytest
 from fake_study import aggregated_study
+from scipy import stats as sps
 
 from nasdqn.analysis.claims import CLAIMS
 from nasdqn.cli import main
@@ -65,5 +67,12 @@ def test_the_sensitivity_report_states_its_family(report, tmp_path):
     text = out.read_text()
     assert "Family: every cell is judged within its own variant" in text and "nothing is corrected across the 2 variants" in text
     assert "[`base`](variants/base/REPORT.md)" in text and "`final_superior` (primary)" in text
+    # the two variants hold the same runs here: pooled per seed they are the 4 seeds once, not 8 independent runs
+    assert "## Over all variants, the seed as the unit" in text and "one finding seen several times" in text
+    per_run = pd.read_csv(root / "results/metrics/per_run.csv")
+    a, b = (per_run.loc[per_run["agent"] == x].sort_values("seed")["final_performance"] for x in ("nas_dqn", "fixed_medium"))
+    p = sps.ttest_ind(a, b, equal_var=False).pvalue
+    row = next(line for line in text.splitlines() if line.startswith("| Fixed Medium | 4 |"))
+    assert row.endswith(f"| {p:.3g} |"), row
     matrix = (tmp_path / "study/sensitivity/matrix.csv").read_text().splitlines()
     assert matrix[0] == "claim,family,variant,verdict,decisive_pair,key_effect,level,seeds_needed"

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from nasdqn.analysis.registry import METRICS
-from nasdqn.outputs.figures import Inputs, color, figure, inputs_study, save
+from nasdqn.outputs.drawing import Inputs, color, draws, inputs_study, save
 
 VERDICT_COLOURS = {"supported": "#2E7D32", "contradicted": "#C62828", "inconclusive": "#757575", "not decidable": "#BDBDBD",
                    "not tested": "#E0E0E0"}
@@ -83,7 +83,7 @@ def draw_forest(rows: list[dict], out_stem: str | Path) -> None:
     save(fig, out_stem)
 
 
-@figure("forest", "Every claim's comparisons: effect and interval against zero and the margin, coloured by verdict", timed=True)
+@draws("forest")
 def fig_forest(inp: Inputs, out_stem: str | Path) -> None:
     st = inputs_study(inp)
     claims = pd.read_csv(st.metrics_dir / "claims.csv", keep_default_na=False, dtype=str)
@@ -91,8 +91,7 @@ def fig_forest(inp: Inputs, out_stem: str | Path) -> None:
     draw_forest(forest_rows(claims, comparisons, st.analysis), out_stem)
 
 
-@figure("oracle_ranking", "The oracle: the 27 architectures ranked by final performance, with the agents that search",
-        requires="oracle")
+@draws("oracle_ranking")
 def fig_oracle(inp: Inputs, out_stem: str | Path) -> None:
     """Each architecture's mean final performance with its t interval and simultaneous rank
     interval; the searching agents' means as vertical bands."""

@@ -199,7 +199,7 @@ def answer_figure(summary: pd.DataFrame, out_stem: str | Path) -> None:
     intervals; the median and the best fixed architecture in hindsight as bands across the panel."""
     import matplotlib.pyplot as plt
 
-    from nasdqn.outputs.figures import save
+    from nasdqn.outputs.drawing import save
 
     tasks = list(dict.fromkeys(summary["task"]))
     fig, axes = plt.subplots(len(tasks), 1, figsize=(8.5, 3.0 * len(tasks) + 0.6), squeeze=False)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from nasdqn.analysis import pooling
 from nasdqn.analysis.tables import Analysis
-from nasdqn.outputs.figures import COLORS, save
+from nasdqn.outputs.drawing import COLORS, save
 
 MATRIX_COLUMNS = ["claim", "family", "variant", "verdict", "decisive_pair", "key_effect", "level", "seeds_needed"]
 

@@ -41,7 +41,7 @@ def simulated(studies: int, rng) -> tuple[np.ndarray, np.ndarray, dict[str, floa
 @pytest.fixture(scope="module")
 def oracles():
     x, arch, truth = simulated(2000, np.random.default_rng(26))
-    return oracle_model.JointSet(x, arch, 2000, D.bootstrap_seed), truth
+    return oracle_model.JointSet(x, arch, 2000, D.bootstrap_seed, D.return_range), truth
 
 
 def sd_of_rate(rate: float, studies: int) -> float:

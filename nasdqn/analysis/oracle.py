@@ -105,7 +105,7 @@ class AgainstArchitectures(Method):
         if x.shape[1] < 2 or arch.shape[2] < 2:
             raise ValueError("the comparison with the oracle's architectures needs at least 2 runs of each")
         d = ctx.decision
-        joint = oracle_model.JointSet(x, arch, d.bootstrap_samples, d.bootstrap_seed)
+        joint = oracle_model.JointSet(x, arch, d.bootstrap_samples, d.bootstrap_seed, d.return_range)  # returns: in the task's range
         return oracle_model.ProjectionFit(joint, self.functional, ctx.seeds or x.shape[1])
 
 

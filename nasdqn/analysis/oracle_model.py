@@ -57,9 +57,12 @@ def _order_statistic(sorted_t: np.ndarray, q: np.ndarray, upper: bool) -> np.nda
 
 
 class JointSet:
-    """The reference's runs x (studies, n) and the architectures' runs arch (studies, k, m)."""
+    """The reference's runs x (studies, n) and the architectures' runs arch (studies, k, m).
+    within: where every mean lies for certain (the task's range of returns): each interval is cut
+    to it, which cannot lose coverage (a studentized bootstrap of few skewed runs can reach past it)."""
 
-    def __init__(self, x: np.ndarray, arch: np.ndarray, draws: int, seed: int):
+    def __init__(self, x: np.ndarray, arch: np.ndarray, draws: int, seed: int, within: tuple[float, float] | None = None):
+        self.within = within
         self.n, self.k, self.m = x.shape[1], arch.shape[1], arch.shape[2]
         self.mean, self.se = x.mean(axis=1), x.std(axis=1, ddof=1) / np.sqrt(self.n)
         self.arch_mean, self.arch_se = arch.mean(axis=2), arch.std(axis=2, ddof=1) / np.sqrt(self.m)
@@ -73,14 +76,19 @@ class JointSet:
         low = self.mean - _order_statistic(self.t_star, 1 - ref / 2, True) * self.se
         high = self.mean - _order_statistic(self.t_star, ref / 2, False) * self.se
         half = sps.t.ppf(1 - (1 - REFERENCE_SHARE) * level / (2 * self.k), self.m - 1)[:, None] * self.arch_se
-        return low, high, self.arch_mean - half, self.arch_mean + half
+        return _cut(low, self.within), _cut(high, self.within), _cut(self.arch_mean - half, self.within), _cut(self.arch_mean + half, self.within)
 
 
-def box(arch: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """The architectures' simultaneous (Bonferroni) t intervals alone, (k, m) -> (lows, highs)."""
+def _cut(x: np.ndarray, within: tuple[float, float] | None) -> np.ndarray:
+    return x if within is None else np.clip(x, *within)
+
+
+def box(arch: np.ndarray, level: float, within: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The architectures' simultaneous (Bonferroni) t intervals alone, (k, m) -> (lows, highs), cut
+    to `within` where given."""
     k, m = arch.shape
     half = sps.t.ppf(1 - level / (2 * k), m - 1) * arch.std(axis=1, ddof=1) / np.sqrt(m)
-    return arch.mean(axis=1) - half, arch.mean(axis=1) + half
+    return _cut(arch.mean(axis=1) - half, within), _cut(arch.mean(axis=1) + half, within)
 
 
 def _smallest_level(holds: Callable[[np.ndarray], np.ndarray], studies: int, steps: int = 50) -> np.ndarray:

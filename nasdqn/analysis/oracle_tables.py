@@ -47,7 +47,7 @@ def architecture_rows(values: dict[str, np.ndarray], a: Analysis) -> list[dict]:
     simultaneous (Bonferroni) t intervals at alpha: the two hold together, and the best's interval
     covers whichever architecture is truly best (oracle_model.py)."""
     stack = np.stack(list(values.values()))
-    low, high = oracle_model.box(stack, a.decision.alpha)
+    low, high = oracle_model.box(stack, a.decision.alpha, a.decision.return_range)
     means = stack.mean(axis=1)
     names = list(values)
     median = float(np.median(means))

@@ -89,10 +89,10 @@ def test_the_interval_covers_under_the_observed_spreads():
     archs = observed_oracle()
     means, sds = np.array([a.mean() for a in archs]), np.array([a.std(ddof=1) for a in archs])
     rng = np.random.default_rng(31)
-    normal = rng.normal(means[None, :, None], sds[None, :, None], (800, 27, 10))
-    assert coverage(normal, true_share(means, sds**2)) >= 0.94  # measured: 95.1% (1,000 oracles)
-    shapes = np.stack([a[rng.integers(0, a.size, (800, 10))] for a in archs], axis=1)  # the runs' own (bimodal) shapes
-    assert coverage(shapes, true_share(means, np.array([a.var() for a in archs]))) >= 0.94  # measured: 96.3%
+    normal = rng.normal(means[None, :, None], sds[None, :, None], (500, 27, 10))
+    assert coverage(normal, true_share(means, sds**2)) >= 0.94  # measured: 95.4% here, 95.1% over 1,000 oracles
+    shapes = np.stack([a[rng.integers(0, a.size, (500, 10))] for a in archs], axis=1)  # the runs' own (bimodal) shapes
+    assert coverage(shapes, true_share(means, np.array([a.var() for a in archs]))) >= 0.94  # measured: 95.0% here, 96.3% over 1,000
 
 
 def steiger_interval(groups: list[np.ndarray], alpha: float) -> tuple[float, float]:

@@ -122,7 +122,7 @@ def test_steigers_interval_misses_under_the_observed_spreads():
     means, sds = np.array([a.mean() for a in archs]), np.array([a.std(ddof=1) for a in archs])
     truth, rng = true_share(means, sds**2), np.random.default_rng(32)
     ends = [steiger_interval(list(rng.normal(means[:, None], sds[:, None], (27, 10))), 0.05) for _ in range(200)]
-    assert np.mean([lo <= truth <= hi for lo, hi in ends]) < 0.8  # measured: 56%
+    assert np.mean([lo <= truth <= hi for lo, hi in ends]) < 0.8  # measured: 52%
     # with equal spreads it is right (and the new interval agrees with it there)
     equal = [list(rng.normal(means[:, None] / 10, 30.0, (27, 10))) for _ in range(100)]
     homo_truth = true_share(means / 10, np.full(27, 900.0))

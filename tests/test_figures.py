@@ -53,3 +53,25 @@ def test_every_figure_is_drawn_byte_identically_twice(drawn, tmp_path, name):
 def test_an_unknown_figure_is_a_usage_error(drawn, tmp_path, capsys):
     assert draw(drawn, "fig99", tmp_path) == 2
     assert "--name: expected one of" in capsys.readouterr().err
+
+
+def test_the_forest_plot_keeps_its_labels_inside_the_figure(drawn):
+    """Issue 27: REPORT.md's forest plot had its x-axis label cut at the right edge."""
+    import pandas as pd
+
+    from nasdqn.analysis.tables import Analysis
+    from nasdqn.outputs import forest
+    from nasdqn.settings.config import analysis_settings, load
+
+    metrics = drawn / "results/metrics"
+    claims = pd.read_csv(metrics / "claims.csv", keep_default_na=False, dtype=str)
+    rows = forest.forest_rows(claims, pd.read_csv(metrics / "comparisons.csv"), Analysis.from_settings(analysis_settings(load(drawn / "cfg.yaml"))))
+    fig = forest.forest_figure(rows)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box = fig.bbox
+    texts = [fig.axes[0].xaxis.label, *fig.texts, *fig.legends[0].get_texts()]
+    for t in texts:
+        extent = t.get_window_extent(renderer)
+        assert box.x0 <= extent.x0 and extent.x1 <= box.x1 and box.y0 <= extent.y0, t.get_text()
+    assert any("one sample" in r["label"] for r in rows) and not any("NAS-DQN vs NAS-DQN" in r["label"] for r in rows)

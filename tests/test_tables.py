@@ -38,6 +38,12 @@ def test_claims_table_lists_every_claim_with_family_and_seeds(study):
     assert (decided["seeds_needed"] != "").all() and (decided["margin"] != "").all()
     oracle = claims[claims["family"] == "oracle"]
     assert (oracle["verdict"] != "not tested").all(), oracle[["claim", "note"]]
+    # "maintains it" is a one-sample comparison of NAS-DQN's drawdown, listed as such (issue 27: "NAS-DQN vs NAS-DQN")
+    rapid = claims.set_index("claim").loc["rapid_and_maintained", "reading"]
+    assert "NAS-DQN: drawdown (one sample)" in rapid and "NAS-DQN vs NAS-DQN" not in rapid
+    comparisons = pd.read_csv(study / "results/metrics/comparisons.csv", keep_default_na=False)
+    drawdown = comparisons[comparisons["metric"] == "drawdown"].iloc[0]
+    assert drawdown["than"] == "" and drawdown["value_than"] == 0.0 and drawdown["comparison"] == "drawdown:nas_dqn:"
 
 
 def test_floor_check_names_the_agent_that_did_not_learn(study):

@@ -53,6 +53,11 @@ TICKS = [-20, -10, -5, -2, -1, 0, 1, 2, 5, 10, 20]
 
 
 def draw_forest(rows: list[dict], out_stem: str | Path) -> None:
+    save(forest_figure(rows), out_stem)
+
+
+def forest_figure(rows: list[dict]) -> plt.Figure:
+    """The forest plot, laid out so that every label and the key lie inside the figure."""
     height = 0.22 * max(len(rows), 4) + 2.4
     fig, ax = plt.subplots(figsize=(9.5, height))
     for y, r in enumerate(rows):
@@ -80,7 +85,7 @@ def draw_forest(rows: list[dict], out_stem: str | Path) -> None:
              ha="center", va="bottom", fontsize=7)
     ax.set_title("Every claim's comparisons ([P] primary family, Holm; [O] the oracle's questions)", fontsize=8)
     fig.tight_layout(rect=(0, 1.15 / height, 1, 1))
-    save(fig, out_stem)
+    return fig
 
 
 @draws("forest")

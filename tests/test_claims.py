@@ -105,7 +105,7 @@ def test_identical_agents_rarely_get_a_wrong_verdict(seeds, studies, outcome):
     for ev in evals:
         rate = float(np.mean(ev.verdict == wrong_for_identical(ev)))
         assert rate <= tolerance(studies), f"{ev.claim.id}: wrong verdict in {rate:.3f} of {studies} studies at {seeds} seeds"
-    primary = np.stack([e.verdict == wrong_for_identical(e) for e in evals if e.claim.family == "primary"], axis=1)
+    primary = np.stack([e.verdict == wrong_for_identical(e) for e in evals if e.family == "primary"], axis=1)
     assert primary.any(axis=1).mean() <= tolerance(studies), "the primary family as a whole"
 
 
@@ -117,6 +117,65 @@ def test_not_decidable_at_three_seeds_says_why():
         assert "smallest one-sided permutation p is 0.05" in evals[cid].undecidable
     assert "not decidable" not in set(evals["final_superior"].verdict)  # Welch can decide at 3 seeds
     assert evals["faster_than_fixed"].undecidable == ""  # 3 vs 9 runs: 220 splits
+
+
+# ----- the intersection-union test ---------------------------------------------------------------------
+def final_only(studies: int, seeds: int, rng, shifts: dict[str, float]) -> Samples:
+    """Final performance only (normal, SD 30), each agent moved by shifts[agent]."""
+    return Samples({"final_performance": {a: rng.normal(BASE["final_performance"] + shifts.get(a, 0.0), SDS["final_performance"],
+                                                        (studies, seeds)) for a in AGENTS}}, BUDGET)
+
+
+def alone_at_alpha(claim_id: str, data: Samples) -> decision.Evaluation:
+    """One claim judged on its own at alpha (a family of one)."""
+    ev = decision.evaluate(BY_ID[claim_id], data, ROLES, AGENTS, decision.Context(D))
+    decision.assign_levels([ev], D.alpha)
+    return ev
+
+
+def rate_near(rate: float, expected: float, studies: int) -> bool:
+    return abs(rate - expected) <= 3 * np.sqrt(expected * (1 - expected) / studies)
+
+
+FAR = 20 * SDS["final_performance"]  # a pair this far on the claimed side always clears
+
+
+def test_an_all_claim_is_supported_at_its_level_by_the_intersection_union_test():
+    """final_superior (5 pairs) at its least favourable false configuration: NAS-DQN equal to Fixed
+    Medium, far above the other four. Wrongly supported in alpha / 2 of studies (the one-sided end of
+    the pair that is false), no more; the old rule (2 m max p_i) in alpha / (2 m): m = 5 times too strict."""
+    studies = 20_000
+    ev = alone_at_alpha("final_superior", final_only(studies, 10, np.random.default_rng(21), {a: -FAR for a in ("fs", "fl", "rnd", "mr")}))
+    m = len(ev.pairs)
+    rate = float(np.mean(ev.verdict == "supported"))
+    old = float(np.mean(2 * m * np.stack([t.p_support for t in ev.pairs], axis=1).max(axis=1) <= D.alpha))
+    assert m == 5 and rate_near(rate, D.alpha / 2, studies), rate
+    assert rate_near(old, D.alpha / (2 * m), studies), old
+
+
+def test_an_all_claim_is_contradicted_by_one_pair_only_with_the_split():
+    """The claim true at the boundary of contradiction (every pair better by exactly the margin):
+    wrongly contradicted in at most alpha / 2 with the split over the 5 pairs; without it (one pair's
+    unsplit interval) far more often."""
+    studies = 20_000
+    delta = D.margin("return")
+    ev = alone_at_alpha("final_superior", final_only(studies, 10, np.random.default_rng(22), {a: -delta for a in AGENTS if a != "nas"}))
+    rate = float(np.mean(ev.verdict == "contradicted"))
+    unsplit = float(np.mean(2 * np.stack([t.p_contradict for t in ev.pairs], axis=1).min(axis=1) <= D.alpha))
+    assert rate <= tolerance(studies) / 2 and unsplit > tolerance(studies), (rate, unsplit)  # measured: 0.020 and 0.089
+
+
+def test_an_any_claim_is_the_mirror_image():
+    """beats_poor_fixed ("substantially beats some fixed design", 3 pairs): support needs one pair
+    (split), contradiction every pair (intersection-union, no split). At each side's least favourable
+    configuration the wrong verdict comes in about alpha / 2 of studies."""
+    studies, delta = 20_000, D.margin("return")
+    at_margin = final_only(studies, 10, np.random.default_rng(23), {a: -delta for a in ("fs", "fm", "fl")})
+    rate = float(np.mean(alone_at_alpha("beats_poor_fixed", at_margin).verdict == "supported"))
+    assert rate <= tolerance(studies) / 2, rate
+    one_true = final_only(studies, 10, np.random.default_rng(24), {"fs": -delta, "fm": FAR, "fl": FAR})
+    rate = float(np.mean(alone_at_alpha("beats_poor_fixed", one_true).verdict == "contradicted"))
+    assert rate_near(rate, D.alpha / 2, studies), rate
 
 
 # ----- equal within half the margin ----------------------------------------------------------------------
@@ -193,8 +252,8 @@ def test_the_ceiling_mixture_never_supports_nas_better(seeds, studies):
         rate = float(np.mean(evals[cid].verdict == "supported"))
         assert rate <= tolerance(studies), f"{cid}: supported in {rate:.3f} of studies at {seeds} seeds"
     # nor does the comparison itself (comparisons.csv, "says") say NAS-DQN is better than Fixed Medium
-    pair, end = next(t for t in evals["final_superior"].pairs if t.than == "fm"), evals["final_superior"].end_level
-    assert np.mean((pair.p_support <= end) & (pair.p_contradict > end)) <= tolerance(studies)
+    pair, (sup, con) = next(t for t in evals["final_superior"].pairs if t.than == "fm"), evals["final_superior"].end_levels
+    assert np.mean((pair.p_support <= sup) & (pair.p_contradict > con)) <= tolerance(studies)
 
 
 def test_bare_welch_points_the_wrong_way_on_the_ceiling_mixture():
@@ -264,6 +323,35 @@ def test_every_claim_against_random_nas_is_tested_against_both_random_controls()
         assert {"rnd", "mr"} <= {t.than for t in evs[cid].pairs}, cid
 
 
+def test_each_distinct_comparison_is_in_a_corrected_family_once():
+    """nas_beats_random and beats_poor_fixed read comparisons final_superior, fewest_episodes and
+    lowest_std already hold ("substantially" on the same runs): they leave the primary family, are
+    judged at alpha on their own and say why; the family keeps 4 claims, whatever the data."""
+    for seed in (1, 2):
+        evals = evaluate_all(simulate(30, 5, np.random.default_rng(seed)))
+        by_id = {e.claim.id: e for e in evals}
+        for family in decision.CORRECTED:
+            keys = [t.key for e in evals if e.family == family for t in e.pairs]
+            assert len(keys) == len(set(keys)), family
+        assert decision.family_sizes(evals)["primary"] == 4
+        for cid in ("nas_beats_random", "beats_poor_fixed"):
+            e = by_id[cid]
+            assert e.claim.family == "primary" and e.family == "exploratory" and np.all(e.level == D.alpha)
+            assert "final_superior" in e.left_family
+        assert "fewest_episodes" in by_id["nas_beats_random"].left_family and "lowest_std" in by_id["nas_beats_random"].left_family
+        assert all(not by_id[c].left_family for c in ("final_superior", "fewest_episodes", "lowest_std", "negligible_overhead"))
+
+
+def test_a_planted_duplicate_leaves_the_family_and_the_first_keeps_the_level():
+    first = claims.Claim("first", "nas beats fm", "t", (claims.Comparison("final_performance", "reference", "medium_fixed"),), "primary")
+    again = claims.Claim("again", "nas much better than fm", "t",
+                         (claims.Comparison("final_performance", "reference", "medium_fixed", "much_better"),), "primary")
+    evals = decision.evaluate_all(simulate(20, 5, np.random.default_rng(3)), ROLES, AGENTS, D, claims=(first, again))
+    assert evals[0].family == "primary" and evals[1].family == "exploratory" and "first" in evals[1].left_family
+    assert decision.family_sizes(evals) == {"primary": 1, "oracle": 0, "exploratory": 1}
+    assert np.all(evals[0].level == D.alpha)  # a family of one: Holm's only step
+
+
 def test_holm_levels_step_down():
     p = np.array([[0.01, 0.04, 0.03, 0.5]])
     level, passed = decision.holm_levels(p, 0.05)
@@ -275,12 +363,14 @@ def test_the_verdict_and_the_interval_agree():
     """The verdict read from the p-values equals the one read off the interval shown (Welch)."""
     data = simulate(300, 5, np.random.default_rng(9), shifts={("final_performance", "nas"): 20.0})
     ev = next(e for e in evaluate_all(data) if e.claim.id == "large_struggles")
+    sup_end, con_end = ev.end_levels
     for t in ev.pairs:
-        low, high = t.oriented_interval(ev.level / len(ev.pairs))
+        low = t.oriented_interval(ev.level)[0]  # support of an "all" claim: the interval at the claim's level
+        high = t.oriented_interval(ev.level / len(ev.pairs))[1]  # its contradiction: the simultaneous one
         says_contra = high < t.margin
         says_support = (low > 0) & ~says_contra
-        assert np.array_equal(says_contra, t.p_contradict <= ev.end_level)
-        assert np.array_equal(says_support, (t.p_support <= ev.end_level) & ~says_contra)
+        assert np.array_equal(says_contra, t.p_contradict <= con_end)
+        assert np.array_equal(says_support, (t.p_support <= sup_end) & ~says_contra)
 
 
 def test_the_legacy_two_sided_permutation_floor_is_what_the_report_quotes():

@@ -1,34 +1,35 @@
-"""The figure registry: the names and titles the workflow reads from the source with ast are the
-ones the figures module registers; every figure of a tiny study is drawn, byte-identical on rerun."""
+"""The figure registry: every figure declared in nasdqn/settings/figures.py (plain data the workflow
+reads) has exactly one drawing function in the outputs layer; every figure of a tiny study is
+drawn, byte-identical on rerun."""
 from __future__ import annotations
 
 import pytest
 from fake_study import aggregated_study
 
 from nasdqn.cli import main
-from nasdqn.outputs import figures
-from nasdqn.settings import figures as parsed
+from nasdqn.outputs import drawing, gallery
+from nasdqn.settings import figures as declared
 
 # the figures this change added or redrew (the workflow test draws the others)
 NAMES = ["forest", "learning_curves", "fig4_convergence", "fig9_performance_profile", "oracle_ranking"]
 
 
-def test_the_workflow_reads_the_registry_from_the_source():
-    entries = {e.name: e for e in parsed.figure_entries()}
-    assert list(entries) == list(figures.REGISTRY)
-    for name, spec in figures.REGISTRY.items():
-        e = entries[name]
-        assert (e.title, e.needs_runs, e.timed, e.requires) == (spec.title, spec.needs_runs, spec.timed, spec.requires)
-    assert parsed.ALL_FIGURES == {n: f.title for n, f in figures.REGISTRY.items()}
-    assert parsed.FIGURES == figures.FIGURES and "oracle_ranking" not in parsed.FIGURES and parsed.TIMED_FIGURES == figures.TIMED_FIGURES
-    assert "oracle_ranking" not in parsed.figure_names({"oracle": []}) and "oracle_ranking" in parsed.figure_names({"oracle": ["x"]})
-    assert "fig2_architectures" not in parsed.run_figure_names({"oracle": []})
+def test_every_declared_figure_has_exactly_one_drawing_function():
+    assert list(declared.DECLARED) == [e.name for e in declared.FIGURE_ENTRIES]
+    assert set(drawing.REGISTRY) == set(declared.DECLARED) and not gallery.UNDRAWN
+    for name, spec in drawing.REGISTRY.items():
+        assert spec.entry is declared.DECLARED[name] and callable(spec.draw)
+    assert "oracle_ranking" not in declared.FIGURES and "forest" in declared.TIMED_FIGURES
+    assert "oracle_ranking" not in declared.figure_names({"oracle": []}) and "oracle_ranking" in declared.figure_names({"oracle": ["x"]})
+    assert "fig2_architectures" not in declared.run_figure_names({"oracle": []})
 
 
-def test_a_figure_with_computed_arguments_is_refused(tmp_path):
-    (tmp_path / "figures.py").write_text("TITLE = 'x'\n@figure('a', TITLE)\ndef a(inp, out):\n    pass\n")
-    with pytest.raises(ValueError, match="literal arguments only"):
-        parsed.figure_entries(str(tmp_path))
+def test_a_second_drawing_or_an_undeclared_name_is_refused():
+    with pytest.raises(ValueError, match="two drawing functions"):
+        drawing.draws("forest")(lambda inp, out: None)
+    with pytest.raises(ValueError, match="not declared"):
+        drawing.draws("fig99")(lambda inp, out: None)
+    assert drawing.REGISTRY["forest"].draw.__module__ == "nasdqn.outputs.forest"
 
 
 @pytest.fixture(scope="module")
@@ -52,3 +53,25 @@ def test_every_figure_is_drawn_byte_identically_twice(drawn, tmp_path, name):
 def test_an_unknown_figure_is_a_usage_error(drawn, tmp_path, capsys):
     assert draw(drawn, "fig99", tmp_path) == 2
     assert "--name: expected one of" in capsys.readouterr().err
+
+
+def test_the_forest_plot_keeps_its_labels_inside_the_figure(drawn):
+    """Issue 27: REPORT.md's forest plot had its x-axis label cut at the right edge."""
+    import pandas as pd
+
+    from nasdqn.analysis.tables import Analysis
+    from nasdqn.outputs import forest
+    from nasdqn.settings.config import analysis_settings, load
+
+    metrics = drawn / "results/metrics"
+    claims = pd.read_csv(metrics / "claims.csv", keep_default_na=False, dtype=str)
+    rows = forest.forest_rows(claims, pd.read_csv(metrics / "comparisons.csv"), Analysis.from_settings(analysis_settings(load(drawn / "cfg.yaml"))))
+    fig = forest.forest_figure(rows)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box = fig.bbox
+    texts = [fig.axes[0].xaxis.label, *fig.texts, *fig.legends[0].get_texts()]
+    for t in texts:
+        extent = t.get_window_extent(renderer)
+        assert box.x0 <= extent.x0 and extent.x1 <= box.x1 and box.y0 <= extent.y0, t.get_text()
+    assert any("one sample" in r["label"] for r in rows) and not any("NAS-DQN vs NAS-DQN" in r["label"] for r in rows)

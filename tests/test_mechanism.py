@@ -33,7 +33,7 @@ def metrics(folder, shift: float, oracle_shift: float = 0.0):
     write(folder / "oracle.csv", pd.DataFrame([
         {"quantity": "variance_share", "value": 0.6, "ci_low": 0.3, "ci_high": 0.8, "detail": "omega-squared"},
         {"quantity": "median_architecture", "value": 101.5, "ci_low": 100.0, "ci_high": 103.0, "detail": "median"},
-        {"quantity": "best_in_hindsight", "value": 113.0, "ci_low": 110.0, "ci_high": 116.0, "detail": "4x128 relu: selected on seeds 0, 1"}]))
+        {"quantity": "best_architecture", "value": 113.0, "ci_low": 110.0, "ci_high": 116.0, "detail": "4x128 relu: the highest mean"}]))
     write(folder / "oracle_ranking.csv", pd.DataFrame([{"rank": 3 - k, "agent": a, "label": a[5:], "mean": 91.5 + 10 * k} for k, a in enumerate(ORACLE)]))
 
 
@@ -52,17 +52,42 @@ def run(studies, out, *extra):
 
 def test_tables_and_figure_are_written_byte_identically(studies):
     assert run(studies, studies / "a") == 0 and run(studies, studies / "b") == 0
-    for name in ("per_run.csv", "summary.csv", "oracle_ranking.csv", "variance_share.csv", "claims.csv", "answer.png", "answer.pdf"):
+    for name in ("per_run.csv", "summary.csv", "oracle_ranking.csv", "variance_share.csv", "claims.csv", "pooled.csv", "answer.png",
+                 "answer.pdf"):
         assert (studies / "a" / name).read_bytes() == (studies / "b" / name).read_bytes(), name
     summary = pd.read_csv(studies / "a/summary.csv")
     cart = summary[summary["task"] == "CartPole-v1"]
     assert list(dict.fromkeys(cart["reading"])) == ["distill_restart", "reinit_continue"]
-    assert {"reference", "random_search", "matched_random", "median_architecture", "best_in_hindsight"} <= set(cart["role"])
+    assert {"reference", "random_search", "matched_random", "median_architecture", "best_architecture"} <= set(cart["role"])
     assert set(summary.loc[summary["task"] == "Acrobot-v1", "reading"]) == {"default"}
     per_run = pd.read_csv(studies / "a/per_run.csv")
     oracle_rows = per_run[per_run["agent"].isin(ORACLE)]
     assert len(oracle_rows) == 2 * len(ORACLE) * 4 and set(oracle_rows["reading"]) == {"all"}  # once per task
     assert list(pd.read_csv(studies / "a/variance_share.csv")["task"]) == ["CartPole-v1", "Acrobot-v1"]
+
+
+def test_the_answer_over_all_readings_takes_the_seed_as_the_unit(studies):
+    """CartPole has two readings of 4 seeds: pooled.csv compares NAS-DQN's per-seed means over the
+    readings (4 values, not 8 runs) with each random control's (Welch), and with the median and the
+    best architecture (the joint set); Acrobot's one reading is its own pool."""
+    from scipy import stats as sps
+
+    assert run(studies, studies / "a") == 0
+    pooled = pd.read_csv(studies / "a/pooled.csv")
+    cart = pooled[pooled["task"] == "CartPole-v1"].set_index("than")
+    assert list(cart.index) == ["random_nas", "matched", "median_architecture", "best_architecture"]
+    assert (cart["readings"] == 2).all() and (cart["n_better"] == 4).all()
+    per_run = pd.read_csv(studies / "a/per_run.csv")
+    runs = per_run[(per_run["task"] == "CartPole-v1") & (per_run["reading"] != "all")]
+    means = runs.groupby(["agent", "seed"])["final_performance"].mean()
+    ref = sps.ttest_ind(means["nas_dqn"], means["random_nas"], equal_var=False)
+    assert cart.loc["random_nas", "p"] == pytest.approx(ref.pvalue) and cart.loc["random_nas", "estimate"] == pytest.approx(
+        means["nas_dqn"].mean() - means["random_nas"].mean())
+    naive = sps.ttest_ind(runs.loc[runs["agent"] == "nas_dqn", "final_performance"], runs.loc[runs["agent"] == "random_nas", "final_performance"],
+                          equal_var=False)
+    assert naive.pvalue != pytest.approx(ref.pvalue)  # 8 runs as if independent would be another (wrong) test
+    assert cart.loc["best_architecture", "ci_high"] <= cart.loc["median_architecture", "ci_high"]
+    assert (pooled.loc[pooled["task"] == "Acrobot-v1", "readings"] == 1).all()
 
 
 def test_readings_whose_oracle_runs_differ_are_refused(studies, capsys):
@@ -83,6 +108,6 @@ def test_bad_input_is_named(studies, capsys):
 def test_the_oracle_rows_are_labelled_by_their_architecture():
     from nasdqn.outputs.mechanism import short_label
 
-    median = "median of the 27 architectures' mean final performance (nearest: 2x128 relu); stratified-bootstrap interval"
+    median = "median of the 27 architectures' mean final performance (nearest: 2x128 relu); simultaneous t intervals"
     assert short_label("median_architecture", median) == "2x128 relu"
-    assert short_label("best_in_hindsight", "4x128 relu: selected on seeds 0, 1, estimated on seeds 2, 3") == "4x128 relu"
+    assert short_label("best_architecture", "4x128 relu: the highest mean (as an estimate ...)") == "4x128 relu"

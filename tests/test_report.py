@@ -7,8 +7,10 @@ import json
 import re
 import shutil
 
+import pandas as pd
 import pytest
 from fake_study import aggregated_study
+from scipy import stats as sps
 
 from nasdqn.analysis.claims import CLAIMS
 from nasdqn.cli import main
@@ -37,7 +39,12 @@ def test_every_claim_has_a_row_with_a_verdict_of_the_rule(report):
     for row in rows:
         assert re.search(r"\*\*(supported|contradicted)\*\*|(inconclusive|not decidable) at 4 seeds|not tested", row), row
     assert any("**primary**" in r for r in rows) and any("*(our inference)*" in r for r in rows)
-    assert re.search(r"not decidable at 4 seeds \(with 4 vs \d+ runs the smallest one-sided permutation p", table)
+    # 4 vs 4 runs: the smallest one-sided permutation p is 1/70, below alpha / 2, so the support of an "all" claim
+    # (intersection-union, no split) can be reached; only the split side could not (alpha / (2 x 5) = 0.005)
+    for row in (r for r in rows if "not decidable at 4 seeds" in r):
+        assert re.search(r"not decidable at 4 seeds \(with 4 vs \d+ runs the smallest one-sided permutation p", row), row
+    fewest = next(r for r in rows if r.startswith("| `fewest_episodes`"))
+    assert "not decidable" not in fewest
 
 
 def test_the_report_has_the_oracle_the_ceiling_and_the_provenance(report):
@@ -60,5 +67,12 @@ def test_the_sensitivity_report_states_its_family(report, tmp_path):
     text = out.read_text()
     assert "Family: every cell is judged within its own variant" in text and "nothing is corrected across the 2 variants" in text
     assert "[`base`](variants/base/REPORT.md)" in text and "`final_superior` (primary)" in text
+    # the two variants hold the same runs here: pooled per seed they are the 4 seeds once, not 8 independent runs
+    assert "## Over all variants, the seed as the unit" in text and "one finding seen several times" in text
+    per_run = pd.read_csv(root / "results/metrics/per_run.csv")
+    a, b = (per_run.loc[per_run["agent"] == x].sort_values("seed")["final_performance"] for x in ("nas_dqn", "fixed_medium"))
+    p = sps.ttest_ind(a, b, equal_var=False).pvalue
+    row = next(line for line in text.splitlines() if line.startswith("| Fixed Medium | 4 |"))
+    assert row.endswith(f"| {p:.3g} |"), row
     matrix = (tmp_path / "study/sensitivity/matrix.csv").read_text().splitlines()
     assert matrix[0] == "claim,family,variant,verdict,decisive_pair,key_effect,level,seeds_needed"

@@ -70,20 +70,6 @@ def test_restricted_mean_is_the_area_under_kaplan_meier():
     assert survival.restricted_mean(t, 400) == pytest.approx(area)
 
 
-def test_acceleration_factor_recovers_a_known_speed_up():
-    rng = np.random.default_rng(5)
-    other = np.round(np.exp(rng.normal(6.5, 0.3, 40)))
-    ref = other[:20] / 3.0
-    est, low, high = survival.acceleration_factor(ref, np.ones(20, bool), other[20:], np.ones(20, bool), 0.05)
-    assert low[0] < 3.0 * np.exp(np.mean(np.log(other[20:]))) / np.exp(np.mean(np.log(other[:20]))) < high[0]
-    assert 1.5 < est[0] < 6 and 1 < low[0] < est[0] < high[0] < np.inf
-
-
-def test_acceleration_factor_is_unbounded_when_the_test_cannot_reject():
-    est, low, high = survival.acceleration_factor([60.0, 70, 80], np.ones(3, bool), [600.0, 700, 800], np.ones(3, bool), 0.05)
-    assert low[0] == 0.0 and high[0] == np.inf and 5 < est[0] < 15
-
-
 def test_one_sided_logrank_points_the_way_of_o_minus_e():
     rng = np.random.default_rng(6)
     fast, slow = np.round(rng.exponential(100, (40, 8))) + 1, np.round(rng.exponential(400, (40, 8))) + 1

@@ -126,6 +126,21 @@ def test_an_identical_copy_verifies_equal(study, copy_of, capsys, tmp_path):
     assert report["exit_code"] == 0 and {f["status"] for f in report["files"]} == {"equal"}
 
 
+def test_the_answer_comes_first_and_equal_files_only_with_verbose(study, copy_of, capsys):
+    """The result and the counts on top; the differing file next; the equal ones only with --verbose."""
+    episodes = one(copy_of, "runs/nas_dqn/*/seed1/episodes.csv")
+    episodes.write_text(episodes.read_text() + "1,2,3\n")
+    rc, out, _ = verify(capsys, copy_of, "--reference", str(study / "reference.json"))
+    lines = out.splitlines()
+    assert lines[1].startswith("result: OK (exit 0): 1 file(s) differ") and re.match(r"files: 1 different, 0 missing, \d+ equal", lines[3])
+    assert lines[4] == "  different (1):" and episodes.relative_to(copy_of).as_posix() in lines[5]
+    equal = [f for f in json.loads((study / "reference.json").read_text())["files"] if f != episodes.relative_to(copy_of).as_posix()]
+    assert re.search(rf"equal \({len(equal)}\): listed with --verbose", out) and not any(f"    {f}" in lines for f in equal)
+    _, verbose, _ = verify(capsys, copy_of, "--reference", str(study / "reference.json"), "--verbose")
+    assert all(any(line.startswith(f"    {f}") for line in verbose.splitlines()) for f in equal)
+    assert verbose.splitlines()[1] == lines[1]
+
+
 def test_a_tampered_run_file_is_different_with_its_first_differing_row(study, copy_of, capsys):
     episodes = one(copy_of, "runs/nas_dqn/*/seed1/episodes.csv")
     lines = episodes.read_text().splitlines()

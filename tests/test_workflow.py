@@ -11,7 +11,7 @@ import yaml
 from conftest import REPO, assert_same_results, copy_workflow, dry_run_jobs, planned_jobs, run_dir, snakemake
 from nasdqn.analysis.claims import CLAIMS
 from nasdqn.analysis.metrics import PER_RUN_COLUMNS
-from nasdqn.outputs.figures import FIGURES, TIMED_FIGURES
+from nasdqn.settings.figures import FIGURES, TIMED_FIGURES
 
 SMOKE = yaml.safe_load((REPO / "config/smoke.yaml").read_text())
 

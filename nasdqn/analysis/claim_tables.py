@@ -1,6 +1,11 @@
 """claims.csv (one row per claim: its verdict, family, level, the seeds it would take) and
 comparisons.csv (every comparison behind the claims: its interval at the claim's level against
-zero and the margin, and what it says)."""
+zero and the margin, its simultaneous interval at the level over the claim's comparisons, and
+what it says).
+
+Which interval decides (docs/statistics.md): support of an "all" claim reads each comparison's
+interval at the claim's level (intersection-union), its contradiction the simultaneous one (one
+comparison suffices: Bonferroni over the claim's m); an "any" claim the mirror image."""
 from __future__ import annotations
 
 import numpy as np
@@ -20,8 +25,8 @@ CLAIM_COLUMNS = [
 # the margin on that scale.
 COMPARISON_COLUMNS = [
     "claim", "family", "metric", "kind", "better", "than", "test", "value_better", "value_than", "estimate", "ci_low", "ci_high",
-    "confidence", "margin", "margin_value", "support_low", "support_high", "p", "p_support", "p_contradict", "reading", "says",
-    "permutation_p", "seeds_needed", "seeds_observed",
+    "confidence", "simultaneous_low", "simultaneous_high", "simultaneous_confidence", "margin", "margin_value", "support_low",
+    "support_high", "p", "p_support", "p_contradict", "reading", "says", "permutation_p", "seeds_needed", "seeds_observed",
     "comparison",
 ]
 
@@ -52,14 +57,34 @@ def view(t: Tested, level: float) -> dict:
             "reading": reading(t, olow, ohigh)}
 
 
+def one_sample(t: Tested) -> bool:
+    """A one-sample comparison of an agent's runs with a constant of its own metric (drawdown within
+    the margin: "maintains it"), not with another agent."""
+    return t.metric.method.one_sample and t.than == t.better
+
+
+def pair_text(t: Tested, a: Analysis) -> str:
+    """'A vs B', or 'A: drawdown (one sample)' for a comparison of one agent's runs with a constant."""
+    if one_sample(t):
+        return f"{a.label(t.better)}: {t.metric.name} (one sample)"
+    return f"{a.label(t.better)} vs {a.label(t.than)}"
+
+
 def reading(t: Tested, low: float, high: float) -> str:
     return t.judgement.reading(low, high, t.margin)
 
 
-def says(t: Tested, end_level: float) -> str:
-    if t.p_contradict[0] <= end_level:
+def says(t: Tested, ends: tuple[float, float]) -> str:
+    """What the comparison says at its claim's end levels (support, contradiction)."""
+    if t.p_contradict[0] <= ends[1]:
         return "contradicts"
-    return "supports" if t.p_support[0] <= end_level else "undecided"
+    return "supports" if t.p_support[0] <= ends[0] else "undecided"
+
+
+def pair_levels(ev: Evaluation) -> tuple[float, float]:
+    """The two-sided levels of the intervals support and contradiction read (Evaluation.splits)."""
+    sup, con = ev.splits
+    return float(ev.level[0]) / sup, float(ev.level[0]) / con
 
 
 def measured(t: Tested, a: Analysis) -> str:
@@ -87,15 +112,10 @@ def _decisive(ev: Evaluation) -> Tested:
     return pick(ev.pairs, key=lambda t: float(t.p_support[0]))
 
 
-def family_sizes(evals: list[Evaluation]) -> dict[str, int]:
-    """Claims per family as fixed in advance, tested or not (decision.assign_levels counts them so)."""
-    return {f: sum(1 for e in evals if e.claim.family == f) for f in ("primary", "oracle", "exploratory")}
-
-
 def planning_level(ev: Evaluation, sizes: dict[str, int], alpha: float) -> float:
     """The level the seeds it would take are computed at: alpha / K for a corrected family of K claims
     (Holm's strictest step, and a timed claim's Bonferroni share), alpha for an exploratory claim."""
-    return alpha if ev.claim.family == "exploratory" else alpha / max(sizes[ev.claim.family], 1)
+    return alpha if ev.family == "exploratory" else alpha / max(sizes[ev.family], 1)
 
 
 def _seeds_text(n: int | None, a: Analysis) -> str:
@@ -104,32 +124,33 @@ def _seeds_text(n: int | None, a: Analysis) -> str:
 
 def claim_row(ev: Evaluation, a: Analysis, sizes: dict[str, int]) -> dict:
     c = ev.claim
-    row = {"claim": c.id, "where": c.where, "words": c.words, "kind": c.kind, "verdict": str(ev.verdict[0]), "family": c.family,
+    row = {"claim": c.id, "where": c.where, "words": c.words, "kind": c.kind, "verdict": str(ev.verdict[0]), "family": ev.family,
            "source": c.source}
     if ev.missing:
         return {**row, "note": ev.missing}
     level = float(ev.level[0])
-    pair_level = level / len(ev.pairs)
-    views = [view(t, pair_level) for t in ev.pairs]
+    views = [view(t, level) for t in ev.pairs]
     decisive = _decisive(ev)
+    sup_level, con_level = pair_levels(ev)
+    key = view(decisive, con_level if ev.verdict[0] == "contradicted" else sup_level)
     plan = planning_level(ev, sizes, a.decision.alpha)
     row.update(
         level=level, decision_p=float(ev.decision_p[0]), test=", ".join(dict.fromkeys(t.fit.test for t in ev.pairs)),
         measured="; ".join(measured(t, a) for t in ev.pairs),
         margin="; ".join(dict.fromkeys(margin_text(t, a) for t in ev.pairs)),
         effect="; ".join(f"{_fmt(v['estimate'])} [{_fmt(v['ci_low'])}, {_fmt(v['ci_high'])}]" for v in views),
-        reading="; ".join(f"{a.label(t.better)} vs {a.label(t.than)}: {v['reading']}" for t, v in zip(ev.pairs, views)),
-        decisive_pair=a.label(decisive.better) if decisive.better == decisive.than else f"{a.label(decisive.better)} vs {a.label(decisive.than)}",
-        key_effect=next(f"{_fmt(v['estimate'])} [{_fmt(v['ci_low'])}, {_fmt(v['ci_high'])}]" for t, v in zip(ev.pairs, views) if t is decisive),
+        reading="; ".join(f"{pair_text(t, a)}: {v['reading']}" for t, v in zip(ev.pairs, views)),
+        decisive_pair=pair_text(decisive, a),
+        key_effect=f"{_fmt(key['estimate'])} [{_fmt(key['ci_low'])}, {_fmt(key['ci_high'])}]",
         seeds_needed=_seeds_text(decision.seeds_to_decide(ev, a.decision, plan), a),
         seeds_observed=_seeds_text(decision.seeds_to_decide(ev, a.decision, plan, observed=True), a),
-        note=ev.undecidable,
+        note="; ".join(x for x in (ev.left_family, ev.undecidable) if x),
     )
     return row
 
 
 def claim_rows(evals: list[Evaluation], a: Analysis, n_seeds: int | None = None) -> pd.DataFrame:
-    sizes = family_sizes(evals)
+    sizes = decision.family_sizes(evals)
     return pd.DataFrame([claim_row(ev, a, sizes) for ev in evals], columns=CLAIM_COLUMNS)
 
 
@@ -145,25 +166,27 @@ def _permutation_p(t: Tested, per_run: pd.DataFrame) -> float:
 
 def comparison_rows(evals: list[Evaluation], per_run: pd.DataFrame, a: Analysis, n_seeds: int | None = None) -> pd.DataFrame:
     """Every comparison behind every claim, at its claim's level."""
-    sizes = family_sizes(evals)
+    sizes = decision.family_sizes(evals)
     rows = []
     for ev in evals:
         plan = planning_level(ev, sizes, a.decision.alpha)
+        level, m = float(ev.level[0]), len(ev.pairs)
+        sup_level, con_level = pair_levels(ev)
         for t in ev.pairs:
-            pair_level = float(ev.level[0]) / len(ev.pairs)
-            v = view(t, pair_level)
+            v, joint = view(t, level), view(t, level / m)
             alone = Evaluation(ev.claim, [t], t.p_support, t.p_contradict)
             p0 = 2 * min(float(t.fit.p_above(0.0)[0]), float(t.fit.p_below(0.0)[0]))
             rows.append({
-                "claim": ev.claim.id, "family": ev.claim.family, "metric": t.comparison.metric, "kind": t.judgement.kind,
-                "better": t.better, "than": t.than, "test": t.fit.test, "value_better": float(t.fit.value_a[0]),
+                "claim": ev.claim.id, "family": ev.family, "metric": t.comparison.metric, "kind": t.judgement.kind,
+                "better": t.better, "than": "" if one_sample(t) else t.than, "test": t.fit.test, "value_better": float(t.fit.value_a[0]),
                 "value_than": float(t.fit.value_b[0]), "estimate": v["estimate"], "ci_low": v["ci_low"], "ci_high": v["ci_high"],
-                "confidence": 1 - pair_level, "margin": margin_text(t, a), "margin_value": t.margin,
+                "confidence": 1 - level, "simultaneous_low": joint["ci_low"], "simultaneous_high": joint["ci_high"],
+                "simultaneous_confidence": 1 - level / m, "margin": margin_text(t, a), "margin_value": t.margin,
                 "support_low": t.judgement.support_low, "support_high": t.judgement.support_high, "p": min(p0, 1.0), "p_support": float(t.p_support[0]),
-                "p_contradict": float(t.p_contradict[0]), "reading": v["reading"], "says": says(t, pair_level / 2),
+                "p_contradict": float(t.p_contradict[0]), "reading": v["reading"], "says": says(t, (sup_level / 2, con_level / 2)),
                 "permutation_p": _permutation_p(t, per_run),
-                "seeds_needed": _seeds_text(decision.seeds_to_decide(alone, a.decision, plan / len(ev.pairs)), a),
-                "seeds_observed": _seeds_text(decision.seeds_to_decide(alone, a.decision, plan / len(ev.pairs), observed=True), a),
-                "comparison": ":".join(t.key),
+                "seeds_needed": _seeds_text(decision.seeds_to_decide(alone, a.decision, plan / ev.splits[0]), a),
+                "seeds_observed": _seeds_text(decision.seeds_to_decide(alone, a.decision, plan / ev.splits[0], observed=True), a),
+                "comparison": ":".join(t.key[:2] + (("",) if one_sample(t) else t.key[2:])),
             })
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)

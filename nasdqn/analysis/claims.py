@@ -9,9 +9,11 @@ The decision rule (docs/statistics.md): every comparison's verdict comes from ON
 its effect against zero and the margin fixed in advance. A claim is supported when every
 comparison is ("all"; "any" for "some poorly-chosen fixed design"), contradicted when one rules
 the claim out, inconclusive otherwise, and "not decidable at N seeds" when no outcome of the test
-could reach a verdict with this many runs. Intervals are Bonferroni-split over a claim's
-comparisons; the abstract's claims form the primary family, Holm-corrected across claims; the
-oracle's three questions form a family of their own; the others are exploratory (level alpha).
+could reach a verdict with this many runs. The side that needs every comparison (support of an
+"all" claim) reads each comparison's interval at the claim's level (the intersection-union test);
+the side one comparison suffices for splits the level over the claim's comparisons (Bonferroni).
+The abstract's claims form the primary family, Holm-corrected across claims; the oracle's three
+questions form a family of their own; the others are exploratory (level alpha).
 """
 from __future__ import annotations
 
@@ -57,6 +59,7 @@ class Claim:
     family: Family = "exploratory"
     quantifier: Quantifier = "all"
     source: Literal["paper", "inferred"] = "paper"  # inferred: our reading, not the paper's sentence
+    joint: str = ""  # claims of a family read off one joint confidence set (the same name): one test, one level
 
     @property
     def column(self) -> str:
@@ -122,10 +125,10 @@ CLAIMS: tuple[Claim, ...] = (
                                           C("final_performance", "random_search", "fixed", "much_better"))),
     # ----- the oracle's questions (issue 18): a family of their own --------------------------------
     Claim("beats_median_architecture", "online architecture search beats the median fixed architecture (our question)",
-          "oracle", (C("vs_median_architecture", "reference", MEDIAN_ARCH),), "oracle", source="inferred"),
+          "oracle", (C("vs_median_architecture", "reference", MEDIAN_ARCH),), "oracle", source="inferred", joint="architectures"),
     Claim("near_best_in_hindsight", "online architecture search comes within the margin of the best fixed architecture in "
           "hindsight (our question)", "oracle", (C("vs_best_in_hindsight", "reference", BEST_ARCH, "not_worse"),), "oracle",
-          source="inferred"),
+          source="inferred", joint="architectures"),
     Claim("finds_top_architectures", "NAS-DQN adaptively identifies the optimal network capacity: its visits and final "
           "picks fall in the oracle's top 5 more often than uniform search (5/27)", "1",
           (C("top5_visits", "reference", UNIFORM), C("top5_final_pick", "reference", UNIFORM)), "oracle"),

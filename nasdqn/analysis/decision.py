@@ -105,6 +105,12 @@ class Evaluation:
     verdict: np.ndarray = field(default_factory=lambda: np.array(["not tested"]))
     missing: str = ""  # why the claim could not be tested with this config
     undecidable: str = ""  # why no outcome at these seeds could decide it
+    left_family: str = ""  # why the claim left its corrected family (one_comparison_once)
+
+    @property
+    def family(self) -> str:
+        """The family the claim is judged in: its own, or exploratory when it left it."""
+        return "exploratory" if self.left_family else self.claim.family
 
     @property
     def decision_p(self) -> np.ndarray:
@@ -112,9 +118,33 @@ class Evaluation:
         return np.minimum(np.minimum(self.p_support, self.p_contradict), 1.0)
 
     @property
-    def end_level(self) -> np.ndarray:
-        """The level of each end of each comparison's interval: the claim's level / (2 x pairs)."""
-        return self.level / (2 * max(len(self.pairs), 1))
+    def splits(self) -> tuple[int, int]:
+        """How many pairs the support side and the contradiction side split their level over: the
+        side that needs every pair, none (intersection-union); the side one pair suffices for, all
+        m pairs (Bonferroni). "all": (1, m); "any": (m, 1)."""
+        return split_of(self.claim.quantifier, len(self.pairs))
+
+    @property
+    def end_levels(self) -> tuple[np.ndarray, np.ndarray]:
+        """The level of one end of a comparison's interval that support and contradiction read:
+        the claim's level / (2 x that side's split)."""
+        sup, con = self.splits
+        return self.level / (2 * sup), self.level / (2 * con)
+
+
+def split_of(quantifier: str, m: int) -> tuple[int, int]:
+    """(support split, contradiction split) of a claim with m comparisons (Evaluation.splits)."""
+    m = max(m, 1)
+    return (1, m) if quantifier == "all" else (m, 1)
+
+
+def claim_p(pair_p: np.ndarray, every: bool) -> np.ndarray:
+    """One side's claim-level p from its pairs' one-sided p-values (studies, m), on the scale of the
+    claim's level (each end of an interval at level / 2): when every pair must clear, the
+    intersection-union test (Berger, 1982): 2 max p_i, no split over the pairs; when one pair
+    suffices, the union: 2 m min p_i (Bonferroni)."""
+    m = pair_p.shape[1]
+    return np.minimum(2 * pair_p.max(axis=1), 1.0) if every else np.minimum(2 * m * pair_p.min(axis=1), 1.0)
 
 
 def fit_pair(comp: Comparison, a: str, b: str, data: Samples, ctx: Context) -> Tested:
@@ -156,37 +186,36 @@ def evaluate(claim: Claim, data: Samples, roles: dict, agents: list[str], ctx: C
         return Evaluation(claim, [], missing=missing)
     try:
         tested = [fit_pair(c, a, b, data, ctx) for c, a, b in pairs]
-    except ValueError as exc:  # e.g. too few seeds to split for the best architecture in hindsight
+    except ValueError as exc:  # e.g. too few runs for the comparisons with the oracle's architectures
         return Evaluation(claim, [], missing=str(exc))
-    m = len(tested)
     sup = np.stack([t.p_support for t in tested], axis=1)
     con = np.stack([t.p_contradict for t in tested], axis=1)
-    if claim.quantifier == "all":  # supported when every pair is, contradicted when one is
-        p_sup, p_con = sup.max(axis=1), con.min(axis=1)
-    else:  # "some fixed design": supported when one pair is, contradicted when all are
-        p_sup, p_con = sup.min(axis=1), con.max(axis=1)
-    ev = Evaluation(claim, tested, np.minimum(2 * m * p_sup, 1.0), np.minimum(2 * m * p_con, 1.0))
+    every = claim.quantifier == "all"  # "all": supported when every pair is, contradicted when one is; "any": the mirror
+    ev = Evaluation(claim, tested, claim_p(sup, every), claim_p(con, not every))
     ev.undecidable = undecidable(ev, ctx.decision.alpha)
     return ev
 
 
 def undecidable(ev: Evaluation, alpha: float) -> str:
     """Why no outcome of these tests at these sample sizes could decide the claim even at the most
-    favourable level (alpha), or "" when some outcome could."""
-    end = alpha / (2 * len(ev.pairs))
+    favourable level (alpha), or "" when some outcome could. Each side's end level is alpha / (2 x
+    its split): support of an "all" claim needs no split (intersection-union), its contradiction
+    splits over the m pairs."""
+    split_sup, split_con = split_of(ev.claim.quantifier, len(ev.pairs))
 
-    def can(t: Tested, ends) -> bool:
+    def can(t: Tested, ends, end: float) -> bool:
         flip = {"above": "below", "below": "above"}
         raw = [(side, b) if t.metric.sign > 0 else (flip[side], -b) for side, b in ends]
         return all(t.fit.min_p(side, b) <= end for side, b in raw)  # type: ignore[arg-type]
 
-    sup = [can(t, t.judgement.support_ends()) for t in ev.pairs]
-    con = [any(can(t, [e]) for e in t.judgement.contradiction_ends()) for t in ev.pairs]
+    sup = [can(t, t.judgement.support_ends(), alpha / (2 * split_sup)) for t in ev.pairs]
+    con = [any(can(t, [e], alpha / (2 * split_con)) for e in t.judgement.contradiction_ends()) for t in ev.pairs]
     reachable = (all(sup) or any(con)) if ev.claim.quantifier == "all" else (any(sup) or all(con))
     if reachable:
         return ""
     reason = next((t.fit.floor_reason() for t in ev.pairs if t.fit.floor_reason()), "no outcome reaches the level")
-    return f"{reason}, above alpha / (2 x {len(ev.pairs)} comparisons) = {end:.3g}"
+    ends = sorted({split_sup, split_con})
+    return f"{reason}, above " + " and ".join(f"alpha / (2 x {k}) = {alpha / (2 * k):.3g}" for k in ends)
 
 
 # ----- families and verdicts -------------------------------------------------------------------------
@@ -211,37 +240,79 @@ def verdicts(ev: Evaluation, level: np.ndarray, decided: np.ndarray) -> np.ndarr
     return np.where(contra, "contradicted", np.where(support, "supported", undecided))
 
 
+CORRECTED = ("primary", "oracle")  # the families whose claims are corrected together
+
+
+def one_comparison_once(evals: list[Evaluation]) -> None:
+    """Each distinct comparison (metric, agent, agent) once per corrected family: a claim that reuses
+    a comparison an earlier claim of its family holds (the same runs, the same effect; read perhaps
+    against another region, as "substantially" reads "better"'s) adds no evidence the family has not
+    counted, so it leaves the family and is judged at alpha on its own, as an exploratory claim, with
+    the reason (docs/statistics.md). Decided by the claims and the config's roles, never the data."""
+    for family in CORRECTED:
+        held: dict[tuple[str, str, str], str] = {}
+        for e in (e for e in evals if e.claim.family == family):
+            reused = sorted({held[t.key] for t in e.pairs if t.key in held})
+            if reused:
+                e.left_family = (f"its comparisons are already in the {family} family ({', '.join(reused)}): it left the "
+                                 "family and is judged on its own at alpha (each distinct comparison once per family)")
+            else:
+                held.update((t.key, e.claim.id) for t in e.pairs)
+
+
+def tests_of(defined: list[Evaluation]) -> list[list[Evaluation]]:
+    """A family's tests: each claim on its own, but claims read off one joint confidence set (the
+    same non-empty Claim.joint) are one test with one level: the set covers with probability
+    1 - level, and then none of their verdicts is wrong (docs/statistics.md)."""
+    units: dict[str, list[Evaluation]] = {}
+    for e in defined:
+        units.setdefault(e.claim.joint or f"claim:{e.claim.id}", []).append(e)
+    return list(units.values())
+
+
+def family_sizes(evals: list[Evaluation]) -> dict[str, int]:
+    """Tests per family after one_comparison_once, tested or not (assign_levels counts them so)."""
+    return {f: len(tests_of([e for e in evals if e.family == f])) for f in (*CORRECTED, "exploratory")}
+
+
+def _judge(units: list[list[Evaluation]], level: np.ndarray, passed: np.ndarray) -> None:
+    for k, unit in enumerate(units):
+        for e in (e for e in unit if not e.missing):
+            e.level = level[:, k]
+            e.verdict = verdicts(e, e.level, passed[:, k])
+
+
+def _unit_p(unit: list[Evaluation], shape: tuple[int, ...]) -> np.ndarray:
+    """A test's decision p: the smallest level at which one of its claims reaches a verdict."""
+    return np.min([np.ones(shape) if e.missing else e.decision_p for e in unit], axis=0)
+
+
 def assign_levels(evals: list[Evaluation], alpha: float) -> None:
-    """Give every tested claim its family's level and its verdict: alpha for each exploratory claim;
-    in the primary family and the oracle's, fixed in advance with K claims (tested or not), a claim
-    about wall time gets alpha / K (Bonferroni) and the others Holm's step-down at alpha (K - T) / K,
-    T the claims about wall time. A clock's noise then never moves another claim's level, so the
-    tables are the same bytes on rerun; a claim not tested counts as p = 1 (the family stays the
-    one fixed in advance, whichever claims this config can test)."""
-    for family in ("primary", "oracle", "exploratory"):
-        defined = [e for e in evals if e.claim.family == family]
-        if not defined:
-            continue
-        if family == "exploratory":
-            for e in (e for e in defined if not e.missing):
-                e.level = np.full(e.decision_p.shape, alpha)
-                e.verdict = verdicts(e, e.level, e.decision_p <= alpha)
-            continue
-        timed = [e for e in defined if e.claim.column in TIMED_COLUMNS]
-        untimed = [e for e in defined if e.claim.column not in TIMED_COLUMNS]
-        for e in (e for e in timed if not e.missing):
-            e.level = np.full(e.decision_p.shape, alpha / len(defined))
-            e.verdict = verdicts(e, e.level, e.decision_p <= e.level)
-        tested = [e for e in untimed if not e.missing]
+    """Give every tested claim its family's level and its verdict: alpha for each exploratory claim
+    (and each claim that left its family, one_comparison_once); in the primary family and the
+    oracle's, fixed in advance with K tests (tests_of; tested or not), a test about wall time gets
+    alpha / K (Bonferroni) and the others Holm's step-down at alpha (K - T) / K, T the tests about
+    wall time. A clock's noise then never moves another claim's level, so the tables are the same
+    bytes on rerun; a claim not tested counts as p = 1 (the family stays the one fixed in advance,
+    whichever claims this config can test)."""
+    one_comparison_once(evals)
+    for e in (e for e in evals if e.family == "exploratory" and not e.missing):
+        e.level = np.full(e.decision_p.shape, alpha)
+        e.verdict = verdicts(e, e.level, e.decision_p <= alpha)
+    for family in CORRECTED:
+        units = tests_of([e for e in evals if e.family == family])
+        tested = [e for u in units for e in u if not e.missing]
         if not tested:
             continue
         shape = tested[0].decision_p.shape
-        p = np.stack([np.ones(shape) if e.missing else e.decision_p for e in untimed], axis=1)
-        level, passed = holm_levels(p, alpha * len(untimed) / len(defined))
-        for k, e in enumerate(untimed):
-            if not e.missing:
-                e.level = level[:, k]
-                e.verdict = verdicts(e, e.level, passed[:, k])
+        timed = [u for u in units if u[0].claim.column in TIMED_COLUMNS]
+        untimed = [u for u in units if u[0].claim.column not in TIMED_COLUMNS]
+        if timed:
+            level = np.full((shape[0], len(timed)), alpha / len(units))
+            _judge(timed, level, np.stack([_unit_p(u, shape) for u in timed], axis=1) <= level)
+        if untimed:
+            p = np.stack([_unit_p(u, shape) for u in untimed], axis=1)
+            _judge(untimed, *holm_levels(p, alpha * len(untimed) / len(units)))
 
 
 def evaluate_all(data: Samples, roles: dict, agents: list[str], d: DecisionSettings, claims: tuple[Claim, ...] = CLAIMS,
@@ -284,20 +355,20 @@ def seeds_to_decide(ev: Evaluation, d: DecisionSettings, claim_level: float, obs
     (the margin for "better", twice it for "substantially", the claimed factor, 0 for "comparable"
     and "not worse"). observed=True: in the direction the observed effects point, if they were the
     truth (a planning figure from few seeds, labelled as such). Each end of each interval is at
-    claim_level / (2 x comparisons); the claim's power is bounded from below by the union bound.
-    None: more than d.max_seeds.
+    claim_level / (2 x that side's split) (Evaluation.splits); the claim's power is bounded from
+    below by the union bound. None: more than d.max_seeds.
     """
     if not ev.pairs:
         return None
     n = np.arange(2, d.max_seeds + 1)
-    level = claim_level / (2 * len(ev.pairs))
+    split_sup, split_con = split_of(ev.claim.quantifier, len(ev.pairs))
     every = ev.claim.quantifier == "all"
     truths = [float(t.oriented_estimate[0]) if observed else t.judgement.stated for t in ev.pairs]
     supports = [t.judgement.support_low <= x <= t.judgement.support_high for t, x in zip(ev.pairs, truths)]
     if not observed or (all(supports) if every else any(supports)):
-        power = _combine([_support_power(t, n, x, level) for t, x in zip(ev.pairs, truths)], every)
+        power = _combine([_support_power(t, n, x, claim_level / (2 * split_sup)) for t, x in zip(ev.pairs, truths)], every)
     else:
         against = [(t, x) for t, x, s in zip(ev.pairs, truths, supports) if not s]
-        power = _combine([_contradiction_power(t, n, x, level) for t, x in against], not every)
+        power = _combine([_contradiction_power(t, n, x, claim_level / (2 * split_con)) for t, x in against], not every)
     hits = np.flatnonzero(power >= d.power)
     return int(n[hits[0]]) if hits.size else None

@@ -131,7 +131,7 @@ class OneSampleFit(Fit):
         self.se = np.sqrt(self.var / self.n)
         self.ok = self.se > 0
         self.estimate = self.mean - offset
-        self.value_a = self.value_b = self.mean
+        self.value_a, self.value_b = self.mean, np.full(self.mean.shape, float(offset))  # the runs' mean, the constant
 
     def _t(self, b):
         return (self.estimate - b) / np.where(self.ok, self.se, 1.0)

@@ -1,12 +1,12 @@
 """The oracle's tables: oracle_ranking.csv (the 27 architectures ranked with intervals) and
-oracle.csv (the variance share, the median and the best architecture in hindsight, the top 5).
+oracle.csv (the variance share, the median and the best architecture, the top 5).
 Both are written, with their header only, in a study without the oracle."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from nasdqn.analysis import oracle, stats
+from nasdqn.analysis import oracle, oracle_model, variance_share
 from nasdqn.analysis.tables import Analysis
 from nasdqn.settings.space import Architecture
 
@@ -42,48 +42,35 @@ def ranking_table(per_run: pd.DataFrame, a: Analysis) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=RANKING_COLUMNS)
 
 
-def _median_row(values: dict[str, np.ndarray], a: Analysis) -> dict:
-    d = a.decision
-    rng = np.random.default_rng([d.bootstrap_seed, 14])
+def architecture_rows(values: dict[str, np.ndarray], a: Analysis) -> list[dict]:
+    """The median and the best architecture's mean, each with the projection of the 27 means'
+    simultaneous (Bonferroni) t intervals at alpha: the two hold together, and the best's interval
+    covers whichever architecture is truly best (oracle_model.py)."""
     stack = np.stack(list(values.values()))
-    pick = rng.integers(0, stack.shape[1], (min(d.bootstrap_samples, 4000), *stack.shape))
-    draws = np.median(np.take_along_axis(np.broadcast_to(stack, pick.shape), pick, axis=2).mean(axis=2), axis=1)
-    low, high = np.percentile(draws, [100 * d.alpha / 2, 100 * (1 - d.alpha / 2)])
-    means = {k: float(np.mean(v)) for k, v in values.items()}
-    median = float(np.median(list(means.values())))
-    nearest = min(means, key=lambda k: abs(means[k] - median))
-    return {"quantity": "median_architecture", "value": median, "ci_low": float(low), "ci_high": float(high),
-            "detail": f"median of the {len(values)} architectures' mean final performance (nearest: {a.label(nearest)}); "
-                      "stratified-bootstrap interval"}
-
-
-def _best_rows(per_run: pd.DataFrame, values: dict[str, np.ndarray], a: Analysis) -> list[dict]:
-    by_seed = {x: dict(zip(per_run[per_run["agent"] == x]["seed"].astype(int), per_run[per_run["agent"] == x]["final_performance"]))
-               for x in values}
-    naive = max(values, key=lambda k: float(np.mean(values[k])))
-    rows = [{"quantity": "best_naive", "value": float(np.mean(values[naive])), "ci_low": np.nan, "ci_high": np.nan,
-             "detail": f"{a.label(naive)}: the highest mean on all seeds; biased upwards (winner's curse), shown for comparison only"}]
-    found = oracle.best_in_hindsight(by_seed)
-    if found is None:
-        return rows
-    best, select, estimate = found
-    held = np.array([by_seed[best][s] for s in estimate])
-    mean, low, high = stats.mean_interval(held, a.decision.alpha)
-    return [{"quantity": "best_in_hindsight", "value": float(mean[0]), "ci_low": float(low[0]), "ci_high": float(high[0]),
-             "detail": f"{a.label(best)}: selected on seeds {', '.join(map(str, select))}, estimated on seeds "
-                       f"{', '.join(map(str, estimate))} (no winner's curse)"}] + rows
+    low, high = oracle_model.box(stack, a.decision.alpha, a.decision.return_range)
+    means = stack.mean(axis=1)
+    names = list(values)
+    median = float(np.median(means))
+    nearest, best = names[int(np.argmin(np.abs(means - median)))], names[int(np.argmax(means))]
+    together = "simultaneous t intervals of the architectures' means (Bonferroni), projected"
+    return [{"quantity": "median_architecture", "value": median, "ci_low": float(np.median(low)), "ci_high": float(np.median(high)),
+             "detail": f"median of the {len(values)} architectures' mean final performance (nearest: {a.label(nearest)}); {together}"},
+            {"quantity": "best_architecture", "value": float(means.max()), "ci_low": float(low.max()), "ci_high": float(high.max()),
+             "detail": f"{a.label(best)}: the highest mean (as an estimate of the best's mean it is biased upwards, the winner's "
+                       f"curse; the interval is not: it covers the best architecture's mean whichever it is); {together}"}]
 
 
 def oracle_table(per_run: pd.DataFrame, a: Analysis) -> pd.DataFrame:
     values = oracle_values(per_run, a)
     if len(values) < 2 or min(v.size for v in values.values()) < 2:
         return pd.DataFrame(columns=ORACLE_COLUMNS)
-    est, low, high = oracle.variance_share(values, a.decision.alpha)
+    est, low, high = variance_share.variance_share(values, a.decision.alpha)
     near_zero = high < NEAR_ZERO
     rows = [{"quantity": "variance_share", "value": est, "ci_low": low, "ci_high": high,
              "detail": "omega-squared: the share of the variance of final performance the architecture explains "
-                       "(noncentral-F interval)" + ("; near zero: architecture search cannot help on this task" if near_zero else "")},
-            _median_row(values, a), *_best_rows(per_run, values, a)]
+                       "(parametric-bootstrap interval, each architecture with its own spread)"
+                       + ("; near zero: architecture search cannot help on this task" if near_zero else "")},
+            *architecture_rows(values, a)]
     top = oracle.top_architectures(values)
     rows.append({"quantity": "top5", "value": len(top) / len(values), "ci_low": np.nan, "ci_high": np.nan,
                  "detail": "; ".join(a.label(x) for x in top) + " (a uniform search lands in them with probability 5/27)"})

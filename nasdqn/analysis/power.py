@@ -73,16 +73,14 @@ def mann_whitney_power(n: np.ndarray, distance: float, var_a: float, var_b: floa
 
 
 def binomial_power(n: np.ndarray, truth: float, boundary: float, level: float) -> np.ndarray:
-    """One-sample proportion, normal approximation: P(reject p <= boundary | p = truth) (or the
-    mirror image when truth < boundary)."""
-    n = np.asarray(n, dtype=np.float64)
+    """One-sample proportion, exact: the probability, when the share is `truth`, of the rejection
+    region of the one-sided exact binomial test of `boundary` at `level` (towards `truth`); the test
+    ShareFit's p-values make. (Until 2026-12-05 a normal approximation, up to 0.21 off at n <= 80.)"""
+    n = np.asarray(n, dtype=np.int64)
     b = min(max(boundary, 1e-9), 1 - 1e-9)
     t = min(max(truth, 1e-9), 1 - 1e-9)
-    z = sps.norm.ppf(1 - level)
-    return sps.norm.cdf((abs(t - b) * np.sqrt(n) - z * np.sqrt(b * (1 - b))) / np.sqrt(t * (1 - t)))
-
-
-def first_seed_count(power_at: np.ndarray, seeds: np.ndarray, target: float) -> int | None:
-    """The smallest seed count whose power reaches the target (None: none up to the largest)."""
-    hits = np.flatnonzero(np.asarray(power_at) >= target)
-    return int(seeds[hits[0]]) if hits.size else None
+    k = np.arange(int(n.max()) + 1)[None, :]
+    runs = n.reshape(-1, 1)
+    tail = sps.binom.sf(k - 1, runs, b) if t >= b else sps.binom.cdf(k, runs, b)  # P(K >= k) or P(K <= k) at the boundary
+    reject = (tail <= level) & (k <= runs)
+    return (sps.binom.pmf(k, runs, t) * reject).sum(axis=1).reshape(n.shape)

@@ -25,14 +25,13 @@ class TwoSample:
 
     `estimate` is the effect of a relative to b in the test's own units (a difference of
     means, a log hazard ratio, ...), with the interval that inverts the same test: the
-    interval excludes 0 exactly when p < alpha. `d` is the standardised effect used for power.
+    interval excludes 0 exactly when p < alpha.
     """
 
     estimate: np.ndarray
     ci_low: np.ndarray
     ci_high: np.ndarray
     p: np.ndarray
-    d: np.ndarray
 
 
 def _2d(x) -> np.ndarray:
@@ -58,16 +57,7 @@ def welch(a, b, alpha: float) -> TwoSample:
     p = np.where(ok, 2 * sps.t.sf(np.abs(t), df), 1.0)
     half = sps.t.ppf(1 - alpha / 2, df) * se
     low, high = np.where(ok, diff - half, np.nan), np.where(ok, diff + half, np.nan)
-    return TwoSample(diff, low, high, p, cohens_d(a, b))
-
-
-def cohens_d(a, b) -> np.ndarray:
-    """Mean difference over the pooled standard deviation (NaN where that is 0)."""
-    a, b = _2d(a), _2d(b)
-    na, nb = a.shape[1], b.shape[1]
-    pooled = np.sqrt(((na - 1) * a.var(axis=1, ddof=1) + (nb - 1) * b.var(axis=1, ddof=1)) / (na + nb - 2))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(pooled > 0, (a.mean(axis=1) - b.mean(axis=1)) / pooled, np.nan)
+    return TwoSample(diff, low, high, p)
 
 
 def mean_interval(x, alpha: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -195,14 +185,6 @@ def probability_of_improvement(a, b) -> np.ndarray:
     gt = (a[:, :, None] > b[:, None, :]).mean(axis=(1, 2))
     eq = (a[:, :, None] == b[:, None, :]).mean(axis=(1, 2))
     return gt + eq / 2
-
-
-def sd_ratio(a, b) -> np.ndarray:
-    """sd(a) / sd(b) along the last axis; NaN where either is 0 (a resample of identical runs
-    says nothing about spread, so a bootstrap skips it)."""
-    sa, sb = np.std(a, axis=-1, ddof=1), np.std(b, axis=-1, ddof=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where((sa > 0) & (sb > 0), sa / sb, np.nan)
 
 
 def bootstrap_interval(stat, groups: list[np.ndarray], rng: np.random.Generator, n_boot: int,

@@ -27,7 +27,7 @@ class LogRank:
     difference". `p` is the two-sided *permutation* p-value of O - E (exact where the splits
     can be enumerated): the asymptotic normal p (`p_normal`, what scipy.stats.logrank
     returns) rejects identical agents in about 10% of 3-vs-3 studies instead of 5%
-    (docs/statistics.md). `log_hr` is Peto's estimate (O - E) / V, used for power.
+    (docs/statistics.md).
     """
 
     o_minus_e: np.ndarray
@@ -39,11 +39,6 @@ class LogRank:
     def z(self) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(self.variance > 0, self.o_minus_e / np.sqrt(self.variance), 0.0)
-
-    @property
-    def log_hr(self) -> np.ndarray:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(self.variance > 0, self.o_minus_e / self.variance, 0.0)
 
 
 def _as_2d(x, dtype=np.float64) -> np.ndarray:
@@ -132,41 +127,3 @@ def kaplan_meier(times: np.ndarray, reached: np.ndarray) -> tuple[np.ndarray, np
         s *= 1.0 - np.sum((times == t) & reached) / at_risk
         surv.append(s)
     return event_times, np.asarray(surv)
-
-
-def acceleration_factor(time_ref, reached_ref, time_other, reached_other, alpha: float,
-                        lo: float = 1e-3, hi: float = 1e3, steps: int = 18) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """How many times faster the reference reaches the threshold than the others.
-
-    Accelerated-failure-time reading of "Nx faster": the others' times are distributed like
-    r x the reference's. For each r the reference's times (and its censoring point) are
-    scaled by r and compared with the others' by the permutation log-rank test. The
-    estimate is the r where O - E changes sign; the interval holds every r the test does
-    not reject at alpha (test inversion: censored runs count exactly as in the test).
-    Returns (estimate, low, high) per study; an end that reaches the search range [lo, hi]
-    is reported as 0 or inf (unbounded: e.g. at 3 vs 3 runs no permutation p is below 0.1).
-    """
-    tr, er = _as_2d(time_ref), _as_2d(reached_ref, bool)
-    to, eo = _as_2d(time_other), _as_2d(reached_other, bool)
-
-    def test(r: np.ndarray, with_p: bool = True) -> LogRank:  # O - E > 0: others faster than r x ref
-        return logrank(to, eo, tr * r[:, None], er, with_p)
-
-    def first_true(predicate, with_p: bool = True) -> np.ndarray:
-        """Bisection on log r for a predicate that is false at lo and true at hi."""
-        a = np.full(tr.shape[0], np.log(lo))
-        b = np.full(tr.shape[0], np.log(hi))
-        for _ in range(steps):
-            mid = (a + b) / 2
-            yes = predicate(test(np.exp(mid), with_p))
-            b, a = np.where(yes, mid, b), np.where(yes, a, mid)
-        return np.exp((a + b) / 2)
-
-    est = np.sqrt(first_true(lambda t: t.o_minus_e >= 0, False) * first_true(lambda t: t.o_minus_e > 0, False))
-    low = first_true(lambda t: ~((t.p < alpha) & (t.o_minus_e < 0)))
-    high = first_true(lambda t: (t.p < alpha) & (t.o_minus_e > 0))
-    ones = np.ones(tr.shape[0])
-    at_lo, at_hi = test(lo * ones), test(hi * ones)
-    low = np.where((at_lo.p < alpha) & (at_lo.o_minus_e < 0), low, 0.0)
-    high = np.where((at_hi.p < alpha) & (at_hi.o_minus_e > 0), high, np.inf)
-    return est, low, high

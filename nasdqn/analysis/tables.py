@@ -127,11 +127,6 @@ def robust_table(per_run: pd.DataFrame, a: Analysis, metric: str = "final_perfor
     return pd.DataFrame(rows, columns=ROBUST_COLUMNS)
 
 
-def performance_profile(values: np.ndarray, taus: np.ndarray) -> np.ndarray:
-    """Fraction of runs whose score exceeds each tau (rliable's performance profile)."""
-    return (np.asarray(values, dtype=np.float64)[:, None] > taus[None, :]).mean(axis=0)
-
-
 # ----- success at the ceiling -------------------------------------------------------------------
 def ceiling_table(per_run: pd.DataFrame, a: Analysis) -> pd.DataFrame:
     """Bounded, zero-inflated final performance read in two parts: the share of runs that end

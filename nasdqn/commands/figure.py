@@ -1,4 +1,4 @@
-"""`figure`: one figure of the study (registered in nasdqn/outputs/figures.py), as PNG and PDF."""
+"""`figure`: one figure of the study (declared in nasdqn/settings/figures.py, drawn by nasdqn/outputs/gallery.py), as PNG and PDF."""
 from __future__ import annotations
 
 import argparse
@@ -22,7 +22,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from nasdqn.analysis.metrics import MetricSettings
     from nasdqn.analysis.tables import Analysis
-    from nasdqn.outputs.figures import REGISTRY, Inputs, build, load_study, names_for
+    from nasdqn.outputs.drawing import Inputs, load_study
+    from nasdqn.outputs.gallery import build, names_for, needs_runs
     from nasdqn.settings.space import Architecture
     from nasdqn.tasks import TaskSettings, make_task
 
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--name: expected one of {', '.join(allowed)}, got {args.name!r}")
     task = make_task(TaskSettings.from_config(a["env"])).info
     inp = Inputs(setup, task, {k: Architecture(**v) for k, v in a["fixed"].items()}, a["labels"])
-    if args.name in searchers or REGISTRY[args.name].needs_runs:
+    if needs_runs(args.name):
         inp.study = load_study(args.per_run, study_runs(args), setup, a["controllers"], MetricSettings.from_analysis(a), task,
                                args.metrics_dir)
     build(args.name, Path(args.out_dir) / args.name, inp)

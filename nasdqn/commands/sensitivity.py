@@ -32,5 +32,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out_dir)
     sensitivity.final_by_variant(variants, Analysis.from_settings(a), out / "final_by_variant")
     atomic_write_text(out / "matrix.csv", csv_text(sensitivity.MATRIX_COLUMNS, m.to_dict("records")))
-    atomic_write_text(args.report, sensitivity.report(m, variants, len(a["seeds"]), args.report))
+    setup = Analysis.from_settings(a)
+    pooled = sensitivity.pooled_lines(sensitivity.pooled(variants, setup), setup, len(variants))
+    atomic_write_text(args.report, sensitivity.report(m, variants, len(a["seeds"]), args.report, pooled))
     return 0

@@ -1,5 +1,7 @@
 """`verify`: compare a results folder with a published reference manifest, file by file, then
-(where bytes differ) the per-run metrics statistically, and every claim's verdict.
+(where bytes differ) the per-run metrics statistically, and every claim's verdict. The answer
+comes first (the result and the counts), then what differs or is missing; `--verbose` also lists
+every equal file.
 
 Exit status 0: every file equal, or only differences that are statistically consistent with the
 reference and change no verdict; 1: a file is missing, a verdict changed or a metric is not
@@ -21,6 +23,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "config/seeds10.yaml -> references/seeds10.json, config/tasks/cartpole.yaml -> references/tasks/cartpole.json "
                    "(default config/config.yaml)")
     p.add_argument("--json", help="also write the comparison as JSON to this file")
+    p.add_argument("--verbose", action="store_true", help="also list every file that equals the reference (by default only the count)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--config {args.config}: no published reference at {reference}; pass --reference FILE, or write one "
                          f"with `python -m nasdqn manifest RESULTS --config {args.config}`")
     result = verify(args.results, reference)
-    print(report_text(result), end="")
+    print(report_text(result, args.verbose), end="")
     if args.json:
         write_json(args.json, result.as_json())
     return result.exit_code

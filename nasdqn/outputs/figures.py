@@ -1,143 +1,24 @@
-"""The study's figures, one registry entry each: the forest plot of every claim, IQM learning
-curves, the paper's Figures 2-7, Kaplan-Meier curves, the performance profile and the oracle's
-ranking, deterministically. Agent names come from the config.
-
-A figure is one function decorated with @figure(name, title, ...): the workflow reads the names
-and titles from this file's source at parse time (nasdqn/settings/figures.py, with `ast`: no
-matplotlib import), draws each with `python -m nasdqn figure --name NAME`, and the report lists
-them in registration order. Keyword arguments of @figure must be literals for that reader.
-
-Byte-identical files from identical inputs: the Agg backend, fonts bundled with matplotlib, no
-timestamps or software tags in PNG/PDF metadata, a fixed hash salt, seeded bootstrap bands.
+"""The paper's figures and ours, drawn from the runs and the tables: IQM learning curves, Figures 2-7,
+Kaplan-Meier curves, the performance profile, and each searching agent's architecture search,
+deterministically. Agent names come from the config; names and titles are declared in
+nasdqn/settings/figures.py, and each function here is registered against its name (@draws).
 """
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Literal
 
 import matplotlib
+import matplotlib.lines
+import matplotlib.pyplot as plt
+import matplotlib.ticker
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.lines  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import matplotlib.ticker  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from nasdqn.analysis import curves, survival  # noqa: E402
-from nasdqn.analysis.metrics import MetricSettings, load_run, read_per_run, rolling_mean  # noqa: E402
-from nasdqn.analysis.tables import Analysis  # noqa: E402
-from nasdqn.jobs.results import atomic_write_bytes  # noqa: E402
-from nasdqn.settings.columns import SEARCH_FIGURE_PREFIX  # noqa: E402
-from nasdqn.settings.identity import RunRecord  # noqa: E402
-from nasdqn.settings.space import ACTIVATIONS, LAYER_CHOICES, SEARCH_SPACE, UNIT_CHOICES, Architecture  # noqa: E402
-from nasdqn.tasks import TaskInfo  # noqa: E402
-
-COLORS = ["#4C72B0", "#55A868", "#C44E52", "#8172B2", "#CCB974", "#64B5CD", "#8C8C8C"]
-CENSORED = dict(marker="^", facecolors="none", edgecolors="#C44E52", s=28, zorder=4)
-
-plt.rcParams.update({"svg.hashsalt": "nasdqn", "pdf.compression": 6, "font.size": 9, "figure.dpi": 100})
-
-
-Needs = Literal["", "oracle"]
-
-
-@dataclass(frozen=True)
-class FigureSpec:
-    name: str
-    title: str
-    draw: Callable
-    needs_runs: bool = True  # drawn after aggregation, from the runs and the tables (fig2: from the config alone)
-    timed: bool = False  # plots something a clock measured: differs from run to run
-    requires: Needs = ""  # "oracle": only in a study with protocol.oracle
-
-
-REGISTRY: dict[str, FigureSpec] = {}
-
-
-def figure(name: str, title: str, needs_runs: bool = True, timed: bool = False, requires: Needs = ""):
-    """Register a figure (see the module doc: literal arguments only)."""
-    def register(draw: Callable) -> Callable:
-        if name in REGISTRY:
-            raise ValueError(f"figure {name!r} registered twice")
-        REGISTRY[name] = FigureSpec(name, title, draw, needs_runs, timed, requires)
-        return draw
-
-    return register
-
-
-def captions(a: Analysis, threshold: float) -> dict[str, str]:
-    """Figure titles for the report, with the configured threshold."""
-    out = {n: f.title for n, f in REGISTRY.items()}
-    out["fig4_convergence"] += f" ({a.unit} until the rolling average exceeds {threshold:g}; censored runs at the budget)"
-    out["fig8_time_to_threshold"] += f" (share of runs whose rolling average has exceeded {threshold:g})"
-    return out
-
-
-def names_for(a: Analysis) -> list[str]:
-    """The figures this study draws, in report order."""
-    return [n for n, f in REGISTRY.items() if f.requires != "oracle" or a.oracle]
-
-
-def color(agents: list[str], agent: str) -> str:
-    return COLORS[agents.index(agent) % len(COLORS)]
-
-
-@dataclass
-class Study:
-    agents: list[str]
-    per_run: pd.DataFrame
-    returns: dict[tuple[str, int], np.ndarray]
-    windows: dict[tuple[str, int], pd.DataFrame]
-    params_in_use: dict[tuple[str, int], float]  # mean parameter count over episodes
-    metric: MetricSettings
-    analysis: Analysis
-    searchers: list[str]  # agents whose architecture changes (controller random or nas)
-    task: TaskInfo
-    steps: dict[tuple[str, int], np.ndarray] = field(default_factory=dict)  # environment steps of each episode
-    metrics_dir: Path | None = None  # the study's tables (claims, comparisons, oracle)
-
-    def label(self, agent: str) -> str:
-        return self.analysis.label(agent)
-
-    def column(self, agent: str, name: str) -> np.ndarray:
-        return self.per_run.loc[self.per_run["agent"] == agent, name].to_numpy()
-
-
-def load_study(per_run_csv: str | Path, refs: list[RunRecord], a: Analysis, controllers: dict[str, str],
-               metric: MetricSettings, task: TaskInfo, metrics_dir: str | Path | None = None) -> Study:
-    per_run = read_per_run(per_run_csv)
-    returns, windows, params, steps = {}, {}, {}, {}
-    sizes = {arch: arch.n_params(task.obs_dim, task.n_actions) for arch in SEARCH_SPACE}
-    where = {(r.agent, r.seed): r for r in refs}
-    for agent, seed in zip(per_run["agent"], per_run["seed"]):
-        episodes, arch_rows, _ = load_run(where[(agent, int(seed))], None)
-        key = (agent, int(seed))
-        returns[key] = episodes["return"].to_numpy()
-        steps[key] = episodes["steps"].to_numpy()
-        windows[key] = arch_rows
-        params[key] = float(np.mean([
-            sizes[Architecture(int(l), int(u), str(act))]
-            for l, u, act in zip(episodes["layers"], episodes["units"], episodes["activation"])
-        ]))
-    agents = [x for x in a.agents if x in set(per_run["agent"])]
-    searchers = [x for x in agents if controllers.get(x) != "fixed"]
-    return Study(agents, per_run, returns, windows, params, metric, a, searchers, task, steps,
-                 Path(metrics_dir) if metrics_dir is not None else Path(per_run_csv).parent)
-
-
-def save(fig: plt.Figure, out_stem: str | Path) -> None:
-    """Write out_stem.png and out_stem.pdf without any time-dependent metadata."""
-    import io
-
-    out_stem = Path(out_stem)
-    for ext, meta in (("png", {"Software": None}), ("pdf", {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None})):
-        buf = io.BytesIO()
-        fig.savefig(buf, format=ext, metadata=meta, dpi=150 if ext == "png" else None)
-        atomic_write_bytes(out_stem.with_suffix(f".{ext}"), buf.getvalue())
-    plt.close(fig)
+from nasdqn.analysis import curves, survival
+from nasdqn.analysis.metrics import rolling_mean
+from nasdqn.outputs.drawing import CENSORED, Inputs, Study, color, draws, inputs_study, save
+from nasdqn.settings.space import ACTIVATIONS, LAYER_CHOICES, SEARCH_SPACE, UNIT_CHOICES, Architecture
+from nasdqn.tasks import TaskInfo
 
 
 # ----- Figure 2 ---------------------------------------------------------------------------
@@ -167,25 +48,7 @@ def draw_network(ax: plt.Axes, arch: Architecture, title: str, task: TaskInfo, m
     ax.axis("off")
 
 
-@dataclass
-class Inputs:
-    """What a figure is drawn from: the config's fixed architectures and task, and (for a figure
-    that needs runs) the study."""
-
-    analysis: Analysis
-    task: TaskInfo
-    fixed: dict[str, Architecture]
-    labels: dict[str, str]
-    study: Study | None = None
-
-
-def inputs_study(inp: Inputs) -> Study:
-    if inp.study is None:
-        raise ValueError("this figure is drawn from the runs: load the study first")
-    return inp.study
-
-
-@figure("fig2_architectures", "Figure 2: the fixed Q-network architectures", needs_runs=False)
+@draws("fig2_architectures")
 def fig2(inp: Inputs, out_stem: str | Path) -> None:
     fixed, labels, task = {k: v for k, v in inp.fixed.items() if k not in inp.analysis.oracle}, inp.labels, inp.task
     fig, axes = plt.subplots(1, max(len(fixed), 1), figsize=(4.2 * max(len(fixed), 1), 3.6))
@@ -222,7 +85,7 @@ def panel_learning_curves(ax: plt.Axes, st: Study) -> None:
     ax.legend(fontsize=7, loc="lower right")
 
 
-@figure("learning_curves", "Learning curves: interquartile mean across seeds with 95% stratified-bootstrap bands")
+@draws("learning_curves")
 def fig_learning_curves(inp: Inputs, out_stem: str | Path) -> None:
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
     panel_learning_curves(ax, inputs_study(inp))
@@ -303,7 +166,7 @@ def _threshold_title(st: Study) -> str:
     return f"{unit_label(st).capitalize()} until the {st.metric.rolling_window}-episode average exceeds {st.metric.success_threshold:g}"
 
 
-@figure("fig3_summary", "Figure 3: multi-panel summary of the agents", timed=True)
+@draws("fig3_summary")
 def fig3(inp: Inputs, out_stem: str | Path) -> None:
     st = inputs_study(inp)
     fig, axes = plt.subplots(2, 3, figsize=(14, 8))
@@ -317,7 +180,7 @@ def fig3(inp: Inputs, out_stem: str | Path) -> None:
     save(fig, out_stem)
 
 
-@figure("fig4_convergence", "Figure 4: convergence speed")
+@draws("fig4_convergence")
 def fig4(inp: Inputs, out_stem: str | Path) -> None:
     """Restricted mean time to threshold; labels: each agent's restricted mean over the
     reference agent's (how many times faster the reference is, censoring-aware)."""
@@ -335,7 +198,7 @@ def fig4(inp: Inputs, out_stem: str | Path) -> None:
     save(fig, out_stem)
 
 
-@figure("fig5_cost", "Figure 5: computational cost", timed=True)
+@draws("fig5_cost")
 def fig5(inp: Inputs, out_stem: str | Path) -> None:
     """Wall time per run, and next to it the share of it the architecture search took."""
     st = inputs_study(inp)
@@ -348,7 +211,7 @@ def fig5(inp: Inputs, out_stem: str | Path) -> None:
     save(fig, out_stem)
 
 
-@figure("fig6_search", "Figure 6: where the architecture searches went")
+@draws("fig6_search")
 def fig6(inp: Inputs, out_stem: str | Path) -> None:
     st = inputs_study(inp)
     present = st.searchers
@@ -379,7 +242,7 @@ def fig6(inp: Inputs, out_stem: str | Path) -> None:
     save(fig, out_stem)
 
 
-@figure("fig7_final", "Figure 7: final performance")
+@draws("fig7_final")
 def fig7(inp: Inputs, out_stem: str | Path) -> None:
     st = inputs_study(inp)
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -388,7 +251,7 @@ def fig7(inp: Inputs, out_stem: str | Path) -> None:
     save(fig, out_stem)
 
 
-@figure("fig8_time_to_threshold", "Kaplan-Meier curves of the time to threshold")
+@draws("fig8_time_to_threshold")
 def fig8(inp: Inputs, out_stem: str | Path) -> None:
     """Kaplan-Meier estimate of the share of runs that have reached the threshold by each
     episode (or step); + marks runs censored at the budget."""
@@ -413,7 +276,7 @@ def fig8(inp: Inputs, out_stem: str | Path) -> None:
     save(fig, out_stem)
 
 
-@figure("fig9_performance_profile", "Performance profile of final performance, with 95% stratified-bootstrap bands")
+@draws("fig9_performance_profile")
 def fig9(inp: Inputs, out_stem: str | Path) -> None:
     """Performance profile (Agarwal et al., 2021): share of runs whose final performance
     exceeds each score, with a stratified-bootstrap band."""
@@ -466,19 +329,3 @@ def fig_search(st: Study, agent: str, out_stem: str | Path) -> None:
     fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, legend_top), ncol=min(len(used), 6), fontsize=7, frameon=False)
     fig.tight_layout(rect=(0, 0, 1, legend_top - (0.2 * legend_rows + 0.05) / height))
     save(fig, out_stem)
-
-
-def build(name: str, out_stem: str | Path, inp: Inputs) -> None:
-    """Draw one registered figure, or search_AGENT."""
-    if name.startswith(SEARCH_FIGURE_PREFIX) and name not in REGISTRY:
-        fig_search(inputs_study(inp), name[len(SEARCH_FIGURE_PREFIX):], out_stem)
-        return
-    REGISTRY[name].draw(inp, out_stem)
-
-
-# Figures defined in other modules register themselves on import (the reader in
-# nasdqn/settings/figures.py reads those modules' sources too).
-from nasdqn.outputs import forest  # noqa: E402,F401
-
-FIGURES: dict[str, str] = {n: f.title for n, f in REGISTRY.items() if not f.requires}  # the figures every study draws
-TIMED_FIGURES: tuple[str, ...] = tuple(n for n, f in REGISTRY.items() if f.timed)

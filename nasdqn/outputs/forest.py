@@ -1,7 +1,8 @@
 """The figures a reader looks at first: every claim's comparisons as a forest plot (effect and
 interval in units of the margin, the claimed direction to the right, the region that supports
-the claim shaded, coloured by the claim's verdict), and the oracle's 27 architectures ranked
-against the agents that search. Both are drawn from the study's tables."""
+the claim shaded, coloured by the claim's verdict; thick: the interval at the claim's level,
+thin: the simultaneous one over the claim's comparisons), and the oracle's 27 architectures
+ranked against the agents that search. Both are drawn from the study's tables."""
 from __future__ import annotations
 
 import math
@@ -12,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from nasdqn.analysis.registry import METRICS
-from nasdqn.outputs.figures import Inputs, color, figure, inputs_study, save
+from nasdqn.outputs.drawing import Inputs, color, draws, inputs_study, save
 
 VERDICT_COLOURS = {"supported": "#2E7D32", "contradicted": "#C62828", "inconclusive": "#757575", "not decidable": "#BDBDBD",
                    "not tested": "#E0E0E0"}
@@ -34,9 +35,12 @@ def forest_rows(claims: pd.DataFrame, comparisons: pd.DataFrame, a) -> list[dict
 
         est, low, high = unit(r["estimate"]), unit(r["ci_low"]), unit(r["ci_high"])
         low, high = min(low, high), max(low, high)
-        who = a.label(r["better"]) if m.method.one_sample and r["than"] == r["better"] else f"{a.label(r['better'])} vs {a.label(r['than'])}"
+        joint = sorted((unit(r["simultaneous_low"]), unit(r["simultaneous_high"])))
+        solo = not isinstance(r["than"], str) or not r["than"]  # a one-sample comparison (its agent's runs against a constant)
+        who = f"{a.label(r['better'])}, one sample" if solo else f"{a.label(r['better'])} vs {a.label(r['than'])}"
         rows.append({"claim": r["claim"], "family": r["family"], "label": f"{r['claim']}: {who} ({r['metric']})",
-                     "estimate": est, "low": low, "high": high, "verdict": verdict.get(r["claim"], "not tested"),
+                     "estimate": est, "low": low, "high": high, "joint_low": joint[0], "joint_high": joint[1],
+                     "verdict": verdict.get(r["claim"], "not tested"),
                      "region": (float(r["support_low"]) / delta, float(r["support_high"]) / delta), "decides": r["says"] != "undecided"})
     return rows
 
@@ -49,12 +53,19 @@ TICKS = [-20, -10, -5, -2, -1, 0, 1, 2, 5, 10, 20]
 
 
 def draw_forest(rows: list[dict], out_stem: str | Path) -> None:
-    fig, ax = plt.subplots(figsize=(9.5, 0.22 * max(len(rows), 4) + 2.0))
+    save(forest_figure(rows), out_stem)
+
+
+def forest_figure(rows: list[dict]) -> plt.Figure:
+    """The forest plot, laid out so that every label and the key lie inside the figure."""
+    height = 0.22 * max(len(rows), 4) + 2.4
+    fig, ax = plt.subplots(figsize=(9.5, height))
     for y, r in enumerate(rows):
         lo, hi = (_clip(v) for v in r["region"])
         ax.fill_between([lo, hi], y - 0.42, y + 0.42, color="#C8E6C9", lw=0, zorder=0)
         c = VERDICT_COLOURS.get(r["verdict"], "#757575")
-        ax.plot([_clip(r["low"]), _clip(r["high"])], [y, y], color=c, lw=1.6, zorder=2)
+        ax.plot([_clip(r["joint_low"]), _clip(r["joint_high"])], [y, y], color=c, lw=0.7, zorder=2)
+        ax.plot([_clip(r["low"]), _clip(r["high"])], [y, y], color=c, lw=2.0, zorder=2)
         ax.scatter([_clip(r["estimate"])], [y], color=c if r["decides"] else "white", edgecolor=c, s=28, zorder=3)
     for x, style in ((0, "-"), (1, "--"), (-1, "--")):
         ax.axvline(x, color="black", ls=style, lw=0.7, zorder=1)
@@ -64,17 +75,20 @@ def draw_forest(rows: list[dict], out_stem: str | Path) -> None:
     ax.set_ylim(len(rows) - 0.5, -0.5)
     names = [("[P] " if r["family"] == "primary" else "[O] " if r["family"] == "oracle" else "") + r["label"] for r in rows]
     ax.set_yticks(range(len(rows)), names, fontsize=6.5)
-    ax.set_xlabel("effect in units of its margin, the claimed direction to the right\n"
-                  "(dashed: the margin; shaded: where the interval supports the claim; filled dot: this comparison decides)", fontsize=8)
+    ax.set_xlabel("effect in units of its margin, the claimed direction to the right", fontsize=8)
     handles = [plt.Line2D([], [], color=c, lw=2, label=v) for v, c in VERDICT_COLOURS.items() if v != "not tested"]
-    ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.6 / (0.22 * max(len(rows), 4) + 2.0)),
-              ncol=4, title="the claim's verdict", title_fontsize=7, frameon=False)
+    fig.legend(handles=handles, fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 0.42 / height), ncol=4,
+               title="the claim's verdict", title_fontsize=7, frameon=False)
+    # the key, centred on the figure (not on the axes, which the long row labels push to the right)
+    fig.text(0.5, 0.1 / height, "dashed: the margin; shaded: where the interval supports the claim; filled dot: this comparison "
+             "decides;\nthick: the interval at the claim's level; thin: the simultaneous one over the claim's comparisons",
+             ha="center", va="bottom", fontsize=7)
     ax.set_title("Every claim's comparisons ([P] primary family, Holm; [O] the oracle's questions)", fontsize=8)
-    fig.tight_layout()
-    save(fig, out_stem)
+    fig.tight_layout(rect=(0, 1.15 / height, 1, 1))
+    return fig
 
 
-@figure("forest", "Every claim's comparisons: effect and interval against zero and the margin, coloured by verdict", timed=True)
+@draws("forest")
 def fig_forest(inp: Inputs, out_stem: str | Path) -> None:
     st = inputs_study(inp)
     claims = pd.read_csv(st.metrics_dir / "claims.csv", keep_default_na=False, dtype=str)
@@ -82,8 +96,7 @@ def fig_forest(inp: Inputs, out_stem: str | Path) -> None:
     draw_forest(forest_rows(claims, comparisons, st.analysis), out_stem)
 
 
-@figure("oracle_ranking", "The oracle: the 27 architectures ranked by final performance, with the agents that search",
-        requires="oracle")
+@draws("oracle_ranking")
 def fig_oracle(inp: Inputs, out_stem: str | Path) -> None:
     """Each architecture's mean final performance with its t interval and simultaneous rank
     interval; the searching agents' means as vertical bands."""

@@ -7,7 +7,10 @@ exploration; the oracle's agents shared by every reading) it writes small CSVs a
 deterministically: per_run.csv (every run; the oracle's once per task), summary.csv (per task x
 reading x agent: final performance with its t interval, plus the oracle's median and best
 architecture), oracle_ranking.csv, variance_share.csv, claims.csv (every claim and question with
-its verdict), and answer.png / answer.pdf.
+its verdict), pooled.csv (the answer over all readings with the seed as the unit: every agent's
+mean over the readings per seed, then one comparison of those per-seed means; the readings share
+seeds and runs, so their comparisons are never counted as independent evidence), and answer.png /
+answer.pdf.
 """
 from __future__ import annotations
 
@@ -17,7 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nasdqn.analysis import stats
+from nasdqn.analysis import pooling, stats
+from nasdqn.analysis.margins import DecisionSettings
 from nasdqn.analysis.readers import read_table
 from nasdqn.settings.errors import ResultsError
 
@@ -26,6 +30,8 @@ ROLE_TEXT = {"reference": "NAS-DQN", "random_search": "Random-NAS (uniform)", "m
 SUMMARY_COLUMNS = ["task", "reading", "agent", "label", "role", "n_runs", "mean", "ci_low", "ci_high", "median", "iqm"]
 SHARE_COLUMNS = ["task", "estimate", "ci_low", "ci_high", "detail"]
 CLAIM_COLUMNS = ["task", "reading", "claim", "family", "verdict", "effect", "reading_of_interval", "seeds_needed"]
+POOLED_COLUMNS = ["task", "comparison", "better", "than", "readings", "n_better", "n_than", "mean_better", "mean_than", "estimate",
+                  "ci_low", "ci_high", "confidence", "p", "test"]
 NEEDED = ("per_run.csv", "claims.csv", "agents.csv", "oracle.csv", "oracle_ranking.csv")
 REQUIRED = {"per_run.csv": ("agent", "seed", "final_performance"), "agents.csv": ("agent", "label", "roles", "oracle"),
             "claims.csv": ("claim", "family", "verdict")}
@@ -118,7 +124,7 @@ def summary_table(readings: list[Reading]) -> pd.DataFrame:
         for agent, role in ordered:
             rows.append(_summary_row(r, agent, labels.get(agent, agent), role, pr.loc[pr["agent"] == agent, "final_performance"].to_numpy(float)))
         q = {rec["quantity"]: rec for rec in r.tables["oracle.csv"].to_dict("records")}
-        for key in ("median_architecture", "best_in_hindsight"):
+        for key in ("median_architecture", "best_architecture"):
             if key in q:
                 rows.append({"task": r.task, "reading": r.name, "agent": key, "label": short_label(key, str(q[key]["detail"])),
                              "role": key, "n_runs": np.nan, "mean": float(q[key]["value"]), "ci_low": float(q[key]["ci_low"]),
@@ -153,6 +159,38 @@ def claims_table(readings: list[Reading]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=CLAIM_COLUMNS)
 
 
+def _pooled_rows(task: str, readings: list[Reading], d: DecisionSettings) -> list[dict]:
+    roles = role_agents(readings[0])
+    runs = pd.concat([r.tables["per_run.csv"].assign(reading=r.name) for r in readings], ignore_index=True)
+    ref = roles.get("reference")
+    if ref is None:
+        return []
+    x = pooling.per_seed_means(runs, ref).to_numpy(float)
+    pr, oracle = readings[0].tables["per_run.csv"], oracle_agents(readings[0])
+    found = []
+    for role in ("random_search", "matched_random"):
+        if role in roles:
+            found.append((ROLE_TEXT[role], roles[role], pooling.welch(x, pooling.per_seed_means(runs, roles[role]).to_numpy(float), d.alpha)))
+    if oracle:
+        arch = np.stack([pr.loc[pr["agent"] == a].sort_values("seed")["final_performance"].to_numpy(float) for a in oracle])
+        for key, functional in (("median_architecture", "median"), ("best_architecture", "max")):
+            found.append((key.replace("_", " "), key, pooling.against_architectures(x, arch, functional, d.alpha, d.bootstrap_samples,
+                                                                                     d.bootstrap_seed)))
+    return [{"task": task, "comparison": f"NAS-DQN vs {text}", "better": ref, "than": than, "readings": len(readings), "n_better": c.n_a,
+             "n_than": c.n_b, "mean_better": c.mean_a, "mean_than": c.mean_b, "estimate": c.estimate, "ci_low": c.ci_low,
+             "ci_high": c.ci_high, "confidence": 1 - d.alpha, "p": c.p, "test": c.test} for text, than, c in found]
+
+
+def pooled_table(readings: list[Reading], d: DecisionSettings = DecisionSettings()) -> pd.DataFrame:
+    """Per task, over all its readings with the seed as the unit: NAS-DQN's per-seed mean (over the
+    readings) against both random controls' (Welch) and against the oracle's median and best
+    architecture (the joint set), at 95% (the analysis defaults: this command reads tables only)."""
+    rows = []
+    for task in dict.fromkeys(r.task for r in readings):
+        rows += _pooled_rows(task, [r for r in readings if r.task == task], d)
+    return pd.DataFrame(rows, columns=POOLED_COLUMNS)
+
+
 MARKERS = {"reference": ("o", "#C44E52"), "random_search": ("s", "#4C72B0"), "matched_random": ("D", "#8172B2")}
 
 
@@ -161,7 +199,7 @@ def answer_figure(summary: pd.DataFrame, out_stem: str | Path) -> None:
     intervals; the median and the best fixed architecture in hindsight as bands across the panel."""
     import matplotlib.pyplot as plt
 
-    from nasdqn.outputs.figures import save
+    from nasdqn.outputs.drawing import save
 
     tasks = list(dict.fromkeys(summary["task"]))
     fig, axes = plt.subplots(len(tasks), 1, figsize=(8.5, 3.0 * len(tasks) + 0.6), squeeze=False)
@@ -174,7 +212,7 @@ def answer_figure(summary: pd.DataFrame, out_stem: str | Path) -> None:
             marker, colour = MARKERS[role]
             err = [np.nan_to_num(rows["mean"] - rows["ci_low"]), np.nan_to_num(rows["ci_high"] - rows["mean"])]
             ax.errorbar(x, rows["mean"], yerr=err, fmt=marker, ms=5, capsize=2, color=colour, label=ROLE_TEXT[role])
-        for key, style, text in (("median_architecture", "--", "median architecture"), ("best_in_hindsight", "-", "best in hindsight")):
+        for key, style, text in (("median_architecture", "--", "median architecture"), ("best_architecture", "-", "best architecture")):
             ref = s[s["role"] == key]
             if len(ref):
                 r = ref.iloc[0]
@@ -203,5 +241,5 @@ def build(studies: list[tuple[str, Path]]) -> tuple[dict[str, str], pd.DataFrame
     ranking, shares = oracle_tables(readings)
     summary = summary_table(readings)
     frames = {"per_run.csv": per_run_table(readings), "summary.csv": summary, "oracle_ranking.csv": ranking,
-              "variance_share.csv": shares, "claims.csv": claims_table(readings)}
+              "variance_share.csv": shares, "claims.csv": claims_table(readings), "pooled.csv": pooled_table(readings)}
     return {name: csv_text(list(df.columns), df.to_dict("records")) for name, df in frames.items()}, summary

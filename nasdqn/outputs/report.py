@@ -12,7 +12,7 @@ import pandas as pd
 from nasdqn.analysis.metrics import read_per_run
 from nasdqn.analysis.tables import Analysis
 from nasdqn.outputs import report_sections as sec
-from nasdqn.outputs.figures import captions, names_for
+from nasdqn.outputs.gallery import captions, names_for
 from nasdqn.outputs.provenance import provenance_section
 from nasdqn.outputs.report_sections import table
 

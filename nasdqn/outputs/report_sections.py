@@ -62,7 +62,9 @@ def decision_rule(a: Analysis, n_seeds: int) -> list[str]:
         "## How the verdicts are decided",
         "",
         "- **One interval, against zero and the margin.** Every comparison's effect (oriented so that the claimed direction "
-        "is positive) has one interval at its claim's level, split Bonferroni-wise over the claim's comparisons. *Supported*: "
+        "is positive) has one interval at its claim's level and a simultaneous one, split over the claim's comparisons: a claim "
+        "that needs every comparison is supported when each interval at its level is (the intersection-union test) and "
+        "contradicted when one simultaneous interval is; a claim that one comparison suffices for, the mirror image. *Supported*: "
         "the interval lies on the claimed side of zero (beyond the margin for \"substantially\", \"much\", \"pronounced\"; "
         "inside the band for \"about F x\", \"comparable\", \"slightly\"; above minus the margin for \"negligible\" and "
         "\"within the margin\"). *Contradicted*: it rules out an advantage as large as the margin (this includes "
@@ -72,13 +74,15 @@ def decision_rule(a: Analysis, n_seeds: int) -> list[str]:
         f"- **Margins, fixed in advance, the same for every claim and variant**: returns {d.margin_text('return')}; ratios "
         f"(speed, wall time, spread) {d.margin_text('ratio')}; shares {d.margin_text('share')}; visit entropy "
         f"{d.margin_text('bits')}; \"about F x\" is [F/{d.factor_tolerance:g}, F x {d.factor_tolerance:g}] (docs/statistics.md).",
-        f"- **Families**: the abstract's claims are one family, Holm-corrected across claims at alpha = {d.alpha:g}; the "
-        "oracle's three questions another; every other claim is exploratory, at alpha on its own.",
+        f"- **Families**: the abstract's claims are one family, Holm-corrected across claims at alpha = {d.alpha:g}, each "
+        "distinct comparison once (a claim that reuses the family's comparisons leaves it: its note says so); the oracle's "
+        "three questions another; every other claim is exploratory, at alpha on its own.",
         "- **Tests**: Welch's t for means (the exact permutation p beside it); the Hodges-Lehmann shift with the Mann-Whitney "
         "permutation test for medians; a permutation log-rank test inverted into a speed-up factor for the time to "
         f"threshold (in {a.unit}; a run that never reaches the threshold is censored, never dropped); a permutation test of "
         "the variance ratio (runs aligned on their agent's median) for spread; Welch on log wall time; exact binomial for "
-        "shares of runs; a stratified bootstrap against the oracle's median architecture.",
+        "shares of runs; against the oracle's median and best architecture one joint confidence set (the reference's "
+        "studentized bootstrap and the architectures' simultaneous t intervals), so that the two verdicts cannot contradict.",
         f"- **What {n_seeds} seeds can show**: with {n_seeds} vs {n_seeds} runs no one-sided permutation p can fall below "
         f"{fmt(stats.min_permutation_p(n_seeds, n_seeds, 'greater'))}. The seeds it would take are computed for the stated "
         "effect with Welch's power (unequal variances), Schoenfeld's formula for the log-rank, at the claim's level; "
@@ -99,8 +103,7 @@ def oracle_section(metrics_dir: Path, a: Analysis, figure_dir: str) -> list[str]
     if "near zero" in str(share["detail"]):
         lines.append("**Near zero: on this task the architecture hardly matters, so architecture search cannot help** "
                      "beyond what seed-to-seed variation allows.")
-    for key, text in (("median_architecture", "The median architecture"), ("best_in_hindsight", "The best architecture in hindsight"),
-                      ("best_naive", "The naive best")):
+    for key, text in (("median_architecture", "The median architecture"), ("best_architecture", "The best architecture")):
         if key in q:
             r = q[key]
             interval = f" [{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]" if not pd.isna(r["ci_low"]) else ""
@@ -115,7 +118,8 @@ def oracle_section(metrics_dir: Path, a: Analysis, figure_dir: str) -> list[str]
 def evidence_section(metrics_dir: Path, a: Analysis) -> list[str]:
     """Every comparison behind the claims, success at the ceiling, then rliable's robust aggregates."""
     comparisons, robust, ceiling = (_read(metrics_dir, n) for n in ("comparisons.csv", "robust.csv", "ceiling.csv"))
-    comparisons = comparisons.assign(better=comparisons["better"].map(a.label), than=comparisons["than"].map(a.label))
+    comparisons = comparisons.assign(better=comparisons["better"].map(a.label),
+                                     than=comparisons["than"].fillna("").map(lambda x: a.label(x) if x else "(one sample)"))
     robust = robust.assign(agent=robust["agent"].map(a.label), than=robust["than"].fillna("").map(lambda x: a.label(x) if x else ""))
     lines = ["## Every comparison behind the claims (`metrics/comparisons.csv`)", "",
              "Values are means (restricted means for the time to threshold, medians for the median shift, standard deviations "

@@ -4,7 +4,9 @@ report, whose summary paragraph is generated from the verdicts.
 
 The matrix's family: each cell is judged within its own variant (the primary claims Holm-corrected
 across that variant's claims, the oracle's questions across theirs, the others exploratory);
-nothing is corrected across variants, and the paragraph says so."""
+nothing is corrected across variants, and the paragraph says so. The variants share seeds (and
+the runs whose settings agree), so a statement over several variants takes the seed as the unit:
+the report's pooled table compares each agent's per-seed mean over the variants."""
 from __future__ import annotations
 
 import json
@@ -14,8 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nasdqn.analysis import pooling
 from nasdqn.analysis.tables import Analysis
-from nasdqn.outputs.figures import COLORS, save
+from nasdqn.outputs.drawing import COLORS, save
 
 MATRIX_COLUMNS = ["claim", "family", "variant", "verdict", "decisive_pair", "key_effect", "level", "seeds_needed"]
 
@@ -58,12 +61,41 @@ def final_by_variant(variants: list[tuple[str, str, dict]], a: Analysis, out_ste
     save(fig, out_stem)
 
 
+def pooled(variants: list[tuple[str, str, dict]], a: Analysis) -> list[tuple[str, pooling.Pooled]]:
+    """Over every variant with the seed as the unit: the reference's final performance, its per-seed
+    mean over the variants, against every other agent's (Welch on the per-seed means)."""
+    runs = pd.concat([pd.read_csv(Path(root) / "metrics/per_run.csv").assign(variant=name) for name, root, _ in variants],
+                     ignore_index=True)
+    ref = a.roles.get("reference")
+    if ref is None or ref not in set(runs["agent"]):
+        return []
+    x = pooling.per_seed_means(runs, ref, reading="variant").to_numpy(float)
+    others = [o for o in a.agents if o != ref and o not in a.oracle and o in set(runs["agent"])]
+    return [(o, pooling.welch(x, pooling.per_seed_means(runs, o, reading="variant").to_numpy(float), a.decision.alpha)) for o in others]
+
+
+def pooled_lines(rows: list[tuple[str, pooling.Pooled]], a: Analysis, n_variants: int) -> list[str]:
+    if not rows:
+        return []
+    ref = a.label(a.roles["reference"])
+    return ["## Over all variants, the seed as the unit", "",
+            f"The variants train every agent on the same seeds, so the {n_variants} readings of one agent are not "
+            f"{n_variants} x more evidence: each agent's final performance is averaged over the variants per seed, and "
+            f"{ref}'s per-seed means are compared with each other agent's (Welch's t, {100 * (1 - a.decision.alpha):g}% "
+            "interval; exploratory: no claim's verdict).", "",
+            f"| {ref} vs | seeds | {ref} | other | difference [interval] | p |", "|---|---|---|---|---|---|",
+            *[f"| {a.label(o)} | {c.n_a} | {c.mean_a:.4g} | {c.mean_b:.4g} | {c.estimate:.3g} [{c.ci_low:.3g}, {c.ci_high:.3g}] | {c.p:.3g} |"
+              for o, c in rows], ""]
+
+
 def family_sentence(n_variants: int, alpha: float = 0.05) -> str:
     return (f"Family: every cell is judged within its own variant (the primary claims Holm-corrected across that variant's "
             f"claims, the oracle's questions across theirs, the others exploratory at alpha); nothing is corrected across "
             f"the {n_variants} variants, so a verdict that holds under one reading only is exploratory evidence: with "
             f"{n_variants} readings, a primary claim that is false everywhere can be supported under one of them with "
-            f"probability up to {n_variants} x alpha.")
+            f"probability up to {n_variants} x alpha. The variants share seeds (and the runs whose settings agree): a verdict "
+            f"that holds under several readings is one finding seen several times, not independent replications; the "
+            f"table \"Over all variants\" below takes the seed as the unit.")
 
 
 def summary_paragraph(m: pd.DataFrame, variants: list[str], n_seeds: int) -> str:
@@ -97,7 +129,8 @@ def summary_paragraph(m: pd.DataFrame, variants: list[str], n_seeds: int) -> str
     return " ".join(parts)
 
 
-def report(m: pd.DataFrame, variants: list[tuple[str, str, dict]], n_seeds: int, report_path: str | Path = "results/REPORT.md") -> str:
+def report(m: pd.DataFrame, variants: list[tuple[str, str, dict]], n_seeds: int, report_path: str | Path = "results/REPORT.md",
+           pooled_section: list[str] | None = None) -> str:
     names = [v for v, _, _ in variants]
     lines = [
         "# NAS-DQN sensitivity study: which readings of the paper make its claims hold",
@@ -129,7 +162,8 @@ def report(m: pd.DataFrame, variants: list[tuple[str, str, dict]], n_seeds: int,
         family = m[m["claim"] == claim]["family"].iloc[0]
         lines.append(f"| `{claim}`{' (primary)' if family == 'primary' else ''} | " + " | ".join(cells) + " |")
     here = Path(report_path).parent
-    lines += ["", "## Final performance per variant", "", "![final performance per variant](sensitivity/final_by_variant.png)", "",
+    lines += ["", *(pooled_section or [])]
+    lines += ["## Final performance per variant", "", "![final performance per variant](sensitivity/final_by_variant.png)", "",
               "## Reports per variant", ""]
     lines += [f"- [`{v}`]({os.path.relpath(Path(root) / 'REPORT.md', here)})" for v, root, _ in variants]
     return "\n".join(lines) + "\n"

@@ -290,13 +290,19 @@ def verify(results: str | Path, reference_path: str | Path) -> Verification:
                         list(files.values()), studies, provenance_differences(results, manifest["provenance"]))
 
 
-# ----- the report on stdout ---------------------------------------------------------------------
-def _file_lines(files: list[FileCheck]) -> list[str]:
+# ----- the report on stdout: the answer first --------------------------------------------------
+def _file_lines(files: list[FileCheck], verbose: bool) -> list[str]:
+    """The counts, then every differing file (with its first differing row) and every missing one;
+    the equal files only when verbose."""
     counts = {s: [f for f in files if f.status == s] for s in ("different", "missing", "equal")}
     lines = [f"files: {', '.join(f'{len(v)} {k}' for k, v in counts.items())} (of {len(files)})"]
     for status, group in counts.items():
-        if group:
-            lines.append(f"  {status} ({len(group)}):")
+        if not group:
+            continue
+        if status == "equal" and not verbose:
+            lines.append(f"  equal ({len(group)}): listed with --verbose")
+            continue
+        lines.append(f"  {status} ({len(group)}):")
         for f in group:
             form = " (canonical form: no timed columns or rows, run directories relative)" if f.form == "canonical" else ""
             lines.append(f"    {f.path}{form}")
@@ -328,9 +334,23 @@ def _study_lines(s: StudyCheck) -> list[str]:
     return lines
 
 
-def report_text(v: Verification) -> str:
-    lines = [f"verify {v.results} against {v.reference} ({v.runs} runs, {len(v.studies)} studies; written by {v.written_by})", ""]
-    lines += _file_lines(v.files) + [""]
+def verdict_lines(v: Verification) -> list[str]:
+    """The answer: the result with the exit status, and what makes it fail."""
+    problems = v.problems()
+    different = sum(f.status == "different" for f in v.files)
+    if problems:
+        return [f"result: FAILED (exit 1): {len(problems)} problem(s)", *(f"  {p}" for p in problems)]
+    if different:
+        return [f"result: OK (exit 0): {different} file(s) differ, statistically consistent with the reference; no verdict changed"]
+    return ["result: OK (exit 0): every file equals the reference"]
+
+
+def report_text(v: Verification, verbose: bool = False) -> str:
+    """The verdict and the counts on top, then the differing or missing files, the provenance and
+    each study's checks; the full list of equal files only when verbose."""
+    lines = [f"verify {v.results} against {v.reference} ({v.runs} runs, {len(v.studies)} studies; written by {v.written_by})",
+             *verdict_lines(v), ""]
+    lines += _file_lines(v.files, verbose) + [""]
     if v.provenance:
         lines.append("provenance: the reference's runs and these differ in (this may explain byte differences):")
         lines += [f"  {d.field}: reference {'; '.join(d.reference)} | here {'; '.join(d.reproduction)}" for d in v.provenance]
@@ -338,12 +358,4 @@ def report_text(v: Verification) -> str:
         lines.append("provenance: no recorded field differs between the reference's runs and these")
     for s in v.studies:
         lines += ["", *_study_lines(s)]
-    problems = v.problems()
-    different = sum(f.status == "different" for f in v.files)
-    if problems:
-        lines += ["", f"result: FAILED (exit 1): {len(problems)} problem(s)", *(f"  {p}" for p in problems)]
-    elif different:
-        lines += ["", f"result: OK (exit 0): {different} file(s) differ, statistically consistent with the reference; no verdict changed"]
-    else:
-        lines += ["", "result: OK (exit 0): every file equals the reference"]
     return "\n".join(lines) + "\n"

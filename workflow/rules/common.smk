@@ -46,7 +46,7 @@ AGENTS = list(config["agents"])
 SEEDS = list(config["protocol"]["seeds"])
 FIGURE_NAMES = figure_names(
     analysis_settings(config)
-)  # the figures registered in nasdqn/outputs (read with ast)
+)  # the figures declared in nasdqn/settings/figures.py
 # Agents whose architecture changes (controller random or nas): one search figure each.
 SEARCHERS = [a for a, s in config["agents"].items() if s["controller"] != "fixed"]
 

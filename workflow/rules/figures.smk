@@ -1,4 +1,4 @@
-# The figures each results root draws, read from their @figure registrations at parse time
+# The figures each results root draws, as declared (plain data) at parse time
 # (nasdqn/settings/figures.py): the oracle's only in a study with protocol.oracle.
 from nasdqn.settings.figures import figure_names, run_figure_names
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from nasdqn.analysis.oracle import variance_share
+from nasdqn.analysis.variance_share import variance_share
 
 OUTCOMES = ("final_performance", "greedy_final")
 

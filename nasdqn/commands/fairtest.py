@@ -12,6 +12,8 @@ HELP = "the fair test's tables (contrasts, per run, switch cost, curves) and ans
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--study", action="append", required=True, metavar="TASK=CONFIG",
                    help="a task's study config (config/fairtest/<task>.yaml; its workflow has run); repeat")
+    p.add_argument("--oracle", action="append", default=[], metavar="TASK=CONFIG",
+                   help="a task's oracle config (config/fairtest/oracle_<task>.yaml), when the study config has no oracle; repeat")
     p.add_argument("--results", default="results", help="the results folder of the workflow (default: results)")
     p.add_argument("--out", required=True, help="the folder to write into (studies/fairtest)")
 
@@ -24,7 +26,8 @@ def run(args: argparse.Namespace) -> int:
     from nasdqn.outputs import fairtest
     from nasdqn.settings.config import load
 
-    tasks = [fairtest.load_task(task, load(config), Path(args.results)) for task, config in pairs(args.study, "--study")]
+    oracles = {task: load(config) for task, config in pairs(args.oracle, "--oracle")}
+    tasks = [fairtest.load_task(task, load(config), Path(args.results), oracles.get(task)) for task, config in pairs(args.study, "--study")]
     files = fairtest.build(tasks)  # everything read and computed before anything is written
     out = Path(args.out)
     for name, content in files.items():

@@ -38,18 +38,30 @@ class TaskRuns:
     dirs: dict[str, dict[tuple[str, int], Path]]  # reading -> (agent, seed) -> run directory
 
 
-def load_task(task: str, cfg: dict, results: Path) -> TaskRuns:
-    """A task's study from its config (a study with one variant per reading) and its results folder."""
+def _per_run(results: Path, root: str) -> pd.DataFrame:
+    return read_table(results / Path(root).relative_to("results") / "metrics" / "per_run.csv", PER_RUN_COLUMNS[2:],
+                      "missing (run the study's workflow, or `python -m nasdqn aggregate --config ...`, first)")
+
+
+def load_task(task: str, cfg: dict, results: Path, oracle_cfg: dict | None = None) -> TaskRuns:
+    """A task's study from its config (a study with one variant per reading) and its results folder;
+    the oracle's runs from the study itself (protocol.oracle) or from `oracle_cfg`, a config of
+    the 27 fixed architectures (at fewer seeds than the searching agents)."""
     plan = study_plan(cfg)
     oracle = set(oracle_agents())
     readings, dirs, oracle_runs = {}, {}, None
     for variant, root in plan.roots.items():
-        per_run = read_table(results / Path(root).relative_to("results") / "metrics" / "per_run.csv", PER_RUN_COLUMNS[2:],
-                             "missing (run the study's workflow first)")
+        per_run = _per_run(results, root)
         name = variant or "default"
         readings[name] = per_run[~per_run["agent"].isin(oracle)].reset_index(drop=True)
         oracle_runs = per_run[per_run["agent"].isin(oracle)].reset_index(drop=True) if oracle_runs is None else oracle_runs
         dirs[name] = {(r.agent, r.seed): results / Path(r.dir).relative_to("results") for r in plan.runs[variant]}
+    if oracle_cfg is not None:
+        oracle_plan = study_plan(oracle_cfg)
+        (root,) = oracle_plan.roots.values()
+        per_run = _per_run(results, root)
+        oracle_runs = per_run[per_run["agent"].isin(oracle)].reset_index(drop=True)
+        dirs["oracle"] = {(r.agent, r.seed): results / Path(r.dir).relative_to("results") for r in oracle_plan.unique_runs()}
     low, high = cfg["analysis"]["return_range"]
     agents = cfg["agents"]
     yoked = next((a for a, s in agents.items() if s["controller"] == "yoked"), "yoked")

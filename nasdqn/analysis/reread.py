@@ -102,4 +102,4 @@ def ranking_by_budget(means_at: dict[int, pd.Series], final: pd.Series) -> pd.Da
         both = pd.concat([m, final], axis=1, keys=["at", "end"]).dropna()
         rho = sps.spearmanr(both["at"], both["end"])
         rows.append({"step": step, "architectures": len(both), "spearman": float(rho.statistic), "p": float(rho.pvalue)})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["step", "architectures", "spearman", "p"])

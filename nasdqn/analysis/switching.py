@@ -64,3 +64,11 @@ def compact_curve(ages: pd.DataFrame, budget: int, points: int = CURVE_POINTS) -
     frame = frame.reindex(range(points))
     frame.insert(0, "step", ((np.arange(points) + 1) * width).round().astype(int))
     return frame.reset_index(drop=True)
+
+
+def window_in_steps(ages: list[pd.DataFrame], budget: int, window: int) -> tuple[int, int]:
+    """(the most environment steps a run took, a window in environment steps): the window's share
+    of the budget applied to the steps the runs took, so that ages bin the same way whether the
+    protocol counts episodes or steps."""
+    steps = max(int(a["end_step"].max()) for a in ages if len(a))
+    return steps, max(1, steps * window // budget)

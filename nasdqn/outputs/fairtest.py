@@ -19,7 +19,7 @@ import pandas as pd
 
 from nasdqn.analysis.fairtest import TaskStudy, answer
 from nasdqn.analysis.readers import read_table
-from nasdqn.analysis.switching import by_age, compact_curve, read_run
+from nasdqn.analysis.switching import by_age, compact_curve, read_run, window_in_steps
 from nasdqn.settings.config import oracle_agents
 from nasdqn.settings.plan import study_plan
 
@@ -90,8 +90,8 @@ def switch_cost_rows(t: TaskRuns) -> pd.DataFrame:
                 continue
             groups.setdefault(key, []).append(d)
     runs_of = {key: [read_run(d) for d in dirs] for key, dirs in groups.items()}
-    steps = max(int(r[0]["end_step"].max()) for runs in runs_of.values() for r in runs)
-    window = steps * int(t.cfg["nas"]["arch_update_interval"]) // int(t.cfg["protocol"]["budget"])
+    steps, window = window_in_steps([r[0] for runs in runs_of.values() for r in runs], int(t.cfg["protocol"]["budget"]),
+                                    int(t.cfg["nas"]["arch_update_interval"]))
     for (reading, agent), runs in runs_of.items():
         for what, value, frames_of in (("training", "return", [r[0] for r in runs]), ("greedy", "mean_return", [r[1] for r in runs])):
             table = by_age(frames_of, value, max(1, window // 5), steps if agent == FIXED else window * 6)

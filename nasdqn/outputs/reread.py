@@ -3,7 +3,7 @@ table, and, where its runs are on this machine (retrained: they are deterministi
 curves, how well a short run ranks the architectures, and compact curves of every run.
 
 Writes (deterministically) into the output folder: stratified.csv, seed_unit.csv,
-variance_shares.csv, and with the runs ranking_by_budget.csv, switch_cost.csv and curves.csv.gz.
+variance_shares.csv, and with the runs ranking_by_budget.csv (at 10%, 20% and 50% of the budget), switch_cost.csv and curves.csv.gz.
 """
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from pathlib import Path
 import pandas as pd
 
 from nasdqn.analysis import reread
-from nasdqn.analysis.switching import by_age, compact_curve, read_run
+from nasdqn.analysis.switching import by_age, compact_curve, read_run, window_in_steps
 from nasdqn.outputs.fairtest import FIXED, gzip_bytes
 from nasdqn.settings.config import oracle_agents
 from nasdqn.settings.plan import study_plan
 
-STEPS = (10_000, 20_000, 50_000)
+FRACTIONS = (0.1, 0.2, 0.5)  # of the budget: 10k, 20k and 50k steps of the first study's 100k
 
 
 def text(df: pd.DataFrame) -> str:
@@ -48,20 +48,22 @@ def run_dirs(cfg: dict, results: Path) -> dict[tuple[str, str, int], Path]:
 def from_runs(cfg: dict, results: Path) -> dict[str, str | bytes]:
     dirs = run_dirs(cfg, results)
     runs = {key: read_run(d) for key, d in sorted(dirs.items())}
-    budget, window = int(cfg["protocol"]["budget"]), int(cfg["nas"]["arch_update_interval"])
+    budget = int(cfg["protocol"]["budget"])
+    steps, window = window_in_steps([r[0] for r in runs.values()], budget, int(cfg["nas"]["arch_update_interval"]))
     groups: dict[tuple[str, str], list] = {}
     for (reading, agent, _), (ages, greedy) in runs.items():
         groups.setdefault(("all", FIXED) if reading == "all" else (reading, agent), []).append((ages, greedy))
     cost = []
     for (reading, agent), members in groups.items():
         for what, value, k in (("training", "return", 0), ("greedy", "mean_return", 1)):
-            t = by_age([m[k] for m in members], value, window // 5, budget if agent == FIXED else window * 6)
+            t = by_age([m[k] for m in members], value, max(1, window // 5), steps if agent == FIXED else window * 6)
             cost.append(t.assign(reading=reading, agent=agent, outcome=what))
     oracle_runs = {(a, s): r[0] for (reading, a, s), r in runs.items() if reading == "all"}
-    at = {step: pd.Series({(a, s): reread.mean_return_before(ages, step, window // 2) for (a, s), ages in oracle_runs.items()})
-          for step in (*STEPS, budget)}
-    means = {step: v.groupby(level=0).mean() for step, v in at.items()}
-    ranking = reread.ranking_by_budget({s: means[s] for s in STEPS}, means[budget])
+    points = [int(round(f * steps)) for f in FRACTIONS] + [steps]
+    at = {p: pd.Series({(a, s): reread.mean_return_before(ages, p, max(1, window // 2)) for (a, s), ages in oracle_runs.items()})
+          for p in points}
+    means = {p: v.groupby(level=0).mean() for p, v in at.items()}
+    ranking = reread.ranking_by_budget({p: means[p] for p in points[:-1]}, means[steps])
     curves = [compact_curve(r[0], budget, 50).assign(reading=reading, agent=a, seed=s) for (reading, a, s), r in runs.items()]
     cost_table = pd.concat(cost, ignore_index=True)
     curve_table = pd.concat(curves, ignore_index=True)

@@ -112,9 +112,13 @@ class Trainer:
         self.learners.learn(self.counters.steps, self.active, self.memory, self.draws.minibatch_uniforms)
         self.learners.sync_targets(self.counters.steps, self.active)
         ended = np.flatnonzero(self.active & (terminated | truncated))
-        out_of_budget = np.flatnonzero(self.active & self.budget.spent_steps(self.counters.steps))
-        self.close_episodes(ended, np.setdiff1d(out_of_budget, ended))
+        self.close_episodes(ended, self.out_of_budget(ended))
         return ended
+
+    def out_of_budget(self, ended: np.ndarray) -> np.ndarray:
+        """Runs whose step budget ran out inside an episode (a budget in episodes never does)."""
+        spent = np.flatnonzero(self.active & self.budget.spent_steps(self.counters.steps)) if self.budget.in_steps else ended[:0]
+        return np.setdiff1d(spent, ended) if spent.size else spent
 
     def begin_episodes(self) -> None:
         """Runs starting an episode draw it from their own streams (exploration at epsilon, random

@@ -71,3 +71,16 @@ def test_the_oracle_baselines_are_built_as_preregistered():
     assert names[2] == "best in hindsight (arch_3)"  # selected on the even seeds ...
     assert list(b[names[2]].index) == [1, 3, 5, 7, 9] and (b[names[2]] == 3.0).all()  # ... estimated on the odd ones
     assert names[1].startswith("median architecture (arch_")
+
+
+def test_the_pilot_gives_the_spread_of_the_per_seed_difference_and_the_seeds():
+    from nasdqn.analysis.fairtest import pilot_row
+
+    s = study(np.random.default_rng(3), 5, 0.0, sd=30.0)
+    row = pilot_row(s, tasks=2)
+    diffs = (s.readings["reinit"].query("agent == 'nas_dqn'")["greedy_final"].to_numpy()
+             - s.readings["reinit"].query("agent == 'yoked'")["greedy_final"].to_numpy()
+             + s.readings["grow"].query("agent == 'nas_dqn'")["greedy_final"].to_numpy()
+             - s.readings["grow"].query("agent == 'yoked'")["greedy_final"].to_numpy()) / 2
+    assert row["pilot_seeds"] == 5 and row["sd_difference"] == pytest.approx(np.std(diffs, ddof=1))
+    assert row["seeds"] == seeds_needed(row["sd_difference"], 25.0, 2)[0]

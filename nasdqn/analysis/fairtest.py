@@ -124,3 +124,14 @@ def seeds_needed(sd: float, margin: float, tasks: int, power: float = 0.8, alpha
     ok = one_sample_power(n, margin, sd**2, alpha / tasks / 2) >= power
     wanted = int(n[np.argmax(ok)]) if ok.any() else None
     return min(max(wanted or cap, minimum), cap), wanted
+
+
+def pilot_row(study: TaskStudy, tasks: int) -> dict:
+    """The seed rule applied to a pilot: the SD of the per-seed mean over readings of NAS-DQN -
+    yoked, and the seeds it asks for."""
+    d, mean_a, mean_b = paired(mean_over_readings(study, study.nas), mean_over_readings(study, study.yoked))
+    sd = float(np.std(d, ddof=1)) if len(d) > 1 else float("nan")
+    n, wanted = seeds_needed(sd, study.margin, tasks)
+    return {"task": study.task, "pilot_seeds": len(d), "mean_nas": mean_a, "mean_yoked": mean_b, "mean_difference": float(np.mean(d)),
+            "sd_difference": sd, "margin": study.margin, "tasks": tasks, "seeds_wanted": wanted if wanted is not None else "more than 500",
+            "seeds": n}

@@ -17,7 +17,7 @@ from nasdqn.learning.state import Stateful
 
 
 class Exploration(Stateful):
-    """Saves the clock of each run's last transition (NaN: none yet, or exploration continues)."""
+    """Saves the clock of each run's last switch (NaN: none yet, or exploration continues)."""
 
     SAVED = ("last_switch",)
 

@@ -31,7 +31,7 @@ class ReplayBuffer:
 
     def add(self, obs: np.ndarray, action: np.ndarray, reward: np.ndarray, next_obs: np.ndarray, done: np.ndarray | float,
             runs: np.ndarray | None = None) -> None:
-        """Store one transition of every run (or of `runs` only: runs whose training is over)."""
+        """Store one experience (s, a, r, s', done) of every run (or of `runs` only: runs whose training is over)."""
         row = self._row
         row[:, self.OBS] = obs
         row[:, self.NEXT_OBS] = next_obs
@@ -67,14 +67,14 @@ class ReplayBuffer:
         )
 
     def chronological(self, run: int) -> np.ndarray:
-        """Ring positions of the run's transitions, oldest first."""
+        """Ring positions of the run's experiences, oldest first."""
         size, pos = int(self.size[run]), int(self.pos[run])
         if size < self.capacity:
             return np.arange(size)
         return (np.arange(size) + pos) % self.capacity
 
     def keep_recent(self, run: int, keep: int) -> None:
-        """Memory pruning: keep only the run's `keep` most recent transitions, moved to the front."""
+        """Memory pruning: keep only the run's `keep` most recent experiences, moved to the front."""
         order = self.chronological(run)
         keep = max(0, min(keep, order.size))
         self.data[run, :keep] = self.data[run, order[order.size - keep :]]

@@ -33,6 +33,7 @@ COMMANDS = {
     "headroom": "nasdqn.commands.headroom",
     "fairtest": "nasdqn.commands.fairtest",
     "reread": "nasdqn.commands.reread",
+    "publish": "nasdqn.commands.publish",
 }
 
 

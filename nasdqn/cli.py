@@ -34,6 +34,7 @@ COMMANDS = {
     "fairtest": "nasdqn.commands.fairtest",
     "reread": "nasdqn.commands.reread",
     "publish": "nasdqn.commands.publish",
+    "readme": "nasdqn.commands.readme",
 }
 
 

@@ -34,6 +34,8 @@ COMMANDS = {
     "fairtest": "nasdqn.commands.fairtest",
     "reread": "nasdqn.commands.reread",
     "pilot": "nasdqn.commands.pilot",
+    "publish": "nasdqn.commands.publish",
+    "readme": "nasdqn.commands.readme",
 }
 
 

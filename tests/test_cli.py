@@ -56,8 +56,8 @@ def test_bad_input_exits_nonzero_with_message(tmp_path, args, message):
     assert not (tmp_path / "out" / "episodes.csv").exists()
 
 
-def test_missing_config_key_and_unreadable_config(tmp_path):
-    text = (REPO / "config/smoke.yaml").read_text().replace("  batch_size: 16\n", "")
+def test_bad_config_key_and_unreadable_config(tmp_path):
+    text = (REPO / "config/smoke.yaml").read_text().replace("  batch_size: 16\n", "  batch_size: sixteen\n")
     bad = tmp_path / "bad.yaml"
     bad.write_text(text)
     proc = run_cli("train", "--config", str(bad), "--agent", "fixed_small", "--seed", "0", "--out", str(tmp_path / "o"))
@@ -79,7 +79,7 @@ def test_config_json_is_validated(tmp_path):
     from nasdqn.settings.config import load, resolved_agent_config
 
     resolved = resolved_agent_config(load(SMOKE), "fixed_small")
-    del resolved["dqn"]["gamma"]
+    resolved["dqn"]["gamma"] = "high"
     proc = run_cli("train", "--config-json", json.dumps(resolved), "--agent", "fixed_small", "--seed", "0", "--out", str(tmp_path / "o"))
     assert proc.returncode == 2 and "dqn.gamma" in proc.stderr
     resolved = resolved_agent_config(load(SMOKE), "fixed_small")

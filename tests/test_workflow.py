@@ -128,7 +128,8 @@ def test_lint_is_clean():
     [
         (lambda c: c["agents"].update({"mystery": {"controller": "genius"}}), "agents.mystery.controller"),
         (lambda c: c["dqn"].update({"batch_size": "sixty-four"}), "dqn.batch_size"),
-        (lambda c: c["nas"].pop("temperature"), "nas.temperature"),
+        (lambda c: c["nas"].update({"temperature": 0}), "nas.temperature"),
+        (lambda c: c.pop("roles"), "roles"),
         (lambda c: c["protocol"].update({"seeds": []}), "seeds"),
         (lambda c: c["protocol"].update({"budget": -5}), "budget"),
         (lambda c: c["agents"]["fixed_small"]["architecture"].update({"units": 48}), "units"),

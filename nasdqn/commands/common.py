@@ -5,10 +5,11 @@ import argparse
 import json
 from pathlib import Path
 
-from nasdqn.settings.config import analysis_settings, load
+from nasdqn.settings.config import load
 from nasdqn.settings.errors import ConfigError, UsageError
 from nasdqn.settings.identity import RESULTS, RunRecord
 from nasdqn.settings.plan import study_plan
+from nasdqn.settings.resolve import analysis_settings
 
 
 def analysis_source(p: argparse.ArgumentParser, runs: bool = False) -> None:

@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 from nasdqn.commands.common import positive
-from nasdqn.settings.config import load, resolved_agent_config, validate_resolved
+from nasdqn.settings.config import load, validate_resolved
 from nasdqn.settings.errors import ConfigError, UsageError
 from nasdqn.settings.identity import RunRecord
+from nasdqn.settings.resolve import resolved_agent_config
 
 HELP = "train one agent on one or more seeds"
 
@@ -40,7 +41,7 @@ def resolved_settings(args: argparse.Namespace) -> dict:
             resolved = json.loads(args.config_json)
         except ValueError as exc:
             raise ConfigError(f"--config-json: not valid JSON ({exc})") from None
-        validate_resolved(resolved)
+        resolved = validate_resolved(resolved)
         if resolved["agent"] != args.agent:
             raise ConfigError(f"--config-json: holds the settings of agent {resolved['agent']!r}, not of --agent {args.agent!r}")
     else:

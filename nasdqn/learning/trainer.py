@@ -43,10 +43,13 @@ class EvalSettings:
     """Greedy evaluation (epsilon = 0, no learning) at the first episode end after every `every`
     units of the protocol's clock, and at the end of the budget (0: off). It reads the networks and
     draws from the run's own evaluation stream only, so training is bit-identical with evaluation
-    on or off."""
+    on or off. From the resolved config's `evaluation` (protocol.eval_every, protocol.eval_episodes)."""
 
-    every: int = 0
-    episodes: int = 10
+    every: int
+    episodes: int
+
+
+NO_EVALUATION = EvalSettings(every=0, episodes=0)  # training without greedy evaluation
 
 
 class EvalSchedule(Stateful):
@@ -80,7 +83,7 @@ class Trainer:
 
     PARTS = ("counters", "draws", "env", "pool", "buffer", "search", "exploration", "evaluations", "recorder")
 
-    def __init__(self, runs: list[Run], budget: Budget | int, evaluation: EvalSettings = EvalSettings()) -> None:
+    def __init__(self, runs: list[Run], budget: Budget | int, evaluation: EvalSettings = NO_EVALUATION) -> None:
         """`budget`: a Budget, or a number of episodes."""
         budget = budget if isinstance(budget, Budget) else Budget("episodes", int(budget))
         _check_compatible(runs)
@@ -317,7 +320,7 @@ def _check_compatible(runs: list[Run]) -> None:
 
 def train(runs: list[Run], budget: Budget | int, progress: Callable[[Trainer, float], None] | None = None, progress_every: int = 100,
           trainer: Trainer | None = None, after_episode: Callable[[Trainer], None] | None = None,
-          evaluation: EvalSettings = EvalSettings()) -> Trainer:
+          evaluation: EvalSettings = NO_EVALUATION) -> Trainer:
     """Run (or continue, given a restored `trainer`) a whole training.
 
     `progress(trainer, steps_per_second)` is called every progress_every episodes and

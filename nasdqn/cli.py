@@ -24,6 +24,7 @@ COMMANDS = {
     "sensitivity": "nasdqn.commands.sensitivity",
     "floor": "nasdqn.commands.floor",
     "plan": "nasdqn.commands.plan",
+    "groups": "nasdqn.commands.groups",
     "schema": "nasdqn.commands.schema",
     "config-doc": "nasdqn.commands.config_doc",
     "check-config": "nasdqn.commands.check_config",

@@ -1,5 +1,6 @@
 """The CLI: outputs of one run, byte-identical reruns, and clear errors on bad input."""
 import json
+import shutil
 import subprocess
 import sys
 
@@ -144,3 +145,10 @@ def test_a_training_group_trains_once_and_gives_each_run_its_own_bytes(tmp_path)
             assert (tmp_path / f"group/{agent}/{name}").read_bytes() == (tmp_path / f"alone/{agent}/{name}").read_bytes(), name
         assert json.loads((tmp_path / f"group/{agent}/run.json").read_text())["runs_in_job"] == 2
     assert not (tmp_path / "plan/g1").exists()  # the staging area is gone once both runs are out
+    # the plan of an earlier invocation: a member trained again later never retrains a finished group-mate
+    shutil.rmtree(tmp_path / "group/nas_dqn")
+    proc = run_cli("train", "--config-json", json.dumps(resolved_agent_config(cfg, "nas_dqn")), "--agent", "nas_dqn", "--seed", "1",
+                   "--out", str(tmp_path / "group/nas_dqn"), "--group-plan", str(tmp_path / "plan/groups.json"))
+    assert proc.returncode == 0 and "[nas_dqn seed 1] episode 12/12" in proc.stderr, proc.stderr
+    assert json.loads((tmp_path / "group/nas_dqn/run.json").read_text())["runs_in_job"] == 1
+    assert (tmp_path / "group/nas_dqn/episodes.csv").read_bytes() == (tmp_path / "alone/nas_dqn/episodes.csv").read_bytes()

@@ -12,6 +12,8 @@ from conftest import REPO, assert_same_results, copy_workflow, dry_run_jobs, pla
 from nasdqn.analysis.claims import CLAIMS
 from nasdqn.analysis.metrics import PER_RUN_COLUMNS
 from nasdqn.outputs.figures import FIGURES, TIMED_FIGURES
+from nasdqn.settings.config import validate
+from nasdqn.settings.workflow import planned_groups
 
 SMOKE = yaml.safe_load((REPO / "config/smoke.yaml").read_text())
 
@@ -106,7 +108,9 @@ def test_a_groups_other_jobs_wait_for_its_first_in_the_dag(tmp_path):
     train_inputs = [b.split("input:")[1].split("\n")[0] for b in out.split("rule train:")[1:]]
     waiting = [i for i in train_inputs if "/run.json" in i]
     assert len(train_inputs) == 10 and len(waiting) == 7
-    groups = json.loads((work / "results/.training/groups.json").read_text())["groups"]
+    assert all("results/.training/groups.json" in i for i in train_inputs)  # written by the rule training_groups
+    assert not (work / "results").exists()  # parsing wrote nothing
+    groups = planned_groups(validate(cfg), work)["groups"]
     leaders = {f"{g['members'][0]['dir']}/run.json" for g in groups}
     assert {i.split(", ")[-1].strip() for i in waiting} <= leaders
 
@@ -163,6 +167,7 @@ def test_a_second_run_from_scratch_batched_gives_the_same_bytes(smoke_run, tmp_p
     in_job = [json.loads((run_dir(work, a, s) / "run.json").read_text())["runs_in_job"] for a in SMOKE["agents"] for s in (0, 1)]
     assert sorted(in_job) == [2] * 2 + [4] * 8
     assert not [p for p in (work / "results/.training").iterdir() if p.is_dir()]  # staging cleaned up
+    assert planned_jobs(snakemake(work, "--configfile", "grouped.yaml", "-n")) == {}  # a finished group reruns nothing
     assert_same_results(work, smoke_run, SMOKE)
     for name in [n for n in FIGURES if n not in TIMED_FIGURES] + ["search_nas_dqn", "search_random_nas"]:
         for ext in ("png", "pdf"):

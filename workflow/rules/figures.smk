@@ -1,9 +1,5 @@
 # The figures each results root draws, read from their @figure registrations at parse time
-# (nasdqn/settings/figures.py): the oracle's only in a study with protocol.oracle.
-from nasdqn.settings.figures import figure_names, run_figure_names
-
-STUDY_FIGURES = figure_names(analysis_settings(config))
-FIGURES_FROM_RUNS = run_figure_names(analysis_settings(config))
+# (STUDY.figures, nasdqn/settings/figures.py): the oracle's only in a study with protocol.oracle.
 
 
 rule figure_architectures:
@@ -49,7 +45,7 @@ rule figure:
     log:
         "{root}/logs/figures/{figure}.log",
     wildcard_constraints:
-        figure="|".join(FIGURES_FROM_RUNS),
+        figure="|".join(STUDY.figures_from_runs),
     conda:
         "../envs/nasdqn.yaml"
     params:
@@ -78,7 +74,7 @@ rule figure_search:
     log:
         "{root}/logs/figures/search_{agent}.log",
     wildcard_constraints:
-        agent="|".join(SEARCHERS) or "(?!)",
+        agent="|".join(STUDY.searchers) or "(?!)",
     conda:
         "../envs/nasdqn.yaml"
     params:

@@ -8,6 +8,14 @@ cannot read is left out of that run's identity, so that runs that cannot differ 
 Everything else is generated from this table: the JSON schema (`schema.py`), the error messages
 (`messages.py`), defaults and resolution (`resolve.py`), the settings dataclasses
 (`typed.py`) and config/README.md (`markdown.py`). Plain Python: the workflow parses with it.
+
+Adding a key is one entry here: give it a default that reproduces the behaviour without it, and
+`used_by` / `only_if` when only some runs read it. Its dataclass field (`self.s.key` in the code
+that reads it), its schema, its error messages and its row in config/README.md follow from the
+entry (regenerate the two files: `python -m nasdqn schema --out workflow/schemas/config.schema.yaml`
+and `python -m nasdqn config-doc --out config/README.md`; tests fail until they match). While it
+holds its default it is left out of every run's identity, so no run is renamed. A new choice of
+an existing key is one more value in its Literal below.
 """
 from __future__ import annotations
 

@@ -115,11 +115,18 @@ def test_a_groups_other_jobs_wait_for_its_first_in_the_dag(tmp_path):
     assert {i.split(", ")[-1].strip() for i in waiting} <= leaders
 
 
-def test_paper_config_plans_fifteen_training_jobs():
+def test_paper_config_plans_fifteen_training_jobs_and_readme_says_so():
     proc = snakemake(REPO, "-n", "--directory", str(REPO), "--rerun-triggers", "mtime", "--forceall")
     jobs = planned_jobs(proc)
-    assert jobs["train"] == 15 and jobs["aggregate"] == 1 and jobs["report"] == 1
+    assert jobs.pop("all") == 1 and jobs["train"] == 15 and jobs["aggregate"] == 1 and jobs["report"] == 1
     assert jobs["figure"] + jobs["figure_architectures"] == len(FIGURES)
+    readme = " ".join((REPO / "README.md").read_text().split())
+    total, train, local, listed = re.search(r"dry run plans (\d+) jobs and `all`: (\d+) `train` jobs .*? and (\d+) local ones "
+                                            r"\(([^)]*)\)", readme).groups()
+    counted = {m[1]: int(m[0] or 1) for m in re.findall(r"(?:(\d+) )?`(\w+)`", listed)}
+    assert (int(total), int(train), int(local)) == (sum(jobs.values()), jobs["train"], sum(jobs.values()) - jobs["train"])
+    assert counted == {rule: n for rule, n in jobs.items() if rule != "train"}
+    assert f"the same {total} jobs as a local run" in readme and "(15 for the paper protocol)" in readme
 
 
 def test_lint_is_clean():
@@ -213,3 +220,4 @@ def test_workflow_parses_without_torch_or_matplotlib(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
     proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--forceall"], cwd=REPO, capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0 and "train" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-2000:]
+

@@ -3,6 +3,9 @@
 # readings of the paper make which claims hold.
 if STUDY.plan.has_variants:
 
+    localrules:
+        sensitivity,
+
     rule sensitivity:
         """Claims x variants: every variant's verdicts side by side, from the same decision rule."""
         input:

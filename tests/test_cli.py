@@ -152,3 +152,19 @@ def test_a_training_group_trains_once_and_gives_each_run_its_own_bytes(tmp_path)
     assert proc.returncode == 0 and "[nas_dqn seed 1] episode 12/12" in proc.stderr, proc.stderr
     assert json.loads((tmp_path / "group/nas_dqn/run.json").read_text())["runs_in_job"] == 1
     assert (tmp_path / "group/nas_dqn/episodes.csv").read_bytes() == (tmp_path / "alone/nas_dqn/episodes.csv").read_bytes()
+
+
+def test_version_and_config_overlays_and_set_on_the_command_line():
+    import nasdqn
+
+    proc = run_cli("--version")
+    assert proc.returncode == 0 and proc.stdout.strip() == f"nasdqn {nasdqn.__version__}"
+    paper = run_cli("plan", "--config", str(REPO / "config/config.yaml")).stdout.split()
+    five = run_cli("plan", "--config", str(REPO / "config/config.yaml"), "--config", str(REPO / "config/overlays/seeds.yaml")).stdout.split()
+    assert len(paper) == 15 and len(five) == 25 and set(paper) <= set(five)  # the overlay's seeds 0-2 are the paper's runs
+    changed = run_cli("plan", "--config", str(REPO / "config/config.yaml"), "--set", "dqn.learning_rate=0.002").stdout.split()
+    assert len(changed) == 15 and not set(changed) & set(paper)  # a learner key: every run is new
+    proc = run_cli("train", "--config", SMOKE, "--set", "dqn.batch_size=-3", "--agent", "fixed_small", "--seed", "0", "--out", "/tmp/x")
+    assert proc.returncode == 2 and "--set dqn.batch_size=-3: config key 'dqn.batch_size': expected a positive integer" in proc.stderr
+    proc = run_cli("check-config", str(REPO / "config/config.yaml"), "--set", "nas.top_k=three")
+    assert proc.returncode == 2 and "'nas.top_k'" in proc.stderr

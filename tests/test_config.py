@@ -202,3 +202,39 @@ def test_non_finite_numbers_are_rejected_with_the_key():
     cfg["protocol"]["success_threshold"] = float("nan")
     with pytest.raises(ConfigError, match="protocol.success_threshold.*finite"):
         validate(cfg)
+
+
+def test_config_files_overlay_in_order_and_set_keys_come_last(tmp_path):
+    """Several files merge as Snakemake merges --configfile files (mappings key by key, lists
+    replaced), then --set keys, read as YAML, validated by the same schema."""
+    from nasdqn.settings.config import overlay
+
+    assert overlay({"a": {"b": 1, "c": [1, 2]}}, {"a": {"c": [3]}, "d": 4}) == {"a": {"b": 1, "c": [3]}, "d": 4}
+    top = tmp_path / "top.yaml"
+    top.write_text("dqn:\n  learning_rate: 0.003\nprotocol:\n  seeds: [5]\n")
+    cfg = load([REPO / "config/config.yaml", top], ["dqn.gamma=0.9", "agents.nas_dqn.nas.transition=inherit"])
+    assert (cfg["dqn"]["learning_rate"], cfg["dqn"]["gamma"], cfg["protocol"]["seeds"]) == (0.003, 0.9, [5])
+    assert cfg["dqn"]["batch_size"] == 64 and cfg["agents"]["nas_dqn"]["nas"] == {"transition": "inherit"}
+    assert load(REPO / "config/config.yaml", ["protocol.seeds=[3, 4]"])["protocol"]["seeds"] == [3, 4]  # YAML-typed
+
+
+@pytest.mark.parametrize("item, message", [
+    ("dqn.learning_rate=abc", "--set dqn.learning_rate=abc: config key 'dqn.learning_rate': expected a number > 0, got 'abc'"),
+    ("dqn.lerning_rate=0.1", "--set dqn.lerning_rate=0.1: config key 'dqn.lerning_rate': unknown key"),
+    ("dqn.learning_rate", "--set dqn.learning_rate: expected KEY=VALUE"),
+    ("protocol.seeds.first=3", "--set protocol.seeds.first=3: 'protocol.seeds' is not a mapping"),
+    ("dqn.learning_starts=8", "--set dqn.learning_starts=8: config key 'dqn.learning_starts': expected at least dqn.batch_size"),
+])
+def test_a_bad_set_names_itself_and_the_key(item, message):
+    with pytest.raises(ConfigError) as err:
+        load(REPO / "config/config.yaml", [item])
+    assert str(err.value).startswith(message), str(err.value)
+
+
+def test_an_overlay_alone_is_not_a_study_and_the_error_names_the_files(tmp_path):
+    with pytest.raises(ConfigError, match=r"config file .*seeds.yaml: config key 'roles' is missing"):
+        load(REPO / "config/overlays/seeds.yaml")
+    with pytest.raises(ConfigError, match=r"config .*config.yaml \+ .*bad.yaml: config key 'dqn.gamma'"):
+        (tmp_path / "bad.yaml").write_text("dqn: {gamma: 2}\n")
+        load([REPO / "config/config.yaml", tmp_path / "bad.yaml"])
+

@@ -221,3 +221,18 @@ def test_workflow_parses_without_torch_or_matplotlib(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--forceall"], cwd=REPO, capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0 and "train" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-2000:]
 
+
+def test_snakemakes_overlay_of_config_files_changes_only_the_seeds():
+    """README's overlay: `--configfile config/config.yaml config/overlays/seeds.yaml` plans the paper
+    protocol at 5 seeds, in the directories the package's `plan --config A --config B` names (seeds
+    0-2 are the paper protocol's runs)."""
+    from nasdqn.settings.config import load
+    from nasdqn.settings.plan import study_plan
+
+    proc = snakemake(REPO, "-n", "--forceall", "--rerun-triggers", "mtime", "--configfile", "config/config.yaml",
+                     "config/overlays/seeds.yaml")
+    planned = {f"results/runs/{w.split('run=')[1].split(',')[0]}/seed{w.split('seed=')[1]}" for r, w in dry_run_jobs(proc) if r == "train"}
+    overlaid = load([REPO / "config/config.yaml", REPO / "config/overlays/seeds.yaml"])
+    assert planned == {str(r.dir) for r in study_plan(overlaid).unique_runs()} and len(planned) == 25
+    assert {str(r.dir) for r in study_plan(load(REPO / "config/config.yaml")).unique_runs()} < planned
+    assert len((REPO / "config/overlays/seeds.yaml").read_text().splitlines()) == 3

@@ -238,3 +238,11 @@ def test_an_overlay_alone_is_not_a_study_and_the_error_names_the_files(tmp_path)
         (tmp_path / "bad.yaml").write_text("dqn: {gamma: 2}\n")
         load([REPO / "config/config.yaml", tmp_path / "bad.yaml"])
 
+
+def test_every_learner_key_has_its_sb3_name_in_the_reference():
+    from nasdqn.settings.sb3 import SB3_NAMES
+    from nasdqn.settings.table import SECTIONS
+
+    assert {k for k in SB3_NAMES if k.startswith("dqn.")} == {f"dqn.{k}" for k in SECTIONS["dqn"]}
+    page = (REPO / "config/README.md").read_text()
+    assert "| `dqn.replay_size` | `buffer_size` |" in page and "| `dqn.grad_clip` | `max_grad_norm` |" in page

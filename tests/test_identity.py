@@ -86,3 +86,19 @@ def test_resolved_settings_written_by_hand_are_brought_to_normal_form():
     del by_hand["dqn"]["gamma"]
     by_hand["nas"]["top_k"] = 3  # only NAS-DQN reads it
     assert validate_resolved(by_hand) == resolved and validate_resolved(resolved) == resolved
+
+
+def test_learner_options_at_their_defaults_are_not_recorded_and_minus_one_is_train_freq():
+    """dqn.gradient_steps and dqn.grad_clip_mode came after 0.2.0: at 1 and element they are not
+    in a run's settings (the pinned digests above hold); -1 resolves to dqn.train_freq, so a
+    config with -1 and one with the number it stands for are one run."""
+    cfg = copy.deepcopy(PAPER)
+    plain = resolved_agent_config(validate(cfg), "fixed_small")
+    assert "gradient_steps" not in plain["dqn"] and "grad_clip_mode" not in plain["dqn"]
+    cfg["dqn"].update(gradient_steps=-1, grad_clip_mode="global_norm")
+    zoo = resolved_agent_config(validate(cfg), "fixed_small")
+    assert zoo["dqn"]["gradient_steps"] == 4 and zoo["dqn"]["grad_clip_mode"] == "global_norm"
+    cfg["dqn"]["gradient_steps"] = 4
+    assert resolved_agent_config(validate(cfg), "fixed_small") == zoo != plain
+    cfg["dqn"].update(gradient_steps=-1, train_freq=1, grad_clip_mode="element")
+    assert "gradient_steps" not in resolved_agent_config(validate(cfg), "fixed_small")["dqn"]  # -1 at train_freq 1 is the default

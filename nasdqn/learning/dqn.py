@@ -24,8 +24,37 @@ class DQNSettings:
     defaulted in nasdqn/settings/table.py; the ones the paper leaves open are argued in
     docs/assumptions.md). `DQNSettings.from_config(section)` fills omitted keys with defaults."""
 
+    def __post_init__(self) -> None:
+        if self.gradient_steps < 1:
+            raise ValueError(f"gradient_steps: expected a positive integer (resolution turns -1 into train_freq), got {self.gradient_steps}")
+
+    @property
+    def uniforms_per_step(self) -> int:
+        """Minibatch uniforms drawn for each environment step: a minibatch per gradient step."""
+        return self.batch_size * self.gradient_steps
+
 
 ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8  # Adam's constants (PyTorch's defaults)
+
+
+def clip_elements(grads: np.ndarray, shapes: list[tuple[int, ...]], c: np.float32) -> None:
+    """clip(g, -C, C) element by element, in place (the paper, section 2.2.3)."""
+    np.minimum(np.maximum(grads, -c, out=grads), c, out=grads)
+
+
+def clip_global_norm(grads: np.ndarray, shapes: list[tuple[int, ...]], c: np.float32) -> None:
+    """torch.nn.utils.clip_grad_norm_ for each member, in place: g <- g min(1, C / (||g|| + 1e-6)),
+    ||g|| the L2 norm over all of the member's gradients (the norm of its parameters' norms)."""
+    parts = views(shapes, grads)
+    g = parts[0].shape[0]
+    norms = np.stack([np.sqrt(np.square(p.reshape(g, -1)).sum(axis=1)) for p in parts])  # (parameters, members)
+    total = np.sqrt(np.square(norms).sum(axis=0))
+    coef = np.minimum(c / (total + np.float32(1e-6)), np.float32(1.0)).astype(np.float32)
+    for p in parts:
+        p *= coef.reshape((g,) + (1,) * (p.ndim - 1))
+
+
+CLIPPERS = {"element": clip_elements, "global_norm": clip_global_norm}  # dqn.grad_clip_mode
 
 
 @dataclass
@@ -148,8 +177,7 @@ class DQNGroup:
         keep = None if due is None or due.all() else ~due
         saved = self._save(keep) if keep is not None else None
         grads, loss = self.compute_gradients(batch)
-        c = np.float32(self.s.grad_clip)
-        np.minimum(np.maximum(grads, -c, out=grads), c, out=grads)  # element-wise clip(grad, -C, C)
+        CLIPPERS[self.s.grad_clip_mode](grads, self.online.shapes, np.float32(self.s.grad_clip))
         stepped = np.ones(len(self.runs), dtype=bool) if keep is None else due
         self.opt_steps += stepped
         if self.adam is None:

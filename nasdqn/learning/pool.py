@@ -75,12 +75,16 @@ class LearnerPool:
         return out
 
     def learn(self, steps: np.ndarray, active: np.ndarray, buffer: ReplayBuffer, uniforms, same_step: int | None = None) -> None:
-        """One gradient update of every run whose step count makes it due (steps: each run's
-        environment steps so far; uniforms(group) gives the group's minibatch uniforms (G, B);
-        same_step: the one step count of every run, when the caller knows they are equal)."""
+        """A training step of every run whose step count makes it due: dqn.gradient_steps gradient
+        updates, each on its own minibatch (steps: each run's environment steps so far;
+        uniforms(group) gives the group's minibatch uniforms (G, gradient_steps x B), minibatch k
+        in columns k B .. (k + 1) B; same_step: the one step count of every run, when the caller
+        knows they are equal)."""
         due = due_mask(steps, active, same_step, self._one_schedule, self._train_freq, self._learning_starts)
         for g, mask in due_groups(self.groups, due):
-            g.update(buffer.sample(g.runs, uniforms(g)), mask)
+            u, b = uniforms(g), g.s.batch_size
+            for k in range(g.s.gradient_steps):
+                g.update(buffer.sample(g.runs, u[:, k * b : (k + 1) * b]), mask)
 
     def sync_targets(self, steps: np.ndarray, active: np.ndarray, same_step: int | None = None) -> None:
         """w^- <- w for every run whose target period ends at its current step."""

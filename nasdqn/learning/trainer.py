@@ -100,7 +100,7 @@ class Trainer:
         self.pool = LearnerPool(archs, members, [r.spec.dqn for r in runs])
         self.buffer = ReplayBuffer(self.n, runs[0].spec.dqn.replay_size, info.obs_dim)
         self.counters = Counters(self.n, info.obs_dim)
-        self.draws = EpisodeDraws(self.n, info.max_steps, [r.spec.dqn.batch_size for r in runs])
+        self.draws = EpisodeDraws(self.n, info.max_steps, [r.spec.dqn.uniforms_per_step for r in runs])
         self.recorder = Recorder(self.n)
         self.hooks: list[EpisodeHook] = [evaluate_due, snapshot_windows, end_windows]
         self._rows = np.arange(self.n)
@@ -216,7 +216,7 @@ def start_episodes(tr: Trainer) -> None:
         return
     epsilon = tr.exploration.epsilon(tr.budget.clock(tr.counters.episodes_done, tr.counters.steps)[starting], starting)
     for i, eps in zip(starting, epsilon):
-        d.draw(i, tr.rngs[i], tr.task.info.n_actions, tr.runs[i].spec.dqn.batch_size, float(eps))
+        d.draw(i, tr.rngs[i], tr.task.info.n_actions, tr.runs[i].spec.dqn.uniforms_per_step, float(eps))
     c = tr.counters
     if starting.size == tr.n:
         c.obs = tr.env.reset_all([g["env"] for g in tr.rngs])

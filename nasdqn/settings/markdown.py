@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from nasdqn.settings.sb3 import SB3_NAMES
 from nasdqn.settings.table import AGENT_KEYS, ARCHITECTURE_KEYS, REQUIRED, ROLES, SECTION_TEXT, SECTIONS, Setting
 
 
@@ -53,4 +54,24 @@ def reference_markdown() -> str:
     for key, setting in {**AGENT_KEYS, **{f"architecture.{k}": v for k, v in ARCHITECTURE_KEYS.items()}}.items():
         lines.append(f"| `agents.NAME.{key}` | {setting.expects} | {setting.description} |")
     lines += ["| `agents.NAME.env` / `.dqn` / `.nas` | a mapping of keys of that section | per-agent overrides |", ""]
-    return "\n".join(lines)
+    return "\n".join(lines + _sb3_lines())
+
+
+def _sb3_lines() -> list[str]:
+    lines = [
+        "## The learner's keys in Stable-Baselines3 and rl-baselines3-zoo",
+        "",
+        "Every `dqn` key under the name SB3's `DQN` (and the zoo's hyperparameter files) give it, and where",
+        "the meaning differs. To run the zoo's settings for a task: `optimizer: adam`, its `learning_rate`,",
+        "`batch_size`, `buffer_size` as `replay_size`, `train_freq`, `gradient_steps`, `target_update_interval`",
+        "as `target_update_steps`, `max_grad_norm` as `grad_clip` with `grad_clip_mode: global_norm`,",
+        "`terminal_on_horizon: false`, and `epsilon_decay` = exploration_fraction x n_timesteps with",
+        "`protocol.unit: steps`; the target stays Double DQN's.",
+        "",
+        "| key | SB3 / zoo | where the meaning differs |",
+        "|---|---|---|",
+    ]
+    for key, (name, differs) in SB3_NAMES.items():
+        shown = f"`{key}`" if not key.startswith("(") else key
+        lines.append(f"| {shown} | {name} | {differs or 'the same'} |")
+    return lines + [""]

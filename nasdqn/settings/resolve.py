@@ -12,6 +12,7 @@ default (identity.RECORDED_SINCE_0_2), so that adding a key renames no run. Plai
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from nasdqn.settings.errors import ConfigError
@@ -32,6 +33,25 @@ def complete(section: str, values: dict) -> dict:
     for key, s in table.items():
         if key not in out and s.default is not REQUIRED and s.applies(out):
             out[key] = copy.deepcopy(s.default)
+    return out
+
+
+def _gradient_steps(dqn: dict) -> None:
+    """dqn.gradient_steps -1 (rl-baselines3-zoo's): as many as environment steps per training step."""
+    if dqn.get("gradient_steps") == -1:
+        dqn["gradient_steps"] = dqn["train_freq"]
+
+
+# Values that stand for another, rewritten to it when a run's settings are resolved, so that
+# equal training is one identity (and the code sees one meaning).
+RESOLVERS: dict[str, Callable[[dict], None]] = {"dqn": _gradient_steps}
+
+
+def resolve_values(section: str, values: dict) -> dict:
+    """A complete section with RESOLVERS' rewrites applied (a copy)."""
+    out = dict(values)
+    if section in RESOLVERS:
+        RESOLVERS[section](out)
     return out
 
 
@@ -59,7 +79,7 @@ def _merged(cfg: dict, spec: dict, section: str, overrides: dict, agent: str) ->
     merged = copy.deepcopy(cfg.get(section) or {})
     for layer in (overrides.get(section, {}), spec.get(section, {}), overrides.get("agents", {}).get(agent, {}).get(section, {})):
         merged.update(layer)
-    return complete(section, merged)
+    return resolve_values(section, complete(section, merged))
 
 
 def resolved_agent_config(cfg: dict, agent: str, variant: str | None = None, keep_unused: bool = False) -> dict:
@@ -95,7 +115,8 @@ def normal_form(resolved: dict) -> dict:
     does not read left out): equal settings, equal digests, however they were written."""
     out = dict(resolved)
     for section in OVERRIDABLE:
-        out[section] = identity_section(section, complete(section, resolved[section]), resolved["controller"])
+        values = resolve_values(section, complete(section, resolved[section]))
+        out[section] = identity_section(section, values, resolved["controller"])
     return out
 
 

@@ -29,6 +29,7 @@ Controller = Literal["fixed", "random", "nas"]
 Unit = Literal["episodes", "steps"]
 InitialState = Literal["near_upright", "full_circle"]
 Optimizer = Literal["sgd", "adam"]
+GradClipMode = Literal["element", "global_norm"]
 Transition = Literal["reinit", "inherit", "distill"]
 MemoryPruning = Literal["keep_all", "keep_recent"]
 ScoreMode = Literal["tail_mean", "window_mean", "best_rolling"]
@@ -142,9 +143,17 @@ SECTIONS: dict[str, dict[str, Setting]] = {
         "batch_size": _int(1, "minibatch size N", 64),
         "replay_size": _int(1, "replay memory capacity, transitions", 50_000),
         "learning_starts": _int(0, "environment steps before the first update", 1000),
-        "train_freq": _int(1, "environment steps per gradient update", 4),
+        "train_freq": _int(1, "environment steps per training step", 4),
+        "gradient_steps": Setting({"type": "integer", "anyOf": [{"minimum": 1}, {"const": -1}]},
+                                  "a positive integer, or -1 (as many as dqn.train_freq)",
+                                  "gradient updates per training step, each on its own minibatch; -1: as many as environment "
+                                  "steps since the last training step (dqn.train_freq), as rl-baselines3-zoo's -1", 1, int),
         "target_update_steps": _int(1, "w- <- w every this many environment steps", 1000),
-        "grad_clip": _num("element-wise gradient clip C (paper: 1.0)", 0, None, exclusive_low=True, default=1.0),
+        "grad_clip": _num("gradient clip C (paper: 1.0): the bound of each gradient element, or of the gradient's global "
+                          "norm (dqn.grad_clip_mode)", 0, None, exclusive_low=True, default=1.0),
+        "grad_clip_mode": _choice(GradClipMode, "element: clip each gradient element to [-C, C] (the paper, 2.2.3); global_norm: "
+                                  "scale a run's whole gradient to L2 norm at most C (SB3's max_grad_norm, "
+                                  "torch.nn.utils.clip_grad_norm_)", "element"),
         "huber_delta": _num("Huber loss delta (paper: 1.0)", 0, None, exclusive_low=True, default=1.0),
         "terminal_on_horizon": _bool("true: y = r at the horizon (the paper); false: bootstrap through it", True),
         "epsilon_start": _num("epsilon-greedy: initial epsilon", 0, 1, default=1.0),

@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from nasdqn.settings.resolve import resolve_values
 from nasdqn.settings.space import check_choices
 from nasdqn.settings.table import SECTIONS, defaults
 
@@ -40,12 +41,13 @@ def section_settings(section: str) -> Callable[[type[T]], type[T]]:
 
 def _from_config(section: str) -> Callable[..., Any]:
     def from_config(cls: type[T], values: Mapping[str, Any] | None = None, /, **more: Any) -> T:
-        """From a section of the config (and keyword values): omitted keys take the table's defaults."""
+        """From a section of the config (and keyword values): omitted keys take the table's defaults,
+        and values that stand for another are resolved (resolve.RESOLVERS)."""
         given = {**(values or {}), **more}
         unknown = sorted(set(given) - set(SECTIONS[section]))
         if unknown:
             raise ValueError(f"{section}: unknown key(s) {', '.join(unknown)}; expected keys of the settings table's "
                              f"'{section}' section")
-        return cls(**{**defaults(section), **given})
+        return cls(**resolve_values(section, {**defaults(section), **given}))
 
     return from_config

@@ -236,3 +236,16 @@ def test_snakemakes_overlay_of_config_files_changes_only_the_seeds():
     assert planned == {str(r.dir) for r in study_plan(overlaid).unique_runs()} and len(planned) == 25
     assert {str(r.dir) for r in study_plan(load(REPO / "config/config.yaml")).unique_runs()} < planned
     assert len((REPO / "config/overlays/seeds.yaml").read_text().splitlines()) == 3
+
+
+def test_a_rewritten_groups_file_never_hides_a_run_still_to_train(tmp_path):
+    """The groups file is written by a rule whose params change with the runs still to train; the
+    runs that read it must stay in the DAG when it is rewritten (with ancient() Snakemake dropped
+    them: a dry run planned only the groups file, and an interrupted study 'completed' untrained)."""
+    work = copy_workflow(tmp_path / "regroup")
+    snakemake(work, "--configfile", "config/smoke.yaml", "--cores", "1", "results/.training/groups.json")
+    cfg = yaml.safe_load((work / "config/smoke.yaml").read_text())
+    cfg["agents"]["fixed_medium"]["dqn"] = {"learning_rate": 0.002}
+    (work / "changed.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    jobs = planned_jobs(snakemake(work, "--configfile", "changed.yaml", "-n"))
+    assert jobs["training_groups"] == 1 and jobs["train"] == 10 and jobs["report"] == 1, jobs

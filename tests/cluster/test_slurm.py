@@ -132,7 +132,7 @@ def test_job_killed_at_its_time_limit_resumes_from_checkpoint(slurm_cluster, tmp
     work = copy_workflow(tmp_path / "timeout")
     cfg = yaml.safe_load((work / "config/config.yaml").read_text())
     cfg["agents"] = {"fixed_large": cfg["agents"]["fixed_large"]}
-    cfg["protocol"].update({"seeds": [0], "episodes": 4000, "checkpoint_every": 50})
+    cfg["protocol"].update({"seeds": [0], "budget": 4000, "checkpoint_every": 50})
     (work / "long.yaml").write_text(yaml.safe_dump(cfg))
     os.environ["SLURM_CONF"] = str(state / "slurm.conf")
     from nasdqn.settings.config import validate

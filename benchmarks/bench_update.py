@@ -35,7 +35,7 @@ def timed(fn, reps: int) -> float:
 
 def update_seconds(arch: Architecture, g: int, optimizer: str, batch: int, reps: int) -> float:
     rng = np.random.default_rng(0)
-    group = DQNGroup(arch, list(range(g)), [fresh_member(arch, rng) for _ in range(g)], DQNSettings(optimizer=optimizer, batch_size=batch))
+    group = DQNGroup(arch, list(range(g)), [fresh_member(arch, rng) for _ in range(g)], DQNSettings.from_config(optimizer=optimizer, batch_size=batch))
     data = (rng.normal(size=(g, 2 * batch, 3)).astype(np.float32), rng.integers(0, 3, (g, batch, 1)),
             rng.normal(size=(g, batch, 1)).astype(np.float32), np.ones((g, batch, 1), dtype=np.float32))
     return timed(lambda: group.update(data), reps)

@@ -36,7 +36,7 @@ ARCHS = [Architecture(2, 32, "relu"), Architecture(3, 64, "relu"), Architecture(
 
 
 def ours_steps_per_second(arch: Architecture, dqn: DQNSettings, steps: int) -> float:
-    spec = AgentSpec("bench", "fixed", arch, dqn, NASSettings(), TaskSettings())
+    spec = AgentSpec("bench", "fixed", arch, dqn, NASSettings.from_config(), TaskSettings.from_config())
     horizon = make_task(spec.env).info.max_steps
     episodes = max(1, steps // horizon)
     warm = dqn.learning_starts // horizon + 1
@@ -90,7 +90,7 @@ def main() -> None:
     ap.add_argument("--optimizer", default="sgd", choices=("sgd", "adam"))
     args = ap.parse_args()
     torch.set_num_threads(1)
-    dqn = DQNSettings(train_freq=args.train_freq, optimizer=args.optimizer, batch_size=64, learning_rate=1e-3,
+    dqn = DQNSettings.from_config(train_freq=args.train_freq, optimizer=args.optimizer, batch_size=64, learning_rate=1e-3,
                       replay_size=50_000, learning_starts=1_000, target_update_steps=1_000)
     print(f"torch {torch.__version__}, 1 thread; batch {dqn.batch_size}, train_freq {dqn.train_freq}, "
           f"optimizer {dqn.optimizer}, {args.steps} timed steps x {args.rounds} rounds, alternating")

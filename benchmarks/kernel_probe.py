@@ -55,7 +55,7 @@ def acting(arch: Architecture) -> str:
 
 def learning(arch: Architecture, optimizer: str) -> str:
     rng = np.random.default_rng(2)
-    group = DQNGroup(arch, [0, 1, 2], [fresh_member(arch, rng) for _ in range(3)], DQNSettings(optimizer=optimizer, batch_size=64))
+    group = DQNGroup(arch, [0, 1, 2], [fresh_member(arch, rng) for _ in range(3)], DQNSettings.from_config(optimizer=optimizer, batch_size=64))
     g = np.random.default_rng(3)
     for k in range(20):
         batch = (g.normal(size=(3, 128, 3)).astype(np.float32), g.integers(0, 3, (3, 64, 1)), g.normal(size=(3, 64, 1)).astype(np.float32),

@@ -16,7 +16,7 @@ def _register_pendulum() -> None:
         import gymnasium
     except ImportError:  # the workflow plans with only Snakemake, PyYAML and jsonschema installed
         return
-    from nasdqn.settings.config import PENDULUM_ID
+    from nasdqn.settings.table import PENDULUM_ID
 
     if PENDULUM_ID not in gymnasium.registry:
         gymnasium.register(id=PENDULUM_ID, entry_point="nasdqn.tasks.gym_pendulum:GymInvertedPendulum",

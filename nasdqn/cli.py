@@ -12,6 +12,7 @@ import argparse
 import importlib
 import sys
 
+from nasdqn import __version__
 from nasdqn.settings.errors import NasdqnError
 
 COMMANDS = {
@@ -24,6 +25,7 @@ COMMANDS = {
     "sensitivity": "nasdqn.commands.sensitivity",
     "floor": "nasdqn.commands.floor",
     "plan": "nasdqn.commands.plan",
+    "groups": "nasdqn.commands.groups",
     "schema": "nasdqn.commands.schema",
     "config-doc": "nasdqn.commands.config_doc",
     "check-config": "nasdqn.commands.check_config",
@@ -42,6 +44,7 @@ COMMANDS = {
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser of every command, or of `only` (then only its module is imported)."""
     parser = argparse.ArgumentParser(prog="python -m nasdqn", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"nasdqn {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in [only] if only else COMMANDS:
         module = importlib.import_module(COMMANDS[name])

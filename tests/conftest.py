@@ -55,7 +55,8 @@ def planned_jobs(proc) -> dict[str, int]:
 
 def dry_run_jobs(proc) -> list[str]:
     """Every 'rule X:' block's rule and wildcards of a dry run."""
-    return re.findall(r"^(?:local)?rule (\w+):\n(?:.*\n)*?\s+wildcards: (.*)$", proc.stdout, flags=re.M)
+    block = r"(?:(?!(?:local)?rule ).*\n)*?"  # lines of this rule's block only (a rule without wildcards has none)
+    return re.findall(rf"^(?:local)?rule (\w+):\n{block}\s+wildcards: (.*)$", proc.stdout, flags=re.M)
 
 
 def assert_same_results(a: Path, b: Path, config: dict) -> None:

@@ -77,7 +77,7 @@ def as_group_batch(batch):
 def test_applied_update_equals_paper_backprop(activation):
     rng = np.random.default_rng(42)
     arch = Architecture(3, 32, activation)
-    settings = DQNSettings(optimizer="sgd", learning_rate=0.05, grad_clip=0.01, gamma=0.9)
+    settings = DQNSettings.from_config(optimizer="sgd", learning_rate=0.05, grad_clip=0.01, gamma=0.9)
     member = fresh_member(arch, rng)
     # make the target network differ from the online one, so Double DQN is really tested
     member.target = [p + rng.normal(scale=0.1, size=p.shape).astype(np.float32) for p in member.target]
@@ -100,7 +100,7 @@ def test_gradients_agree_with_autograd_on_huber_loss():
     rng = np.random.default_rng(3)
     arch = Architecture(2, 64, "relu")
     member = fresh_member(arch, rng)
-    group = DQNGroup(arch, [0], [member], DQNSettings())
+    group = DQNGroup(arch, [0], [member], DQNSettings.from_config())
     batch = as_group_batch(random_batch(rng, 32))
     _, loss = group.compute_gradients(batch)
     grads = group.online.grads
@@ -132,7 +132,7 @@ def test_gradients_agree_with_autograd_on_huber_loss():
 def test_adam_option_moves_parameters_and_reduces_loss():
     rng = np.random.default_rng(5)
     arch = Architecture(2, 32, "relu")
-    group = DQNGroup(arch, [0], [fresh_member(arch, rng)], DQNSettings(optimizer="adam", learning_rate=1e-2, gamma=0.0))
+    group = DQNGroup(arch, [0], [fresh_member(arch, rng)], DQNSettings.from_config(optimizer="adam", learning_rate=1e-2, gamma=0.0))
     batch = as_group_batch(random_batch(rng, 64))
     _, first = group.compute_gradients(batch)
     for _ in range(200):
@@ -144,7 +144,7 @@ def test_adam_option_moves_parameters_and_reduces_loss():
 def test_target_sync_copies_online():
     rng = np.random.default_rng(0)
     arch = Architecture(2, 32, "relu")
-    group = DQNGroup(arch, [0], [fresh_member(arch, rng)], DQNSettings(optimizer="sgd", learning_rate=0.1))
+    group = DQNGroup(arch, [0], [fresh_member(arch, rng)], DQNSettings.from_config(optimizer="sgd", learning_rate=0.1))
     group.update(as_group_batch(random_batch(rng, 16)))
     assert not all(np.array_equal(a, b) for a, b in zip(group.online.params, group.target.params))
     group.sync_target()
@@ -188,7 +188,7 @@ def test_members_of_a_group_keep_their_own_adam_step_counts():
     numbers equal training it alone."""
     rng = np.random.default_rng(2)
     arch = Architecture(2, 32, "tanh")
-    s = DQNSettings(optimizer="adam", learning_rate=1e-2)
+    s = DQNSettings.from_config(optimizer="adam", learning_rate=1e-2)
     old, new = fresh_member(arch, rng), fresh_member(arch, rng)
     warm = DQNGroup(arch, [0], [old], s)
     batch = as_group_batch(random_batch(rng, 64))

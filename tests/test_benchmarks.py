@@ -61,3 +61,9 @@ def test_bench_vs_sb3_prints_a_ratio_per_network():
 def test_kernel_speed_prints_a_time_per_core_type_and_shape():
     out = bench("kernel_speed.py", "--rounds", "1", "--reps", "20", "--cores", "Haswell", "SkylakeX")
     assert "Haswell" in out and "SkylakeX" in out and "128x64x64" in out, out
+
+
+def test_bench_rates_prints_the_tables_resources_holds():
+    out = bench("bench_rates.py", "--steps", "200", "--archs", "1", "--tasks", "CartPole-v1")
+    assert out.startswith("CPU: ") and re.search(r"2x32-relu +act +[\d.]+ us/step +update +[-\d.]+ us", out)
+    assert "ACT_US = {(2, 32):" in out and "UPDATE_US = {(2, 32):" in out and "'CartPole-v1':" in out

@@ -16,8 +16,8 @@ from nasdqn.settings.space import Architecture
 from nasdqn.tasks import TaskSettings
 
 T = 40  # the pendulum's horizon in these tests
-DQN = DQNSettings(batch_size=16, learning_starts=100, replay_size=2000, target_update_steps=100, epsilon_decay=5)
-NAS = NASSettings(arch_update_interval=3, score_window=2, exploration_after_transition="restart", restart_epsilon=0.6,
+DQN = DQNSettings.from_config(batch_size=16, learning_starts=100, replay_size=2000, target_update_steps=100, epsilon_decay=5)
+NAS = NASSettings.from_config(arch_update_interval=3, score_window=2, exploration_after_transition="restart", restart_epsilon=0.6,
                   restart_decay=4)
 
 
@@ -35,7 +35,7 @@ def in_steps(spec: AgentSpec) -> AgentSpec:
 
 
 def test_the_pendulum_counted_in_steps_is_the_pendulum_counted_in_episodes():
-    env = TaskSettings(max_episode_steps=T)
+    env = TaskSettings.from_config(max_episode_steps=T)
     specs = [AgentSpec("n", "nas", None, DQN, NAS, env), AgentSpec("r", "random", None, DQN, NAS, env),
              AgentSpec("f", "fixed", Architecture(2, 32, "relu"), DQN, NAS, env)]
     episodes = train([Run(s, 0) for s in specs], Budget("episodes", 11), evaluation=EvalSettings(every=4, episodes=2))
@@ -46,7 +46,7 @@ def test_the_pendulum_counted_in_steps_is_the_pendulum_counted_in_episodes():
 
 
 def test_a_step_budget_gives_every_run_exactly_its_steps_and_windows_by_steps():
-    env = TaskSettings(id="CartPole-v1")
+    env = TaskSettings.from_config(id="CartPole-v1")
     dqn = dataclasses.replace(DQN, terminal_on_horizon=False, epsilon_decay=300)
     nas = dataclasses.replace(NAS, arch_update_interval=250, score_window=100, restart_decay=200)
     runs = [Run(AgentSpec("r", "random", None, dqn, nas, env), s) for s in (0, 1)]
@@ -65,7 +65,7 @@ def test_a_step_budget_gives_every_run_exactly_its_steps_and_windows_by_steps():
 
 
 def test_keep_probability_one_never_switches_and_zero_is_random_nas():
-    env = TaskSettings(max_episode_steps=T)
+    env = TaskSettings.from_config(max_episode_steps=T)
     keep = AgentSpec("k", "random", None, DQN, dataclasses.replace(NAS, keep_probability=1.0), env)
     tr = train([Run(keep, s) for s in range(3)], Budget("episodes", 12))
     for i in range(3):

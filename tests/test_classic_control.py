@@ -34,7 +34,7 @@ def policy(env_id: str, obs: np.ndarray, rng: np.random.Generator) -> np.ndarray
 
 @pytest.mark.parametrize("env_id,limit", [("Acrobot-v1", None), ("Acrobot-v1", 120), ("CartPole-v1", None), ("CartPole-v1", 15)])
 def test_trajectories_are_gymnasiums_bit_for_bit(env_id, limit):
-    settings = TaskSettings(id=env_id, max_episode_steps=limit)
+    settings = TaskSettings.from_config(id=env_id, max_episode_steps=limit)
     task = GymnasiumTask(settings)
     n, steps = 12, 3000
     reference = VecGymnasiumEnv(settings, n, task.info.obs_dim, None)
@@ -60,7 +60,7 @@ def test_trajectories_are_gymnasiums_bit_for_bit(env_id, limit):
 
 
 def test_state_dict_resumes_the_same_trajectory():
-    settings = TaskSettings(id="Acrobot-v1")
+    settings = TaskSettings.from_config(id="Acrobot-v1")
     env = GymnasiumTask(settings).vector(3)
     env.reset_all([np.random.default_rng(i) for i in range(3)])
     actions, active = np.array([0, 1, 2]), np.ones(3, dtype=bool)
@@ -90,7 +90,7 @@ def pumping_q(params, arch, env_id: str, drive: float):
 
 @pytest.mark.parametrize("env_id,scale", [("Acrobot-v1", None), ("CartPole-v1", (0.5, 1.0, 2.0, 0.25))])
 def test_greedy_evaluation_equals_one_gymnasium_episode_at_a_time(env_id, scale, monkeypatch):
-    task = GymnasiumTask(TaskSettings(id=env_id, observation_scale=scale))
+    task = GymnasiumTask(TaskSettings.from_config(id=env_id, observation_scale=scale))
     results = []
     for k, name in enumerate(["2x64-relu", "3x32-tanh", "4x128-leaky_relu"]):
         arch = Architecture.parse(name)
@@ -107,5 +107,5 @@ def test_greedy_evaluation_equals_one_gymnasium_episode_at_a_time(env_id, scale,
 
 def test_other_gymnasium_tasks_keep_gymnasiums_step():
     assert set(BATCHED) == {"Acrobot-v1", "CartPole-v1"}
-    task = GymnasiumTask(TaskSettings(id="MountainCar-v0"))
+    task = GymnasiumTask(TaskSettings.from_config(id="MountainCar-v0"))
     assert isinstance(task.vector(2), VecGymnasiumEnv)

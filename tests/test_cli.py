@@ -1,5 +1,6 @@
 """The CLI: outputs of one run, byte-identical reruns, and clear errors on bad input."""
 import json
+import shutil
 import subprocess
 import sys
 
@@ -56,8 +57,8 @@ def test_bad_input_exits_nonzero_with_message(tmp_path, args, message):
     assert not (tmp_path / "out" / "episodes.csv").exists()
 
 
-def test_missing_config_key_and_unreadable_config(tmp_path):
-    text = (REPO / "config/smoke.yaml").read_text().replace("  batch_size: 16\n", "")
+def test_bad_config_key_and_unreadable_config(tmp_path):
+    text = (REPO / "config/smoke.yaml").read_text().replace("  batch_size: 16\n", "  batch_size: sixteen\n")
     bad = tmp_path / "bad.yaml"
     bad.write_text(text)
     proc = run_cli("train", "--config", str(bad), "--agent", "fixed_small", "--seed", "0", "--out", str(tmp_path / "o"))
@@ -79,7 +80,7 @@ def test_config_json_is_validated(tmp_path):
     from nasdqn.settings.config import load, resolved_agent_config
 
     resolved = resolved_agent_config(load(SMOKE), "fixed_small")
-    del resolved["dqn"]["gamma"]
+    resolved["dqn"]["gamma"] = "high"
     proc = run_cli("train", "--config-json", json.dumps(resolved), "--agent", "fixed_small", "--seed", "0", "--out", str(tmp_path / "o"))
     assert proc.returncode == 2 and "dqn.gamma" in proc.stderr
     resolved = resolved_agent_config(load(SMOKE), "fixed_small")
@@ -144,3 +145,26 @@ def test_a_training_group_trains_once_and_gives_each_run_its_own_bytes(tmp_path)
             assert (tmp_path / f"group/{agent}/{name}").read_bytes() == (tmp_path / f"alone/{agent}/{name}").read_bytes(), name
         assert json.loads((tmp_path / f"group/{agent}/run.json").read_text())["runs_in_job"] == 2
     assert not (tmp_path / "plan/g1").exists()  # the staging area is gone once both runs are out
+    # the plan of an earlier invocation: a member trained again later never retrains a finished group-mate
+    shutil.rmtree(tmp_path / "group/nas_dqn")
+    proc = run_cli("train", "--config-json", json.dumps(resolved_agent_config(cfg, "nas_dqn")), "--agent", "nas_dqn", "--seed", "1",
+                   "--out", str(tmp_path / "group/nas_dqn"), "--group-plan", str(tmp_path / "plan/groups.json"))
+    assert proc.returncode == 0 and "[nas_dqn seed 1] episode 12/12" in proc.stderr, proc.stderr
+    assert json.loads((tmp_path / "group/nas_dqn/run.json").read_text())["runs_in_job"] == 1
+    assert (tmp_path / "group/nas_dqn/episodes.csv").read_bytes() == (tmp_path / "alone/nas_dqn/episodes.csv").read_bytes()
+
+
+def test_version_and_config_overlays_and_set_on_the_command_line():
+    import nasdqn
+
+    proc = run_cli("--version")
+    assert proc.returncode == 0 and proc.stdout.strip() == f"nasdqn {nasdqn.__version__}"
+    paper = run_cli("plan", "--config", str(REPO / "config/config.yaml")).stdout.split()
+    five = run_cli("plan", "--config", str(REPO / "config/config.yaml"), "--config", str(REPO / "config/overlays/seeds.yaml")).stdout.split()
+    assert len(paper) == 15 and len(five) == 25 and set(paper) <= set(five)  # the overlay's seeds 0-2 are the paper's runs
+    changed = run_cli("plan", "--config", str(REPO / "config/config.yaml"), "--set", "dqn.learning_rate=0.002").stdout.split()
+    assert len(changed) == 15 and not set(changed) & set(paper)  # a learner key: every run is new
+    proc = run_cli("train", "--config", SMOKE, "--set", "dqn.batch_size=-3", "--agent", "fixed_small", "--seed", "0", "--out", "/tmp/x")
+    assert proc.returncode == 2 and "--set dqn.batch_size=-3: config key 'dqn.batch_size': expected a positive integer" in proc.stderr
+    proc = run_cli("check-config", str(REPO / "config/config.yaml"), "--set", "nas.top_k=three")
+    assert proc.returncode == 2 and "'nas.top_k'" in proc.stderr

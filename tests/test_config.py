@@ -53,17 +53,46 @@ def test_bad_values_name_the_key(path, value, key):
         validate(cfg)
 
 
-def test_missing_and_unknown_keys():
+def test_omitted_keys_take_their_defaults_and_required_ones_are_named():
     cfg = copy.deepcopy(PAPER)
-    del cfg["dqn"]["batch_size"]
-    with pytest.raises(ConfigError, match=r"'dqn.batch_size' is missing"):
+    del cfg["dqn"]["batch_size"], cfg["env"]
+    assert validate(cfg)["dqn"]["batch_size"] == 64 and validate(cfg)["env"] == PAPER["env"]
+    assert resolved_agent_config(cfg, "nas_dqn") == resolved_agent_config(PAPER, "nas_dqn")
+    with pytest.raises(ConfigError, match=r"key 'roles' is missing"):
+        validate({"agents": PAPER["agents"]})
+    cfg = copy.deepcopy(PAPER)
+    del cfg["roles"]["fixed"]
+    with pytest.raises(ConfigError, match=r"'roles.fixed' is missing; expected a list of agent names"):
         validate(cfg)
+    cfg = copy.deepcopy(PAPER)
+    del cfg["agents"]["nas_dqn"]["controller"]
+    with pytest.raises(ConfigError, match=r"'agents.nas_dqn.controller' is missing"):
+        validate(cfg)
+
+
+def test_unknown_keys_are_named():
     cfg = copy.deepcopy(PAPER)
     cfg["dqn"]["batchsize"] = 3
     with pytest.raises(ConfigError, match=r"dqn.batchsize.*unknown"):
         validate(cfg)
-    with pytest.raises(ConfigError, match="protocol"):
-        validate({"agents": PAPER["agents"]})
+
+
+def test_a_gymnasium_task_gets_no_pendulum_keys():
+    cfg = copy.deepcopy(PAPER)
+    cfg["env"] = {"id": "CartPole-v1"}
+    assert validate(cfg)["env"] == {"id": "CartPole-v1", "max_episode_steps": None, "observation_scale": None}
+    assert "initial_state" not in resolved_agent_config(cfg, "fixed_small")["env"]
+    cfg["agents"]["fixed_small"]["env"] = {"id": "nasdqn/InvertedPendulum-v0"}  # the pendulum's keys apply to it alone
+    assert resolved_agent_config(cfg, "fixed_small")["env"]["initial_theta_high"] == 0.05
+
+
+def test_the_table_defaults_are_the_paper_protocol():
+    """config/config.yaml spells out the paper protocol; every value it gives is the table's default."""
+    from nasdqn.settings.table import SECTIONS
+
+    for section, table in SECTIONS.items():
+        for key, value in PAPER[section].items():
+            assert value == table[key].default, f"{section}.{key}: config/config.yaml {value!r}, table {table[key].default!r}"
 
 
 def test_agent_override_changes_only_that_agent():
@@ -122,10 +151,10 @@ def test_cli_parser_requires_agent_and_seed():
 
 
 def test_config_reference_is_generated_from_the_settings_table():
-    from nasdqn.settings.config import reference_markdown
+    from nasdqn.settings.markdown import reference_markdown
 
     committed = (REPO / "config/README.md").read_text()
-    assert committed == reference_markdown(PAPER), "run: python -m nasdqn config-doc --out config/README.md"
+    assert committed == reference_markdown(), "run: python -m nasdqn config-doc --out config/README.md"
     schema = json_schema()
     for section in ("protocol", "env", "dqn", "nas", "analysis", "roles"):
         for key, spec in schema["properties"][section]["properties"].items():
@@ -144,19 +173,28 @@ def test_every_schema_key_has_a_description():
     walk(json_schema())
 
 
-def test_settings_table_matches_the_dataclasses():
-    """The table and the dataclasses that consume it cannot drift apart."""
+def test_the_dataclasses_take_their_fields_from_the_table():
+    """DQNSettings, NASSettings and TaskSettings have exactly the table's keys, no defaults of their
+    own, and from_config fills an omitted key with the table's default."""
     import dataclasses
 
     from nasdqn.analysis.tables import cl
     from nasdqn.learning.controller import NASSettings
     from nasdqn.learning.dqn import DQNSettings
-    from nasdqn.settings.config import SECTIONS
+    from nasdqn.settings.table import SECTIONS, defaults
     from nasdqn.tasks import TaskSettings
 
-    for section, cls in (("dqn", DQNSettings), ("nas", NASSettings), ("env", TaskSettings), ("analysis", cl.DecisionSettings)):
-        fields = {f.name for f in dataclasses.fields(cls)}
-        assert set(SECTIONS[section]) <= fields, (section, set(SECTIONS[section]) - fields)
+    for section, cls in (("dqn", DQNSettings), ("nas", NASSettings), ("env", TaskSettings)):
+        fields = dataclasses.fields(cls)
+        assert [f.name for f in fields] == list(SECTIONS[section])
+        assert all(f.default is dataclasses.MISSING for f in fields), section
+        assert dataclasses.asdict(cls.from_config({})) == {k: (tuple(v) if isinstance(v, list) else v) for k, v in defaults(section).items()}
+    assert DQNSettings.from_config({"gamma": 0.5}, batch_size=8).batch_size == 8
+    with pytest.raises(ValueError, match="dqn: unknown key.*gama"):
+        DQNSettings.from_config(gama=0.5)
+    with pytest.raises(ValueError, match="optimizer: expected one of 'sgd', 'adam'"):
+        DQNSettings.from_config(optimizer="rmsprop")
+    assert set(SECTIONS["analysis"]) <= {f.name for f in dataclasses.fields(cl.DecisionSettings)}
 
 
 def test_non_finite_numbers_are_rejected_with_the_key():
@@ -164,3 +202,47 @@ def test_non_finite_numbers_are_rejected_with_the_key():
     cfg["protocol"]["success_threshold"] = float("nan")
     with pytest.raises(ConfigError, match="protocol.success_threshold.*finite"):
         validate(cfg)
+
+
+def test_config_files_overlay_in_order_and_set_keys_come_last(tmp_path):
+    """Several files merge as Snakemake merges --configfile files (mappings key by key, lists
+    replaced), then --set keys, read as YAML, validated by the same schema."""
+    from nasdqn.settings.config import overlay
+
+    assert overlay({"a": {"b": 1, "c": [1, 2]}}, {"a": {"c": [3]}, "d": 4}) == {"a": {"b": 1, "c": [3]}, "d": 4}
+    top = tmp_path / "top.yaml"
+    top.write_text("dqn:\n  learning_rate: 0.003\nprotocol:\n  seeds: [5]\n")
+    cfg = load([REPO / "config/config.yaml", top], ["dqn.gamma=0.9", "agents.nas_dqn.nas.transition=inherit"])
+    assert (cfg["dqn"]["learning_rate"], cfg["dqn"]["gamma"], cfg["protocol"]["seeds"]) == (0.003, 0.9, [5])
+    assert cfg["dqn"]["batch_size"] == 64 and cfg["agents"]["nas_dqn"]["nas"] == {"transition": "inherit"}
+    assert load(REPO / "config/config.yaml", ["protocol.seeds=[3, 4]"])["protocol"]["seeds"] == [3, 4]  # YAML-typed
+
+
+@pytest.mark.parametrize("item, message", [
+    ("dqn.learning_rate=abc", "--set dqn.learning_rate=abc: config key 'dqn.learning_rate': expected a number > 0, got 'abc'"),
+    ("dqn.lerning_rate=0.1", "--set dqn.lerning_rate=0.1: config key 'dqn.lerning_rate': unknown key"),
+    ("dqn.learning_rate", "--set dqn.learning_rate: expected KEY=VALUE"),
+    ("protocol.seeds.first=3", "--set protocol.seeds.first=3: 'protocol.seeds' is not a mapping"),
+    ("dqn.learning_starts=8", "--set dqn.learning_starts=8: config key 'dqn.learning_starts': expected at least dqn.batch_size"),
+])
+def test_a_bad_set_names_itself_and_the_key(item, message):
+    with pytest.raises(ConfigError) as err:
+        load(REPO / "config/config.yaml", [item])
+    assert str(err.value).startswith(message), str(err.value)
+
+
+def test_an_overlay_alone_is_not_a_study_and_the_error_names_the_files(tmp_path):
+    with pytest.raises(ConfigError, match=r"config file .*seeds.yaml: config key 'roles' is missing"):
+        load(REPO / "config/overlays/seeds.yaml")
+    with pytest.raises(ConfigError, match=r"config .*config.yaml \+ .*bad.yaml: config key 'dqn.gamma'"):
+        (tmp_path / "bad.yaml").write_text("dqn: {gamma: 2}\n")
+        load([REPO / "config/config.yaml", tmp_path / "bad.yaml"])
+
+
+def test_every_learner_key_has_its_sb3_name_in_the_reference():
+    from nasdqn.settings.sb3 import SB3_NAMES
+    from nasdqn.settings.table import SECTIONS
+
+    assert {k for k in SB3_NAMES if k.startswith("dqn.")} == {f"dqn.{k}" for k in SECTIONS["dqn"]}
+    page = (REPO / "config/README.md").read_text()
+    assert "| `dqn.replay_size` | `buffer_size` |" in page and "| `dqn.grad_clip` | `max_grad_norm` |" in page

@@ -22,7 +22,7 @@ def test_softmax_matches_formula():
 
 def test_empirical_selection_frequencies_chi_square():
     """Draw many selections from a fixed buffer: frequencies follow eps/27 + (1-eps) P(c)."""
-    s = NASSettings(epsilon_start=0.3, epsilon_decay=1.0, epsilon_min=0.0, top_k=4)
+    s = NASSettings.from_config(epsilon_start=0.3, epsilon_decay=1.0, epsilon_min=0.0, top_k=4)
     ctrl = NASController(s)
     buffer = {SEARCH_SPACE[0]: 10.0, SEARCH_SPACE[5]: 60.0, SEARCH_SPACE[13]: 140.0, SEARCH_SPACE[26]: 190.0}
     for arch, score in buffer.items():
@@ -46,7 +46,7 @@ def test_empirical_selection_frequencies_chi_square():
 
 
 def test_epsilon_decays_to_floor():
-    s = NASSettings(epsilon_start=0.5, epsilon_min=0.1, epsilon_decay=0.95)
+    s = NASSettings.from_config(epsilon_start=0.5, epsilon_min=0.1, epsilon_decay=0.95)
     ctrl = NASController(s)
     rng = np.random.default_rng(1)
     seen = []
@@ -60,7 +60,7 @@ def test_epsilon_decays_to_floor():
 
 
 def test_buffer_keeps_top_k_latest_scores():
-    ctrl = NASController(NASSettings(top_k=3))
+    ctrl = NASController(NASSettings.from_config(top_k=3))
     for arch, score in zip(SEARCH_SPACE[:5], [5.0, 1.0, 9.0, 7.0, 3.0]):
         ctrl.record(arch, score)
     assert set(ctrl.best) == {SEARCH_SPACE[0].name, SEARCH_SPACE[2].name, SEARCH_SPACE[3].name}
@@ -69,19 +69,19 @@ def test_buffer_keeps_top_k_latest_scores():
 
 
 def test_exploit_only_picks_from_buffer_and_state_roundtrip():
-    ctrl = NASController(NASSettings(epsilon_start=0.0, epsilon_min=0.0))
+    ctrl = NASController(NASSettings.from_config(epsilon_start=0.0, epsilon_min=0.0))
     ctrl.record(Architecture(2, 32, "relu"), 10.0)
     ctrl.record(Architecture(4, 128, "tanh"), 20.0)
     rng = np.random.default_rng(3)
     picks = {ctrl.select(rng).arch.name for _ in range(200)}
     assert picks == {"2x32-relu", "4x128-tanh"}
-    clone = NASController(NASSettings())
+    clone = NASController(NASSettings.from_config())
     clone.load_state_dict(ctrl.state_dict())
     assert clone.best == ctrl.best and clone.epsilon == ctrl.epsilon
 
 
 def test_random_controller_is_uniform():
-    ctrl = RandomController(NASSettings())
+    ctrl = RandomController(NASSettings.from_config())
     rng = np.random.default_rng(7)
     counts = np.zeros(27)
     for _ in range(27_000):

@@ -12,7 +12,7 @@ from nasdqn.tasks.evaluation import eval_generator
 from nasdqn.tasks.pendulum import InvertedPendulum, PendulumParams, greedy_returns, sample_initial_state, start_states
 
 PARAMS = PendulumParams(initial_state="full_circle")
-TASK = make_task(TaskSettings(initial_state="full_circle"))
+TASK = make_task(TaskSettings.from_config(initial_state="full_circle"))
 
 
 def evaluate_policy(policy: Policy, seed: int, episodes: int) -> np.ndarray:

@@ -12,27 +12,27 @@ from nasdqn.learning.spec import AgentSpec
 from nasdqn.tasks import TaskSettings
 
 
-def spec(controller="nas", dqn=DQNSettings(epsilon_start=1.0, epsilon_end=0.1, epsilon_decay=100), **nas):
-    return AgentSpec("a", controller, None, dqn, dataclasses.replace(NASSettings(), **nas), TaskSettings())
+def spec(controller="nas", dqn=DQNSettings.from_config(epsilon_start=1.0, epsilon_end=0.1, epsilon_decay=100), **nas):
+    return AgentSpec("a", controller, None, dqn, dataclasses.replace(NASSettings.from_config(), **nas), TaskSettings.from_config())
 
 
 def test_linear_then_flat():
     e = Exploration([spec()])
     got = e.epsilon(np.array([0.0, 50.0, 100.0, 5000.0]), np.zeros(4, dtype=int))
     assert got[0] == 1.0 and got[1] == pytest.approx(0.55) and got[2] == pytest.approx(0.1) and got[3] == pytest.approx(0.1)
-    no_decay = Exploration([spec(dqn=DQNSettings(epsilon_start=1.0, epsilon_end=0.05, epsilon_decay=0))])
+    no_decay = Exploration([spec(dqn=DQNSettings.from_config(epsilon_start=1.0, epsilon_end=0.05, epsilon_decay=0))])
     assert no_decay.epsilon(np.array([0.0]))[0] == 0.05  # exactly epsilon_end, not 1 + (0.05 - 1)
 
 
 def test_restart_after_a_transition_anneals_and_never_goes_below_the_global_schedule():
-    e = Exploration([spec(dqn=DQNSettings(epsilon_end=0.05, epsilon_decay=1), exploration_after_transition="restart",
+    e = Exploration([spec(dqn=DQNSettings.from_config(epsilon_end=0.05, epsilon_decay=1), exploration_after_transition="restart",
                           restart_epsilon=0.6, restart_decay=20)])
     assert e.epsilon(np.array([15.0]))[0] == pytest.approx(0.05)  # no transition yet: the global schedule
     e.switched(0, 10)  # a transition after 10 episodes: episode 11 is the first on the new network
     assert e.epsilon(np.array([10.0]))[0] == pytest.approx(0.6)
     assert e.epsilon(np.array([20.0]))[0] == pytest.approx(0.6 + 0.5 * (0.05 - 0.6))
     assert e.epsilon(np.array([40.0]))[0] == pytest.approx(0.05)
-    high = Exploration([spec(dqn=DQNSettings(epsilon_start=0.9, epsilon_end=0.9, epsilon_decay=1), exploration_after_transition="restart",
+    high = Exploration([spec(dqn=DQNSettings.from_config(epsilon_start=0.9, epsilon_end=0.9, epsilon_decay=1), exploration_after_transition="restart",
                              restart_epsilon=0.6, restart_decay=20)])
     high.switched(0, 10)
     assert high.epsilon(np.array([10.0]))[0] == 0.9  # never below the global schedule

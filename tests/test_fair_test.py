@@ -9,22 +9,22 @@ import pytest
 from nasdqn.learning.controller import NASSettings
 from nasdqn.learning.dqn import DQNSettings, fresh_member
 from nasdqn.learning.spec import AgentSpec, PartnerWindows
-from nasdqn.learning.trainer import EvalSettings, runs_of
+from nasdqn.learning.trainer import NO_EVALUATION, EvalSettings, runs_of
 from nasdqn.learning.trainer import train as train_runs
 from nasdqn.settings.columns import WARM_START_COLUMNS
 from nasdqn.settings.space import SEARCH_SPACE
 from nasdqn.tasks import TaskSettings
 
-FAST_DQN = DQNSettings(batch_size=16, learning_starts=100, replay_size=2000, target_update_steps=100, epsilon_decay=5)
-FAST_NAS = NASSettings(arch_update_interval=3, score_window=2, epsilon_start=0.5)
-SHORT_ENV = TaskSettings(max_episode_steps=50)
+FAST_DQN = DQNSettings.from_config(batch_size=16, learning_starts=100, replay_size=2000, target_update_steps=100, epsilon_decay=5)
+FAST_NAS = NASSettings.from_config(arch_update_interval=3, score_window=2, epsilon_start=0.5)
+SHORT_ENV = TaskSettings.from_config(max_episode_steps=50)
 
 
 def spec(controller="nas", name="test", partner=None, **nas):
     return AgentSpec(name, controller, None, FAST_DQN, dataclasses.replace(FAST_NAS, **nas), SHORT_ENV, partner)
 
 
-def train(agent: AgentSpec, seeds: list[int], episodes: int, evaluation: EvalSettings = EvalSettings()):
+def train(agent: AgentSpec, seeds: list[int], episodes: int, evaluation: EvalSettings = NO_EVALUATION):
     return train_runs(runs_of(agent, seeds), episodes, evaluation=evaluation)
 
 

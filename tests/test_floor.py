@@ -7,7 +7,7 @@ from nasdqn.tasks.floor import floor_rows, uniform_random
 
 
 def test_cartpole_floor_is_what_no_learning_gets():
-    task = make_task(TaskSettings(id="CartPole-v1"))
+    task = make_task(TaskSettings.from_config(id="CartPole-v1"))
     rows = floor_rows(task, [0, 1], 20)
     assert rows == floor_rows(task, [0, 1], 20)  # reproducible
     by = {(r["policy"], r["seed"]): r["mean_return"] for r in rows}
@@ -26,5 +26,5 @@ def test_the_uniform_random_policy_draws_from_its_own_stream():
 
 
 def test_pendulum_floor_rows_per_policy_and_seed():
-    rows = floor_rows(make_task(TaskSettings(max_episode_steps=50)), [0], 3)
+    rows = floor_rows(make_task(TaskSettings.from_config(max_episode_steps=50)), [0], 3)
     assert [r["policy"] for r in rows] == ["uniform_random", "constant_0", "constant_1", "constant_2"]

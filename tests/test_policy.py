@@ -157,3 +157,28 @@ def test_a_directory_is_not_a_policy(tmp_path: Path) -> None:
     os.mkdir(tmp_path / "dir.pt")
     with pytest.raises(PolicyError, match="dir.pt"):
         load_policy(tmp_path / "dir.pt")
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "leaky_relu"])
+def test_to_torch_computes_the_saved_networks_q_values(tmp_path, activation):
+    """load_policy(...).to_torch() is an nn.Module equal to the numpy forward pass (forward_np) to
+    float32 precision, on random inputs and weights with non-zero biases, for a task's own sizes."""
+    from nasdqn.learning.network import forward_np
+
+    rng = np.random.default_rng(7)
+    arch = Architecture(3, 64, activation)
+    params = init_params(arch, rng, obs_dim=6, n_actions=3)
+    for b in params[arch.layers + 1 :]:
+        b += rng.normal(0, 0.5, size=b.shape).astype(np.float32)
+    save_policy(tmp_path / "p.pt", arch, params, {"task": "Acrobot-v1"})
+    policy = load_policy(tmp_path / "p.pt")
+    net = policy.to_torch()
+    assert isinstance(net, torch.nn.Module) and not net.training
+    obs = (rng.normal(size=(256, 6)) * rng.choice([0.1, 1.0, 10.0], size=(256, 1))).astype(np.float32)
+    with torch.no_grad():
+        q = net(torch.from_numpy(obs)).numpy()
+    assert q.dtype == np.float32 and q.shape == (256, 3)
+    np.testing.assert_allclose(q, forward_np(params, activation, obs), rtol=1e-5, atol=1e-5)
+    assert (q.argmax(axis=1) == policy.greedy(obs)).mean() > 0.99  # ties at float32 precision aside
+    net[0].weight.data.zero_()  # a copy: the policy's own weights stay as saved
+    np.testing.assert_array_equal(policy.q_values(obs), forward_np(params, activation, obs))

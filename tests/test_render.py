@@ -13,7 +13,7 @@ from nasdqn.tasks import TaskSettings, make_task, pendulum_task
 from nasdqn.tasks.evaluation import eval_generator
 from nasdqn.tasks.pendulum import start_states
 
-TASK = make_task(TaskSettings(max_episode_steps=20))
+TASK = make_task(TaskSettings.from_config(max_episode_steps=20))
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def test_frames_include_both_ends(policy: Policy) -> None:
 
 
 def test_a_gymnasium_task_draws_its_own_frames(tmp_path: Path) -> None:
-    task = make_task(TaskSettings(id="CartPole-v1", max_episode_steps=12))
+    task = make_task(TaskSettings.from_config(id="CartPole-v1", max_episode_steps=12))
     arch = Architecture(2, 32, "relu")
     policy = Policy(arch, init_params(arch, np.random.default_rng(0), 4, 2), {})
     ret = render.render_gif(policy, task, seed=0, out=tmp_path / "c.gif", frame_every=4)
@@ -93,7 +93,7 @@ def test_the_pendulums_gif_feeds_the_network_scaled_observations():
         seen.setdefault("first", np.array(obs, dtype=np.float64))
         return np.zeros((len(obs), 3))
 
-    make_task(TaskSettings(max_episode_steps=5)).gif_frames(q_fn, eval_generator(0), 1)
+    make_task(TaskSettings.from_config(max_episode_steps=5)).gif_frames(q_fn, eval_generator(0), 1)
     plain = seen.pop("first")
-    make_task(TaskSettings(max_episode_steps=5, observation_scale=(2.0, 2.0, 2.0))).gif_frames(q_fn, eval_generator(0), 1)
+    make_task(TaskSettings.from_config(max_episode_steps=5, observation_scale=(2.0, 2.0, 2.0))).gif_frames(q_fn, eval_generator(0), 1)
     assert np.allclose(seen["first"], 2 * plain, atol=1e-6)

@@ -12,12 +12,12 @@ from nasdqn.learning.spec import AgentSpec
 from nasdqn.settings.space import Architecture
 from nasdqn.tasks import TaskSettings, make_task
 
-NAS = NASSettings(arch_update_interval=10, score_window=4)
+NAS = NASSettings.from_config(arch_update_interval=10, score_window=4)
 
 
 def search(budget: Budget = Budget("episodes", 100), **nas) -> ArchitectureSearch:
-    spec = AgentSpec("a", "nas", None, DQNSettings(epsilon_end=0.05), dataclasses.replace(NAS, **nas), TaskSettings())
-    return ArchitectureSearch([spec], [np.random.default_rng(0)], budget, make_task(TaskSettings()).info)
+    spec = AgentSpec("a", "nas", None, DQNSettings.from_config(epsilon_end=0.05), dataclasses.replace(NAS, **nas), TaskSettings.from_config())
+    return ArchitectureSearch([spec], [np.random.default_rng(0)], budget, make_task(TaskSettings.from_config()).info)
 
 
 @pytest.mark.parametrize("mode, expected", [

@@ -1,6 +1,5 @@
 """Random streams (nasdqn/settings/streams.py, nasdqn/learning/streams.py): every run draws from
 its own generators; no two agents' controllers share draws where the config asks for it."""
-import dataclasses
 
 import numpy as np
 
@@ -13,7 +12,8 @@ from nasdqn.tasks import TaskSettings
 
 
 def spec(name: str, controller: str, agent_stream: bool = False) -> AgentSpec:
-    return AgentSpec(name, controller, None, DQNSettings(), dataclasses.replace(NASSettings(), agent_stream=agent_stream), TaskSettings())
+    return AgentSpec(name, controller, None, DQNSettings.from_config(), NASSettings.from_config(agent_stream=agent_stream),
+                     TaskSettings.from_config())
 
 
 def first_draws(s: AgentSpec, seed: int = 0, n: int = 8) -> tuple:

@@ -15,10 +15,10 @@ from nasdqn.learning.trainer import Trainer, train
 from nasdqn.settings.columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS
 from nasdqn.tasks import TaskSettings, make_task
 
-CARTPOLE = TaskSettings(id="CartPole-v1", max_episode_steps=60)
-DQN = DQNSettings(optimizer="adam", batch_size=16, learning_starts=50, replay_size=2000, target_update_steps=100,
+CARTPOLE = TaskSettings.from_config(id="CartPole-v1", max_episode_steps=60)
+DQN = DQNSettings.from_config(optimizer="adam", batch_size=16, learning_starts=50, replay_size=2000, target_update_steps=100,
                   epsilon_decay=3, terminal_on_horizon=False)
-NAS = NASSettings(arch_update_interval=3, score_window=2)
+NAS = NASSettings.from_config(arch_update_interval=3, score_window=2)
 
 
 def spec(controller="nas", arch=None, name="a", task=CARTPOLE, dqn=DQN, **nas):
@@ -33,15 +33,15 @@ def test_task_info_and_scaling():
     info = make_task(CARTPOLE).info
     assert (info.obs_dim, info.n_actions, info.max_steps) == (4, 2, 60)
     assert info.input_labels == ("x", "ẋ", "θ", "θ̇") and len(info.action_labels) == 2
-    assert make_task(TaskSettings(id="Acrobot-v1")).info.obs_dim == 6
-    pendulum = make_task(TaskSettings()).info
+    assert make_task(TaskSettings.from_config(id="Acrobot-v1")).info.obs_dim == 6
+    pendulum = make_task(TaskSettings.from_config()).info
     assert (pendulum.obs_dim, pendulum.n_actions, pendulum.max_steps, pendulum.input_labels) == (3, 3, 200, ("cos θ", "sin θ", "ω"))
     env = make_task(dataclasses.replace(CARTPOLE, observation_scale=(2.0, 1.0, 1.0, 1.0))).vector(1)
     plain = make_task(CARTPOLE).vector(1)
     a, b = env.reset(0, np.random.default_rng(0)), plain.reset(0, np.random.default_rng(0))
     assert a[0] == pytest.approx(2 * b[0]) and a[1:] == pytest.approx(b[1:])
     with pytest.raises(ValueError, match="discrete"):
-        make_task(TaskSettings(id="Pendulum-v1"))
+        make_task(TaskSettings.from_config(id="Pendulum-v1"))
     with pytest.raises(ValueError, match="observation_scale"):
         make_task(dataclasses.replace(CARTPOLE, observation_scale=(1.0, 2.0)))
 
@@ -108,7 +108,7 @@ def test_greedy_evaluation_of_the_pendulum_sees_scaled_observations():
         seen.setdefault("first", np.array(obs, dtype=np.float64))
         return np.zeros((len(obs), 3))
 
-    plain, twice = TaskSettings(), TaskSettings(observation_scale=(2.0, 2.0, 2.0))
+    plain, twice = TaskSettings.from_config(), TaskSettings.from_config(observation_scale=(2.0, 2.0, 2.0))
     make_task(plain).greedy_returns(q_fn, eval_generator(0), 1)
     unscaled = seen.pop("first")
     make_task(twice).greedy_returns(q_fn, eval_generator(0), 1)

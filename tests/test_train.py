@@ -14,10 +14,10 @@ from nasdqn.learning.trainer import train as train_runs
 from nasdqn.settings.columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS
 from nasdqn.tasks import TaskSettings
 
-FAST_DQN = DQNSettings(batch_size=16, learning_starts=100, replay_size=2000, target_update_steps=100,
+FAST_DQN = DQNSettings.from_config(batch_size=16, learning_starts=100, replay_size=2000, target_update_steps=100,
                        epsilon_decay=5)
-FAST_NAS = NASSettings(arch_update_interval=3, score_window=2, epsilon_start=0.5)
-SHORT_ENV = TaskSettings(max_episode_steps=50)
+FAST_NAS = NASSettings.from_config(arch_update_interval=3, score_window=2, epsilon_start=0.5)
+SHORT_ENV = TaskSettings.from_config(max_episode_steps=50)
 
 
 def spec(controller="nas", arch=None, **nas):

@@ -85,7 +85,7 @@ def test_grow_distils_to_the_fidelity_targets_or_the_cap_and_says_which():
     old = init_params(old_arch, np.random.default_rng(0), 6, 3)
     fresh = init_params(new_arch, np.random.default_rng(1), 6, 3)
     s = states_for(6, 3000, 3)
-    easy = NASSettings(distill_steps=3000, fidelity_agreement=0.8, fidelity_q_error=0.45, distill_learning_rate=1e-3)
+    easy = NASSettings.from_config(distill_steps=3000, fidelity_agreement=0.8, fidelity_q_error=0.45, distill_learning_rate=1e-3)
     started = grow(old, old_arch, fresh, new_arch, s, easy, 64, np.random.default_rng(4))
     assert started.how == "distill" and started.fidelity.meets(0.8, 0.45) and 0 < started.steps < 3000
     assert started.steps % CHECK_EVERY == 0  # it stopped at the first check that met the targets

@@ -11,7 +11,9 @@ import yaml
 from conftest import REPO, assert_same_results, copy_workflow, dry_run_jobs, planned_jobs, run_dir, snakemake
 from nasdqn.analysis.claims import CLAIMS
 from nasdqn.analysis.metrics import PER_RUN_COLUMNS
+from nasdqn.settings.config import validate
 from nasdqn.settings.figures import FIGURES, TIMED_FIGURES
+from nasdqn.settings.workflow import planned_groups
 
 SMOKE = yaml.safe_load((REPO / "config/smoke.yaml").read_text())
 
@@ -106,16 +108,25 @@ def test_a_groups_other_jobs_wait_for_its_first_in_the_dag(tmp_path):
     train_inputs = [b.split("input:")[1].split("\n")[0] for b in out.split("rule train:")[1:]]
     waiting = [i for i in train_inputs if "/run.json" in i]
     assert len(train_inputs) == 10 and len(waiting) == 7
-    groups = json.loads((work / "results/.training/groups.json").read_text())["groups"]
+    assert all("results/.training/groups.json" in i for i in train_inputs)  # written by the rule training_groups
+    assert not (work / "results").exists()  # parsing wrote nothing
+    groups = planned_groups(validate(cfg), work)["groups"]
     leaders = {f"{g['members'][0]['dir']}/run.json" for g in groups}
     assert {i.split(", ")[-1].strip() for i in waiting} <= leaders
 
 
-def test_paper_config_plans_fifteen_training_jobs():
+def test_paper_config_plans_fifteen_training_jobs_and_the_cluster_docs_say_so():
     proc = snakemake(REPO, "-n", "--directory", str(REPO), "--rerun-triggers", "mtime", "--forceall")
     jobs = planned_jobs(proc)
-    assert jobs["train"] == 15 and jobs["aggregate"] == 1 and jobs["report"] == 1
+    assert jobs.pop("all") == 1 and jobs["train"] == 15 and jobs["aggregate"] == 1 and jobs["report"] == 1
     assert jobs["figure"] + jobs["figure_architectures"] == len(FIGURES)
+    readme = " ".join((REPO / "docs/cluster.md").read_text().split())  # "Running on a cluster", moved from README.md
+    total, train, local, listed = re.search(r"dry run plans (\d+) jobs and `all`: (\d+) `train` jobs .*? and (\d+) local ones "
+                                            r"\(([^)]*)\)", readme).groups()
+    counted = {m[1]: int(m[0] or 1) for m in re.findall(r"(?:(\d+) )?`(\w+)`", listed)}
+    assert (int(total), int(train), int(local)) == (sum(jobs.values()), jobs["train"], sum(jobs.values()) - jobs["train"])
+    assert counted == {rule: n for rule, n in jobs.items() if rule != "train"}
+    assert f"the same {total} jobs as a local run" in readme and "(15 for the paper protocol)" in readme
 
 
 def test_lint_is_clean():
@@ -128,7 +139,8 @@ def test_lint_is_clean():
     [
         (lambda c: c["agents"].update({"mystery": {"controller": "genius"}}), "agents.mystery.controller"),
         (lambda c: c["dqn"].update({"batch_size": "sixty-four"}), "dqn.batch_size"),
-        (lambda c: c["nas"].pop("temperature"), "nas.temperature"),
+        (lambda c: c["nas"].update({"temperature": 0}), "nas.temperature"),
+        (lambda c: c.pop("roles"), "roles"),
         (lambda c: c["protocol"].update({"seeds": []}), "seeds"),
         (lambda c: c["protocol"].update({"budget": -5}), "budget"),
         (lambda c: c["agents"]["fixed_small"]["architecture"].update({"units": 48}), "units"),
@@ -162,6 +174,7 @@ def test_a_second_run_from_scratch_batched_gives_the_same_bytes(smoke_run, tmp_p
     in_job = [json.loads((run_dir(work, a, s) / "run.json").read_text())["runs_in_job"] for a in SMOKE["agents"] for s in (0, 1)]
     assert sorted(in_job) == [2] * 2 + [4] * 8
     assert not [p for p in (work / "results/.training").iterdir() if p.is_dir()]  # staging cleaned up
+    assert planned_jobs(snakemake(work, "--configfile", "grouped.yaml", "-n")) == {}  # a finished group reruns nothing
     assert_same_results(work, smoke_run, SMOKE)
     for name in [n for n in FIGURES if n not in TIMED_FIGURES] + ["search_nas_dqn", "search_random_nas"]:
         for ext in ("png", "pdf"):
@@ -207,3 +220,32 @@ def test_workflow_parses_without_torch_or_matplotlib(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
     proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--forceall"], cwd=REPO, capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0 and "train" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-2000:]
+
+
+def test_snakemakes_overlay_of_config_files_changes_only_the_seeds():
+    """README's overlay: `--configfile config/config.yaml config/overlays/seeds.yaml` plans the paper
+    protocol at 5 seeds, in the directories the package's `plan --config A --config B` names (seeds
+    0-2 are the paper protocol's runs)."""
+    from nasdqn.settings.config import load
+    from nasdqn.settings.plan import study_plan
+
+    proc = snakemake(REPO, "-n", "--forceall", "--rerun-triggers", "mtime", "--configfile", "config/config.yaml",
+                     "config/overlays/seeds.yaml")
+    planned = {f"results/runs/{w.split('run=')[1].split(',')[0]}/seed{w.split('seed=')[1]}" for r, w in dry_run_jobs(proc) if r == "train"}
+    overlaid = load([REPO / "config/config.yaml", REPO / "config/overlays/seeds.yaml"])
+    assert planned == {str(r.dir) for r in study_plan(overlaid).unique_runs()} and len(planned) == 25
+    assert {str(r.dir) for r in study_plan(load(REPO / "config/config.yaml")).unique_runs()} < planned
+    assert len((REPO / "config/overlays/seeds.yaml").read_text().splitlines()) == 3
+
+
+def test_a_rewritten_groups_file_never_hides_a_run_still_to_train(tmp_path):
+    """The groups file is written by a rule whose params change with the runs still to train; the
+    runs that read it must stay in the DAG when it is rewritten (with ancient() Snakemake dropped
+    them: a dry run planned only the groups file, and an interrupted study 'completed' untrained)."""
+    work = copy_workflow(tmp_path / "regroup")
+    snakemake(work, "--configfile", "config/smoke.yaml", "--cores", "1", "results/.training/groups.json")
+    cfg = yaml.safe_load((work / "config/smoke.yaml").read_text())
+    cfg["agents"]["fixed_medium"]["dqn"] = {"learning_rate": 0.002}
+    (work / "changed.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    jobs = planned_jobs(snakemake(work, "--configfile", "changed.yaml", "-n"))
+    assert jobs["training_groups"] == 1 and jobs["train"] == 10 and jobs["report"] == 1, jobs

@@ -5,18 +5,17 @@ import argparse
 import json
 from pathlib import Path
 
-from nasdqn.commands.common import positive
-from nasdqn.settings.config import load, resolved_agent_config, validate_resolved
+from nasdqn.commands.common import config_arguments, load_config, positive
+from nasdqn.settings.config import validate_resolved
 from nasdqn.settings.errors import ConfigError, UsageError
 from nasdqn.settings.identity import RunRecord
+from nasdqn.settings.resolve import resolved_agent_config
 
 HELP = "train one agent on one or more seeds"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--config", help="study config YAML (config/config.yaml)")
-    src.add_argument("--config-json", help="an agent's resolved settings as JSON (what the workflow passes)")
+    config_arguments(p, "an agent's resolved settings as JSON (what the workflow passes)")
     p.add_argument("--agent", required=True, help="agent name from the config's 'agents' section")
     p.add_argument("--variant", help="with --config: the variant whose settings to use")
     p.add_argument("--seed", type=int, action="append", required=True, help="seed; repeat to train several in one process")
@@ -42,11 +41,11 @@ def resolved_settings(args: argparse.Namespace) -> dict:
             resolved = json.loads(args.config_json)
         except ValueError as exc:
             raise ConfigError(f"--config-json: not valid JSON ({exc})") from None
-        validate_resolved(resolved)
+        resolved = validate_resolved(resolved)
         if resolved["agent"] != args.agent:
             raise ConfigError(f"--config-json: holds the settings of agent {resolved['agent']!r}, not of --agent {args.agent!r}")
     else:
-        cfg = load(args.config)
+        cfg = load_config(args)
         resolved = resolved_agent_config(cfg, args.agent, args.variant)
         for key in ("progress_every", "checkpoint_every"):
             if getattr(args, key) is None:

@@ -18,14 +18,14 @@ import numpy as np
 import torch
 
 from nasdqn.jobs.results import atomic_write_bytes
-from nasdqn.learning.network import Architecture, forward_np
+from nasdqn.learning.network import LEAKY_SLOPE, Architecture, forward_np
 from nasdqn.settings.errors import PolicyError
 
 FORMAT = "nasdqn-policy"
 VERSION = 1
 META_TYPES = (str, int, float)
-
-
+# The activation of a hidden layer as a torch module (leaky ReLU: nasdqn/learning/network.py's slope).
+TORCH_ACTIVATIONS = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "leaky_relu": lambda: torch.nn.LeakyReLU(float(LEAKY_SLOPE))}
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,6 +43,23 @@ class Policy:
     def greedy(self, obs: np.ndarray) -> np.ndarray:
         """obs (N, obs_dim) -> the greedy actions (N,), ties to the lowest action."""
         return np.argmax(self.q_values(obs), axis=-1)
+
+    def to_torch(self) -> torch.nn.Sequential:
+        """The network as a torch module (a fresh copy of the weights, in eval mode): a float32
+        tensor of observations (N, obs_dim) -> Q-values (N, n_actions), the same as `q_values`
+        to float32 precision. Linear layers hold W_l transposed (torch's (out, in) layout) and b_l."""
+        n = self.arch.layers + 1
+        modules: list[torch.nn.Module] = []
+        for l in range(n):
+            weight, bias = self.params[l], self.params[n + l]
+            linear = torch.nn.Linear(*weight.shape)
+            with torch.no_grad():
+                linear.weight.copy_(torch.from_numpy(np.ascontiguousarray(weight.T)))
+                linear.bias.copy_(torch.from_numpy(bias.reshape(-1).copy()))
+            modules.append(linear)
+            if l < n - 1:
+                modules.append(TORCH_ACTIVATIONS[self.arch.activation]())
+        return torch.nn.Sequential(*modules).eval()
 
 
 def param_names(arch: Architecture) -> list[str]:

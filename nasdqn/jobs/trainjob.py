@@ -214,7 +214,10 @@ def _locked(path: Path):
 
 
 def find_group(plan_file: Path, out: Path) -> dict | None:
-    """The training group (from the workflow's plan) whose members include the run in `out`."""
+    """The training group (from the workflow's plan) whose members include the run in `out`
+    (None without a plan: a run the workflow reruns for a reason of its own trains alone)."""
+    if not plan_file.exists():
+        return None
     try:
         plan = json.loads(plan_file.read_text())
     except (OSError, ValueError) as exc:
@@ -233,6 +236,7 @@ def train_in_group(group: dict, me: RunRecord, staging_root: Path, stale: str, p
         raise UsageError(f"--group-plan: group {group['id']} holds other settings for {me.dir}; rerun the workflow")
     with _locked(staging / "lock"):
         if not members[mine].written():
+            members = still_to_train(members, group["members"], mine)
             fp = digest([m.fingerprint for m in members], "job")
             job = TrainJob(members, staging / CHECKPOINT_NAME, fp)
             trainer, wall = job.run(stale, progress_every, checkpoint_every)
@@ -240,10 +244,26 @@ def train_in_group(group: dict, me: RunRecord, staging_root: Path, stale: str, p
             job.checkpoint.unlink(missing_ok=True)
         else:
             print(f"run trained by group {group['id']} ({len(members)} runs in one process); copying it out", file=sys.stderr)
-    _move_run(members[mine].dir, me.dir)
+    _move_run(staging / str(mine), me.dir)
     with _locked(staging / "lock"):
         if not any(p.is_dir() for p in staging.iterdir()):
             shutil.rmtree(staging)
+
+
+def still_to_train(members: list[RunRecord], planned: list[dict], mine: int) -> list[RunRecord]:
+    """The group's members but those whose own directory already holds their run, written by
+    today's training code (a plan left from an earlier invocation, or a run this job was forced
+    to redo: finished runs are never trained again)."""
+    current = code_digest("train")
+    done = set()
+    for k, m in enumerate(planned):
+        try:
+            recorded = json.loads((Path(m["dir"]) / "run.json").read_text())
+        except (OSError, ValueError):
+            continue
+        if k != mine and recorded.get("fingerprint") == members[k].fingerprint and recorded.get("code", {}).get("train") == current:
+            done.add(k)
+    return [m for k, m in enumerate(members) if k not in done]
 
 
 def _move_run(src: Path, dst: Path) -> None:

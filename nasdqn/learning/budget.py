@@ -10,13 +10,11 @@ lasts T steps, so both units describe the same protocol (the runs are byte-ident
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
 from nasdqn.settings.space import check_choices
-
-Unit = Literal["episodes", "steps"]
+from nasdqn.settings.table import Unit
 
 
 @dataclass(frozen=True)

@@ -24,42 +24,15 @@ from typing import Literal
 
 import numpy as np
 
-from nasdqn.settings.space import SEARCH_SPACE, Architecture, check_choices
+from nasdqn.settings.space import SEARCH_SPACE, Architecture
+from nasdqn.settings.typed import section_settings
 
 
-@dataclass(frozen=True)
+@section_settings("nas")
 class NASSettings:
-    """Outer-loop settings; the ones the paper leaves open are argued in docs/assumptions.md."""
-
-    arch_update_interval: int = 200  # M, the architecture window, in protocol.unit
-    score_window: int = 50  # S(c) = mean return over the window's last score_window (protocol.unit)
-    top_k: int = 5  # |C_best|
-    temperature: float = 1.5  # tau
-    epsilon_start: float = 0.5  # epsilon_0
-    epsilon_min: float = 0.05
-    epsilon_decay: float = 0.95  # rho_epsilon
-    zscore_eps: float = 1e-8  # the small constant in the z-score
-    transition: Literal["reinit", "inherit", "distill", "grow"] = "reinit"  # model transition (nasdqn/learning/warm_start.py)
-    distill_steps: int = 500  # distill: Adam steps fitting the new network to the old one's Q-values; grow: at most this many
-    distill_learning_rate: float = 1e-3
-    fidelity_agreement: float = 0.95  # grow: distil until the greedy actions agree on this share of replay states ...
-    fidelity_q_error: float = 0.05  # ... and the RMS Q error is at most this share of the old network's RMS Q
-    memory_pruning: Literal["keep_all", "keep_recent"] = "keep_recent"
-    prune_keep_fraction: float = 0.5
-    initial_architecture: str = "random"  # "random" or an architecture name such as "3x64-relu"
-    score: Literal["tail_mean", "window_mean", "best_rolling"] = "tail_mean"  # how S(c) reads the window
-    revisit_score: Literal["latest", "best", "running_mean"] = "latest"  # C_best entry of a revisited architecture
-    exploration_after_transition: Literal["continue", "restart"] = "continue"  # the agent's epsilon-greedy
-    restart_epsilon: float = 0.5  # restart: epsilon right after a transition ...
-    restart_decay: int = 100  # ... annealed linearly to dqn.epsilon_end over this long (protocol.unit)
-    keep_probability: float = 0.0  # random controller: keep the current architecture with this probability
-    commit_at: float = 1.0  # share of the budget after which the architecture is kept to the end (1: never commits)
-    deploy: Literal["last", "best_window"] = "last"  # the network evaluated at the end and saved as policy.pt
-    revisit: Literal["fresh", "resume"] = "fresh"  # an architecture used before starts anew, or resumes its network
-    agent_stream: bool = False  # the controller draws from a stream of the agent's own (else its controller kind's)
-
-    def __post_init__(self) -> None:
-        check_choices(self)
+    """Outer-loop settings: a field per key of the config's `nas` section (declared, typed and
+    defaulted in nasdqn/settings/table.py; the ones the paper leaves open are argued in
+    docs/assumptions.md). `NASSettings.from_config(section)` fills omitted keys with defaults."""
 
 
 @dataclass

@@ -6,41 +6,55 @@ stacked weights (nasdqn/learning/network.py); the replay memory is nasdqn/learni
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
 from nasdqn.learning.network import StackedMLP, init_params
 from nasdqn.learning.optim import Adam, sgd_step
 from nasdqn.learning.replay import ReplayBuffer
-from nasdqn.settings.space import Architecture, check_choices
+from nasdqn.settings.space import Architecture
+from nasdqn.settings.typed import section_settings
 
 __all__ = ["DQNGroup", "DQNSettings", "MemberState", "ReplayBuffer", "fresh_member"]
 
 
-@dataclass(frozen=True)
+@section_settings("dqn")
 class DQNSettings:
-    """Learner settings; every one the paper leaves open is explained in docs/assumptions.md."""
-
-    gamma: float = 0.99
-    optimizer: Literal["sgd", "adam"] = "adam"  # "sgd" is the paper's plain gradient descent
-    learning_rate: float = 1e-3
-    adam_betas: tuple[float, float] = (0.9, 0.999)
-    adam_eps: float = 1e-8
-    batch_size: int = 64
-    replay_size: int = 50_000
-    learning_starts: int = 1_000
-    train_freq: int = 4
-    target_update_steps: int = 1_000
-    grad_clip: float = 1.0  # C
-    huber_delta: float = 1.0  # delta
-    terminal_on_horizon: bool = True
-    epsilon_start: float = 1.0
-    epsilon_end: float = 0.05
-    epsilon_decay: int = 200  # length of the linear decay, in protocol.unit (nasdqn/learning/exploration.py)
+    """Learner settings: a field per key of the config's `dqn` section (declared, typed and
+    defaulted in nasdqn/settings/table.py; the ones the paper leaves open are argued in
+    docs/assumptions.md). `DQNSettings.from_config(section)` fills omitted keys with defaults."""
 
     def __post_init__(self) -> None:
-        check_choices(self)
+        if self.gradient_steps < 1:
+            raise ValueError(f"gradient_steps: expected a positive integer (resolution turns -1 into train_freq), got {self.gradient_steps}")
+
+    @property
+    def uniforms_per_step(self) -> int:
+        """Minibatch uniforms drawn for each environment step: a minibatch per gradient step."""
+        return self.batch_size * self.gradient_steps
+
+
+ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8  # Adam's constants (PyTorch's defaults)
+
+
+def clip_elements(grads: np.ndarray, shapes: list[tuple[int, ...]], c: np.float32) -> None:
+    """clip(g, -C, C) element by element, in place (the paper, section 2.2.3)."""
+    np.minimum(np.maximum(grads, -c, out=grads), c, out=grads)
+
+
+def clip_global_norm(grads: np.ndarray, shapes: list[tuple[int, ...]], c: np.float32) -> None:
+    """torch.nn.utils.clip_grad_norm_ for each member, in place: g <- g min(1, C / (||g|| + 1e-6)),
+    ||g|| the L2 norm over all of the member's gradients (the norm of its parameters' norms)."""
+    parts = views(shapes, grads)
+    g = parts[0].shape[0]
+    norms = np.stack([np.sqrt(np.square(p.reshape(g, -1)).sum(axis=1)) for p in parts])  # (parameters, members)
+    total = np.sqrt(np.square(norms).sum(axis=0))
+    coef = np.minimum(c / (total + np.float32(1e-6)), np.float32(1.0)).astype(np.float32)
+    for p in parts:
+        p *= coef.reshape((g,) + (1,) * (p.ndim - 1))
+
+
+CLIPPERS = {"element": clip_elements, "global_norm": clip_global_norm}  # dqn.grad_clip_mode
 
 
 @dataclass
@@ -95,7 +109,7 @@ class DQNGroup:
         self.adam = None
         if settings.optimizer == "adam":
             member_of = np.concatenate([np.repeat(np.arange(g), int(np.prod(s[1:]))) for s in self.online.shapes])
-            self.adam = Adam(self.online.flat.size, member_of, settings.adam_betas, settings.adam_eps, settings.learning_rate)
+            self.adam = Adam(self.online.flat.size, member_of, ADAM_BETAS, ADAM_EPS, settings.learning_rate)
             load_moments(self.adam, views(self.online.shapes, self.adam.m), views(self.online.shapes, self.adam.v), members)
         self.loss_sum = np.array([m.loss_sum for m in members], dtype=np.float64)
         self.n_updates = np.array([m.n_updates for m in members], dtype=np.int64)  # per member, since its episode began
@@ -163,8 +177,7 @@ class DQNGroup:
         keep = None if due is None or due.all() else ~due
         saved = self._save(keep) if keep is not None else None
         grads, loss = self.compute_gradients(batch)
-        c = np.float32(self.s.grad_clip)
-        np.minimum(np.maximum(grads, -c, out=grads), c, out=grads)  # element-wise clip(grad, -C, C)
+        CLIPPERS[self.s.grad_clip_mode](grads, self.online.shapes, np.float32(self.s.grad_clip))
         stepped = np.ones(len(self.runs), dtype=bool) if keep is None else due
         self.opt_steps += stepped
         if self.adam is None:

@@ -79,11 +79,15 @@ class LearnerPool:
         return out
 
     def learn(self, steps: np.ndarray, active: np.ndarray, memory: ReplayBuffer, uniforms) -> None:
-        """One gradient update of every run whose step count makes it due (steps: each run's
-        environment steps so far; uniforms(runs) gives those runs' minibatch uniforms (G, B))."""
+        """A training step of every run whose step count makes it due: dqn.gradient_steps gradient
+        updates, each on its own minibatch (steps: each run's environment steps so far;
+        uniforms(runs) gives those runs' minibatch uniforms (G, gradient_steps x B), minibatch k in
+        columns k B .. (k + 1) B)."""
         due = due_mask(steps, active, self._same_step(steps), self._one_schedule, self._train_freq, self._learning_starts)
         for g, mask in due_groups(self.groups, due):
-            g.update(memory.sample(g.runs, uniforms(g.runs)), mask)
+            u, b = uniforms(g.runs), g.s.batch_size
+            for k in range(g.s.gradient_steps):
+                g.update(memory.sample(g.runs, u[:, k * b : (k + 1) * b]), mask)
 
     def sync_targets(self, steps: np.ndarray, active: np.ndarray) -> None:
         """w^- <- w for every run whose target period ends at its current step."""

@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from nasdqn.learning.controller import NASSettings
 from nasdqn.learning.dqn import DQNSettings
 from nasdqn.settings.space import Architecture, check_choices
+from nasdqn.settings.table import Controller
 from nasdqn.tasks.base import TaskSettings
-
-Controller = Literal["fixed", "random", "nas", "yoked"]
 
 
 @dataclass(frozen=True)
@@ -58,14 +56,15 @@ class Run:
 
 
 def agent_spec(resolved: dict, partner: PartnerWindows | None = None) -> AgentSpec:
-    """An AgentSpec from config.resolved_agent_config's output (a yoked agent's `partner`: its
-    partner run's windows, which training needs)."""
+    """An AgentSpec from resolve.resolved_agent_config's output (keys it leaves out, which this
+    agent's runs never read or which hold their default, take the settings table's defaults; a
+    yoked agent's `partner`: its partner run's windows, which training needs)."""
     return AgentSpec(
         name=resolved["agent"],
         controller=resolved["controller"],
         architecture=Architecture(**resolved["architecture"]) if "architecture" in resolved else None,
-        dqn=DQNSettings(**resolved["dqn"]),
-        nas=NASSettings(**resolved["nas"]),
-        env=TaskSettings(**resolved["env"]),
+        dqn=DQNSettings.from_config(resolved["dqn"]),
+        nas=NASSettings.from_config(resolved["nas"]),
+        env=TaskSettings.from_config(resolved["env"]),
         partner=partner,
     )

@@ -60,16 +60,17 @@ class Counters(Stateful):
 
 class EpisodeDraws(Stateful):
     """What each run draws at the start of an episode from its own streams, for every step of it:
-    the exploration uniforms, the random actions, the minibatch uniforms, and its epsilon.
-    `fresh[i]`: run i's next episode is not drawn yet."""
+    the exploration uniforms, the random actions, the minibatch uniforms (dqn.batch_size for each
+    of its dqn.gradient_steps updates, per step), and its epsilon. `fresh[i]`: run i's next
+    episode is not drawn yet."""
 
     SAVED = ("fresh", "explore", "random_actions", "minibatch", "epsilon")
 
-    def __init__(self, n: int, max_steps: int, batch_sizes: list[int]) -> None:
+    def __init__(self, n: int, max_steps: int, uniforms_per_step: list[int]) -> None:
         self.fresh = np.ones(n, dtype=bool)
         self.explore = np.zeros((n, max_steps))
         self.random_actions = np.zeros((n, max_steps), dtype=np.int64)
-        self.minibatch = [np.zeros((max_steps, b)) for b in batch_sizes]
+        self.minibatch = [np.zeros((max_steps, u)) for u in uniforms_per_step]
         self.epsilon = np.zeros(n)
         self._rows = np.arange(n)
         self._t: np.ndarray | int = 0  # each run's step of its episode at the last action (one int when all are equal)
@@ -78,11 +79,11 @@ class EpisodeDraws(Stateful):
         """The active runs whose next episode is not drawn yet."""
         return np.flatnonzero(self.fresh & active) if self.fresh.any() else self._rows[:0]
 
-    def draw(self, i: int, rngs: dict[str, np.random.Generator], n_actions: int, batch_size: int, epsilon: float) -> None:
+    def draw(self, i: int, rngs: dict[str, np.random.Generator], n_actions: int, uniforms_per_step: int, epsilon: float) -> None:
         t = self.explore.shape[1]
         self.explore[i] = rngs["act"].random(t)
         self.random_actions[i] = rngs["act"].integers(0, n_actions, t)
-        self.minibatch[i] = rngs["replay"].random((t, batch_size))
+        self.minibatch[i] = rngs["replay"].random((t, uniforms_per_step))
         self.epsilon[i] = epsilon
         self.fresh[i] = False
 

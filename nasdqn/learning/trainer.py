@@ -44,10 +44,13 @@ class EvalSettings:
     """Greedy evaluation (epsilon = 0, no learning) at the first episode end after every `every`
     units of the protocol's clock, and at the end of the budget (0: off). It reads the networks and
     draws from the run's own evaluation stream only, so training is bit-identical with evaluation
-    on or off."""
+    on or off. From the resolved config's `evaluation` (protocol.eval_every, protocol.eval_episodes)."""
 
-    every: int = 0
-    episodes: int = 10
+    every: int
+    episodes: int
+
+
+NO_EVALUATION = EvalSettings(every=0, episodes=0)  # training without greedy evaluation
 
 
 class EvalSchedule(Stateful):
@@ -77,7 +80,7 @@ class Trainer:
 
     PARTS = ("counters", "draws", "env", "learners", "memory", "search", "exploration", "evaluations", "recorder")
 
-    def __init__(self, runs: list[Run], budget: Budget | int, evaluation: EvalSettings = EvalSettings()) -> None:
+    def __init__(self, runs: list[Run], budget: Budget | int, evaluation: EvalSettings = NO_EVALUATION) -> None:
         """`budget`: a Budget, or a number of episodes."""
         budget = budget if isinstance(budget, Budget) else Budget("episodes", int(budget))
         _check_compatible(runs)
@@ -94,7 +97,7 @@ class Trainer:
         self.exploration = Exploration(specs)
         self.evaluations = EvalSchedule(self.n, evaluation)
         self.counters = Counters(self.n, info.obs_dim)
-        self.draws = EpisodeDraws(self.n, info.max_steps, [s.dqn.batch_size for s in specs])
+        self.draws = EpisodeDraws(self.n, info.max_steps, [s.dqn.uniforms_per_step for s in specs])
         self.recorder = Recorder(self.n)
         self.active = np.ones(self.n, dtype=bool)  # runs whose budget is not spent, kept in step with the counters
         self.terminal_on_horizon = np.array([s.dqn.terminal_on_horizon for s in specs])
@@ -128,7 +131,7 @@ class Trainer:
             return
         clock = self.budget.clock(self.counters.episodes_done, self.counters.steps)[starting]
         for i, eps in zip(starting, self.exploration.epsilon(clock, starting)):
-            self.draws.draw(i, self.rngs[i], self.task.info.n_actions, self.runs[i].spec.dqn.batch_size, float(eps))
+            self.draws.draw(i, self.rngs[i], self.task.info.n_actions, self.runs[i].spec.dqn.uniforms_per_step, float(eps))
         self.counters.begin(starting, self.env, [g["env"] for g in self.rngs])
 
     def close_episodes(self, ended: np.ndarray, out_of_budget: np.ndarray) -> None:
@@ -290,7 +293,7 @@ def _check_compatible(runs: list[Run]) -> None:
 
 def train(runs: list[Run], budget: Budget | int, progress: Callable[[Trainer, float], None] | None = None, progress_every: int = 100,
           trainer: Trainer | None = None, after_episode: Callable[[Trainer], None] | None = None,
-          evaluation: EvalSettings = EvalSettings()) -> Trainer:
+          evaluation: EvalSettings = NO_EVALUATION) -> Trainer:
     """Run (or continue, given a restored `trainer`) a whole training.
 
     `progress(trainer, steps_per_second)` is called every progress_every episodes and

@@ -1,6 +1,6 @@
 """One identity for a run: its digest, its directory and its record.
 
-A run is an agent with its resolved settings (config.resolved_agent_config) on one seed. Its
+A run is an agent with its resolved settings (resolve.resolved_agent_config) on one seed. Its
 settings digest names its directory, results/runs/{agent}/{settings digest}/seed{seed}, so runs
 with equal settings are one run in every config and variant; its fingerprint (settings and seed)
 is what run.json and a checkpoint carry, so that a directory or checkpoint of another run is
@@ -20,6 +20,21 @@ RUNS = f"{RESULTS}/runs"
 # Hex digits kept per kind of digest (fixed: they name directories and sit in run.json files).
 DigestKind = Literal["settings", "run", "group", "job"]
 DIGEST_LENGTH: dict[str, int] = {"settings": 10, "run": 16, "group": 12, "job": 16}
+
+# The keys a run's settings have recorded since 0.2.0, at every value: the digests of every run
+# trained since then hash them (tests/test_identity.py pins some), so they stay recorded. A key
+# added later is recorded only where it differs from its default (resolve.resolved_agent_config):
+# a new key whose default reproduces the old behaviour renames no run. Never edit this list.
+RECORDED_SINCE_0_2: dict[str, frozenset[str]] = {
+    "env": frozenset({"id", "max_episode_steps", "observation_scale", "initial_state", "initial_theta_high", "initial_omega_high"}),
+    "dqn": frozenset({"gamma", "optimizer", "learning_rate", "batch_size", "replay_size", "learning_starts", "train_freq",
+                      "target_update_steps", "grad_clip", "huber_delta", "terminal_on_horizon", "epsilon_start", "epsilon_end",
+                      "epsilon_decay"}),
+    "nas": frozenset({"arch_update_interval", "score_window", "top_k", "temperature", "epsilon_start", "epsilon_min",
+                      "epsilon_decay", "zscore_eps", "transition", "distill_steps", "distill_learning_rate", "memory_pruning",
+                      "prune_keep_fraction", "initial_architecture", "score", "revisit_score", "exploration_after_transition",
+                      "restart_epsilon", "restart_decay", "keep_probability"}),
+}
 
 
 def canonical_json(obj: Any) -> str:

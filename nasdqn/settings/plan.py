@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from nasdqn.settings.config import resolved_agent_config
 from nasdqn.settings.identity import RESULTS, RunRecord, canonical_json, digest, run_dir
+from nasdqn.settings.resolve import resolved_agent_config
 from nasdqn.settings.streams import CONTROLLER_STREAM as STREAM_OF
 
 

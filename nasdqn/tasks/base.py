@@ -14,43 +14,31 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
 from nasdqn.settings.config import PENDULUM_ID, PENDULUM_KEYS
-from nasdqn.settings.space import check_choices
+from nasdqn.settings.typed import section_settings
 
 QFunction = Callable[[np.ndarray], np.ndarray]  # observations (N, obs_dim) -> Q-values (N, n_actions)
 
 
-@dataclass(frozen=True)
+@section_settings("env")
 class TaskSettings:
-    """The config's `env` section: which task, and how its observations are scaled."""
-
-    id: str = PENDULUM_ID
-    max_episode_steps: int | None = None  # the time limit; None: the task's own (the pendulum's T = 200)
-    observation_scale: tuple[float, ...] | None = None  # multiplies each observation component
-    initial_state: Literal["near_upright", "full_circle"] = "near_upright"  # pendulum only
-    initial_theta_high: float = 0.05
-    initial_omega_high: float = 0.05
+    """The config's `env` section, a field per key (declared, typed and defaulted in
+    nasdqn/settings/table.py): which task, its time limit, how its observations are scaled, and
+    the pendulum's start distribution. `TaskSettings.from_config(env)` fills omitted keys."""
 
     def __post_init__(self) -> None:
-        check_choices(self)
         if self.observation_scale is not None:
             object.__setattr__(self, "observation_scale", tuple(float(s) for s in self.observation_scale))
-
-    @classmethod
-    def from_config(cls, env: dict) -> "TaskSettings":
-        """From a resolved `env` section (keys a task does not read may be absent)."""
-        return cls(**{k: v for k, v in env.items() if k in cls.__dataclass_fields__})
 
     @classmethod
     def from_policy_meta(cls, meta: dict) -> "TaskSettings":
         kwargs = {k: meta[k] for k in ("max_episode_steps", *PENDULUM_KEYS) if k in meta}
         if "observation_scale" in meta:
             kwargs["observation_scale"] = tuple(float(s) for s in str(meta["observation_scale"]).split(","))
-        return cls(id=str(meta.get("task", PENDULUM_ID)), **kwargs)
+        return cls.from_config(id=str(meta.get("task", PENDULUM_ID)), **kwargs)
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,9 @@
 #   STATE=$(tests/cluster/start_slurm.sh | tail -n1); export SLURM_CONF=$STATE/slurm.conf
 #   ... sbatch / snakemake --profile profiles/slurm ...
 #   tests/cluster/stop_slurm.sh "$STATE"
-# Job status: squeue (no slurmdbd): slurm.conf keeps finished jobs visible for MinJobAge=300 s,
-# well above 3x the plugin's first status delay, so the executor never falls back to sacct.
+# Job status: squeue (no slurmdbd): slurm.conf keeps finished jobs visible for MinJobAge=3600 s,
+# well above 3x the plugin's first status delay, so the executor never falls back to sacct, and
+# long enough for the test to read every job's resources back with `scontrol show job`.
 set -euo pipefail
 
 [ "$(id -u)" = 0 ] || { echo "start_slurm.sh: needs root (apt-get, daemons)" >&2; exit 3; }
@@ -47,7 +48,7 @@ SelectTypeParameters=CR_Core_Memory
 SchedulerType=sched/backfill
 MpiDefault=none
 ReturnToService=2
-MinJobAge=300
+MinJobAge=3600
 KillWait=10
 DefMemPerCPU=1000
 JobAcctGatherType=jobacct_gather/none

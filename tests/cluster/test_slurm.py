@@ -46,34 +46,71 @@ def slurm_cluster():
     subprocess.run(["bash", str(HERE / "stop_slurm.sh"), state], timeout=120)
 
 
-def test_smoke_workflow_on_slurm_matches_local_run(slurm_cluster, smoke_run, tmp_path, capsys):
-    state, start_seconds = slurm_cluster
-    work = copy_workflow(tmp_path / "slurm")
-    os.environ["SLURM_CONF"] = str(state / "slurm.conf")
-    t0 = time.perf_counter()
-    snakemake(work, "--profile", "profiles/slurm", "--configfile", "config/smoke.yaml",
-              "--slurm-init-seconds-before-status-checks", "5", "--seconds-between-status-checks", "3", timeout=1200)
-    run_seconds = time.perf_counter() - t0
-    with capsys.disabled():
-        print(f"\n[slurm] cluster start {start_seconds:.1f} s, smoke workflow through profiles/slurm {run_seconds:.1f} s")
+def scontrol_job(job_id: str) -> dict[str, str]:
+    """`scontrol show job -o`: the job's fields (TimeLimit, MinMemoryNode, NumCPUs, ...)."""
+    out = subprocess.run(["scontrol", "show", "job", "-o", job_id], capture_output=True, text=True, check=True).stdout
+    return dict(f.split("=", 1) for f in out.split() if "=" in f)
 
-    # every training job ran as a SLURM job (array task or plain job): its SLURM log, named by
-    # the job id, names its wildcards, and the controller's log records that id as completed
-    ctld = (state / "slurmctld.log").read_text()
+
+def minutes(limit: str) -> int:
+    """SLURM's [D-]HH:MM:SS as minutes."""
+    days, _, hms = limit.rpartition("-")
+    h, m, s = (int(x) for x in hms.split(":"))
+    return int(days or 0) * 1440 + h * 60 + m + (s > 0)
+
+
+def test_smoke_workflow_on_slurm_matches_local_run(slurm_cluster, smoke_run, tmp_path, capsys):
+    """The smoke protocol in training groups of 4 runs (4, 4, 2) through profiles/slurm: every
+    training job is a SLURM job given what it asked for (a group's first job the group's
+    runtime, the others 5 minutes: read back with scontrol), every other rule runs locally, and
+    the results equal the local run's byte for byte."""
     import yaml
 
+    from nasdqn.settings.resources import FOLLOWER_MINUTES
+    from nasdqn.settings.workflow import StudyWorkflow
+
+    state, start_seconds = slurm_cluster
+    work = copy_workflow(tmp_path / "slurm")
     smoke = yaml.safe_load((REPO / "config/smoke.yaml").read_text())
-    ran = set()
+    grouped = {**smoke, "protocol": {**smoke["protocol"], "runs_per_job": 4}}
+    (work / "grouped.yaml").write_text(yaml.safe_dump(grouped, sort_keys=False))
+    study = StudyWorkflow.from_config(grouped, str(work))  # planned before anything ran: every run is still to train
+    expected = {(r.agent, r.seed): study.train_runtime(r.run_id, r.seed) for r in study.plan.unique_runs()}
+    leads = {(g[0].agent, g[0].seed) for g in study.groups}
+    assert len(leads) == 3 and {v for r, v in expected.items() if r not in leads} == {FOLLOWER_MINUTES}
+    assert all(expected[r] != FOLLOWER_MINUTES for r in leads)  # the 3 leaders ask for their groups' work
+    os.environ["SLURM_CONF"] = str(state / "slurm.conf")
+    t0 = time.perf_counter()
+    try:
+        snakemake(work, "--profile", "profiles/slurm", "--configfile", "grouped.yaml",
+                  "--slurm-init-seconds-before-status-checks", "5", "--seconds-between-status-checks", "3", timeout=1200)
+    except AssertionError as exc:  # say why: the failed jobs' own logs and SLURM's
+        logs = [p for p in [*(work / "results/logs").rglob("*.log"), *(work / ".snakemake/slurm_logs").rglob("*.log")]
+                if re.search(r"error|Traceback|CANCELLED|TIME LIMIT", p.read_text(errors="replace"), flags=re.I)]
+        raise AssertionError(f"{exc}\n" + "\n".join(f"--- {p}\n{p.read_text(errors='replace')[-3000:]}" for p in logs)) from None
+    run_seconds = time.perf_counter() - t0
+    with capsys.disabled():
+        print(f"\n[slurm] cluster start {start_seconds:.1f} s, grouped smoke workflow through profiles/slurm {run_seconds:.1f} s")
+
+    # every training job ran as a SLURM job: its SLURM log, named by the job id, names its
+    # wildcards, the controller's log records that id as completed, and scontrol shows what it was given
+    ctld = (state / "slurmctld.log").read_text()
+    given = {}
     for log in (work / ".snakemake/slurm_logs/rule_train").rglob("*.log"):
-        job_id = log.stem  # "123" or "120_4" for an array task
+        job_id = log.stem
         if not re.search(rf"_job_complete: JobId={re.escape(job_id)}(\(\d+\))? done", ctld):
             continue
+        fields = scontrol_job(job_id)
         for agent, seed in re.findall(r"wildcards: run=(\w+)/\w+, seed=(\d+)", log.read_text()):
-            ran.add((agent, int(seed)))
-    expected = {(a, s) for a in smoke["agents"] for s in smoke["protocol"]["seeds"]}
-    assert ran == expected, f"training jobs without a completed SLURM job: {expected - ran}"
+            given[(agent, int(seed))] = (minutes(fields["TimeLimit"]), fields["MinMemoryNode"], fields["NumCPUs"])
+    assert set(given) == set(expected), f"training jobs without a completed SLURM job: {set(expected) - set(given)}"
+    for run, (limit, mem, cpus) in given.items():
+        assert (limit, mem, cpus) == (expected[run], "2000M", "1"), run  # mem_mb 2000: profiles/slurm's set-resources
+    with capsys.disabled():
+        print(f"[slurm] time limits given (minutes): {sorted(v[0] for v in given.values())}")
+    assert [p.name for p in (work / ".snakemake/slurm_logs").iterdir()] == ["rule_train"]  # nothing else went to SLURM
 
-    # byte-identical results to the local run, timings aside
+    # byte-identical results to the local run (one process per run), timings aside
     assert_same_results(work, smoke_run, smoke)
     assert (work / "results/REPORT.md").exists()
 
@@ -95,7 +132,7 @@ def test_job_killed_at_its_time_limit_resumes_from_checkpoint(slurm_cluster, tmp
     work = copy_workflow(tmp_path / "timeout")
     cfg = yaml.safe_load((work / "config/config.yaml").read_text())
     cfg["agents"] = {"fixed_large": cfg["agents"]["fixed_large"]}
-    cfg["protocol"].update({"seeds": [0], "episodes": 4000, "checkpoint_every": 50})
+    cfg["protocol"].update({"seeds": [0], "budget": 4000, "checkpoint_every": 50})
     (work / "long.yaml").write_text(yaml.safe_dump(cfg))
     os.environ["SLURM_CONF"] = str(state / "slurm.conf")
     from nasdqn.settings.config import validate

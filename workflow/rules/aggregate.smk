@@ -5,7 +5,6 @@ rule aggregate:
     input:
         runs=run_files,
         floor="{root}/metrics/floor.csv",
-        code=CODE["aggregate"],
     output:
         per_run=report(
             "{root}/metrics/per_run.csv",
@@ -55,6 +54,7 @@ rule aggregate:
     conda:
         "../envs/nasdqn.yaml"
     params:
+        code=CODE["aggregate"],
         analysis=analysis_json,
         run_dirs=run_dirs_json,
         out_dir=subpath(output.per_run, parent=True),

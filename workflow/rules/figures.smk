@@ -1,15 +1,9 @@
-# The figures each results root draws, as declared (plain data) at parse time
-# (nasdqn/settings/figures.py): the oracle's only in a study with protocol.oracle.
-from nasdqn.settings.figures import figure_names, run_figure_names
-
-STUDY_FIGURES = figure_names(analysis_settings(config))
-FIGURES_FROM_RUNS = run_figure_names(analysis_settings(config))
+# The figures each results root draws, as declared (plain data) in nasdqn/settings/figures.py and
+# read at parse time (STUDY.figures): the oracle's only in a study with protocol.oracle.
 
 
 rule figure_architectures:
     """Figure 2: the configured fixed architectures (needs no runs)."""
-    input:
-        code=CODE["figure"],
     output:
         png=report(
             "{root}/figures/fig2_architectures.png",
@@ -22,6 +16,7 @@ rule figure_architectures:
     conda:
         "../envs/nasdqn.yaml"
     params:
+        code=CODE["figure"],
         analysis=analysis_json,
         out_dir=subpath(output.png, parent=True),
     shell:
@@ -36,7 +31,6 @@ rule figure:
     input:
         tables=rules.aggregate.output,
         runs=run_files,
-        code=CODE["figure"],
     output:
         png=report(
             "{root}/figures/{figure}.png",
@@ -49,10 +43,11 @@ rule figure:
     log:
         "{root}/logs/figures/{figure}.log",
     wildcard_constraints:
-        figure="|".join(FIGURES_FROM_RUNS),
+        figure="|".join(STUDY.figures_from_runs),
     conda:
         "../envs/nasdqn.yaml"
     params:
+        code=CODE["figure"],
         analysis=analysis_json,
         run_dirs=run_dirs_json,
         out_dir=subpath(output.png, parent=True),
@@ -67,7 +62,6 @@ rule figure_search:
     input:
         tables=rules.aggregate.output,
         runs=agent_run_files,
-        code=CODE["figure"],
     output:
         png=report(
             "{root}/figures/search_{agent}.png",
@@ -78,10 +72,11 @@ rule figure_search:
     log:
         "{root}/logs/figures/search_{agent}.log",
     wildcard_constraints:
-        agent="|".join(SEARCHERS) or "(?!)",
+        agent="|".join(STUDY.searchers) or "(?!)",
     conda:
         "../envs/nasdqn.yaml"
     params:
+        code=CODE["figure"],
         analysis=analysis_json,
         run_dirs=run_dirs_json,
         out_dir=subpath(output.png, parent=True),
@@ -94,7 +89,6 @@ rule render_gif:
     """The final policy of an agent's first seed, greedily, as a GIF of the pendulum."""
     input:
         policy=first_policy,
-        code=CODE["render"],
     output:
         report(
             "{root}/gifs/{agent}.gif", caption="../report/gif.rst", category="Policies"
@@ -103,5 +97,7 @@ rule render_gif:
         "{root}/logs/gifs/{agent}.log",
     conda:
         "../envs/nasdqn.yaml"
+    params:
+        code=CODE["render"],
     shell:
         "PYTHONPATH=. python -m nasdqn render --policy {input.policy} --out {output} > {log} 2>&1"

@@ -1,5 +1,4 @@
-# The paper's agents get a GIF each; the oracle's 27 architectures do not.
-GIF_AGENTS = [a for a in AGENTS if a not in analysis_settings(config)["oracle"]]
+# The paper's agents get a GIF each; the oracle's 27 architectures do not (STUDY.gif_agents).
 
 
 rule report:
@@ -7,10 +6,9 @@ rule report:
     every comparison, tables, figures and provenance."""
     input:
         tables=rules.aggregate.output,
-        figures=expand("{{root}}/figures/{figure}.png", figure=STUDY_FIGURES),
-        search=expand("{{root}}/figures/search_{agent}.png", agent=SEARCHERS),
-        gifs=expand("{{root}}/gifs/{agent}.gif", agent=GIF_AGENTS),
-        code=CODE["report"],
+        figures=expand("{{root}}/figures/{figure}.png", figure=STUDY.figures),
+        search=expand("{{root}}/figures/search_{agent}.png", agent=STUDY.searchers),
+        gifs=expand("{{root}}/gifs/{agent}.gif", agent=STUDY.gif_agents),
     output:
         report("{root}/REPORT.md", caption="../report/report.rst", category="Report"),
     log:
@@ -18,6 +16,7 @@ rule report:
     conda:
         "../envs/nasdqn.yaml"
     params:
+        code=CODE["report"],
         analysis=analysis_json,
         metrics_dir=lambda wildcards, input: Path(input.tables[0]).parent,
         figure_dir=lambda wildcards, input, output: os.path.relpath(

@@ -9,7 +9,7 @@ import pytest
 from nasdqn.learning.controller import NASSettings
 from nasdqn.learning.dqn import DQNSettings, fresh_member
 from nasdqn.learning.spec import AgentSpec, PartnerWindows
-from nasdqn.learning.trainer import NO_EVALUATION, EvalSettings, runs_of
+from nasdqn.learning.trainer import NO_EVALUATION, EvalSettings, deployed, runs_of
 from nasdqn.learning.trainer import train as train_runs
 from nasdqn.settings.columns import WARM_START_COLUMNS
 from nasdqn.settings.space import SEARCH_SPACE
@@ -56,29 +56,29 @@ def test_the_deployed_network_is_the_best_scored_windows():
     tr = train(spec(deploy="best_window"), [0], 18, evaluation=dataclasses.replace(ev, every=100))
     rows = tr.search.windows[0]
     best = int(np.nanargmax([r["score"] for r in rows]))
-    arch, params, window = tr.deployed(0)
+    arch, params, window = deployed(tr, 0)
     assert window == best and arch.name == rows[best]["architecture"]
     snap = next(s for s in tr.logs[0].snapshots if s["window"] == best)
     assert all(np.array_equal(a, b) for a, b in zip(params, snap["params"]))
     assert tr.logs[0].evaluations[-1]["architecture"] == rows[best]["architecture"]  # the final evaluation reads it
-    last = train(spec(deploy="last"), [0], 18).deployed(0)
+    last = deployed(train(spec(deploy="last"), [0], 18), 0)
     assert last[2] is None
 
 
 def test_a_revisited_architecture_resumes_the_learner_it_left():
     tr = train(spec("random", revisit="resume", memory_pruning="keep_all"), [0], 6)
     a, b = SEARCH_SPACE[0], SEARCH_SPACE[5]
-    search, memory, rng = tr.search, tr.memory, np.random.default_rng(0)
+    switches, memory, rng, row = tr.switches, tr.memory, np.random.default_rng(0), {}
     left_on_a = fresh_member(a, np.random.default_rng(1), 3, 3)
     from nasdqn.learning.controller import Pick
 
-    on_b = search.new_learner(0, a, left_on_a, Pick(b, "explore", 1.0), memory, rng)
+    on_b = switches.new_learner(0, a, left_on_a, Pick(b, "explore", 1.0), memory, rng, row)
     assert on_b.online[0].shape == (3, b.units)
-    back = search.new_learner(0, b, on_b, Pick(a, "explore", 1.0), memory, rng)
+    back = switches.new_learner(0, b, on_b, Pick(a, "explore", 1.0), memory, rng, row)
     assert back is left_on_a  # the very learner, weights, target and optimiser state as left
     fresh_again = dataclasses.replace(FAST_NAS, revisit="fresh")
     tr2 = train(dataclasses.replace(spec("random"), nas=fresh_again), [0], 6)
-    other = tr2.search.new_learner(0, b, on_b, Pick(a, "explore", 1.0), tr2.memory, np.random.default_rng(0))
+    other = tr2.switches.new_learner(0, b, on_b, Pick(a, "explore", 1.0), tr2.memory, np.random.default_rng(0), {})
     assert not np.array_equal(other.online[0], left_on_a.online[0])
 
 

@@ -25,7 +25,8 @@ from nasdqn.jobs.provenance import openblas, provenance
 from nasdqn.jobs.results import ResultsError, atomic_write_text, csv_text, read_architectures, write_json
 from nasdqn.learning.budget import Budget
 from nasdqn.learning.spec import AgentSpec, PartnerWindows, Run, agent_spec
-from nasdqn.learning.trainer import EvalSettings, Trainer, train
+from nasdqn.learning.switch import logs_warm_starts
+from nasdqn.learning.trainer import EvalSettings, Trainer, deployed, train
 from nasdqn.settings.columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS, EVALUATION_COLUMNS, POLICY_FILE, RUN_FILES, WARM_START_COLUMNS, WINDOW_POLICIES
 from nasdqn.settings.deps import code_digest
 from nasdqn.settings.errors import UsageError
@@ -147,7 +148,7 @@ class TrainJob:
         the one at the end of its best-scored window) and window_policies/window{k}.pt (the network
         at the end of each architecture window, for an agent that searches; empty otherwise)."""
         meta = {"agent": m.agent, "seed": m.seed, **trainer.task.policy_meta()}
-        arch, params, window = trainer.deployed(i)
+        arch, params, window = deployed(trainer, i)
         extra = {} if window is None else {"deployed_window": window}
         save_policy(m.dir / POLICY_FILE, arch, params, {**meta, "episode": trainer.episode, **extra})
         windows = m.dir / WINDOW_POLICIES
@@ -163,7 +164,7 @@ class TrainJob:
         made_by, n, code = provenance(), len(self.members), {"train": code_digest("train")}
         for i, m in enumerate(self.members):
             atomic_write_text(m.dir / "episodes.csv", csv_text(EPISODE_COLUMNS, trainer.logs[i].episodes))
-            columns = ARCHITECTURE_COLUMNS + (WARM_START_COLUMNS if trainer.search.logs_warm_starts(i) else [])
+            columns = ARCHITECTURE_COLUMNS + (WARM_START_COLUMNS if logs_warm_starts(trainer.runs[i].spec) else [])
             atomic_write_text(m.dir / "architectures.csv", csv_text(columns, trainer.search.windows[i]))
             atomic_write_text(m.dir / "evaluations.csv", csv_text(EVALUATION_COLUMNS, trainer.logs[i].evaluations))
             self.write_policies(m, trainer, i)

@@ -1,39 +1,31 @@
-"""The outer loop of Algorithm 1 (section 2.3.3) for every run of a process.
+"""The outer loop of Algorithm 1 (section 2.3.3) for every run of a process: windows, scores, picks.
 
 A run's architecture window k spans its clock (episodes, or environment steps: protocol.unit)
 from k M to (k + 1) M, M = nas.arch_update_interval; it ends at the first episode end at or after
 (k + 1) M, and at the end of the budget. Then the controller scores the architecture in use
 (S(c)), records it and picks the next one. A pick that differs from the architecture in use is a
-switch: the run gets a new learner (`new_learner`: the warm start of nas.transition, or with
-nas.revisit = resume the learner it left on that architecture) and its replay memory is pruned
-(nas.memory_pruning). With a commit phase (nas.commit_at < 1) the first window end at or after
-that share of the budget makes the last pick (`commit`); its window lasts to the end of the
-budget. Which readings of "model transition" and "memory pruning" are used, and why, is in
-docs/assumptions.md.
+switch (what the run then learns with: nasdqn/learning/switch.py). With a commit phase
+(nas.commit_at < 1) the first window end at or after that share of the budget makes the last pick
+(`commit`); its window lasts to the end of the budget. Which readings of "model transition" and
+"memory pruning" are used, and why, is in docs/assumptions.md.
 """
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 
-from nasdqn.learning import warm_start
 from nasdqn.learning.budget import Budget
 from nasdqn.learning.controller import CONTROLLERS, Pick
-from nasdqn.learning.dqn import MemberState, fresh_member
-from nasdqn.learning.replay import ReplayBuffer
 from nasdqn.learning.spec import AgentSpec
-from nasdqn.settings.columns import WARM_START_COLUMNS
+from nasdqn.learning.switch import logs_warm_starts
 from nasdqn.settings.space import Architecture
 from nasdqn.tasks.base import TaskInfo
 
 
 class ArchitectureSearch:
-    """Controllers, architecture windows, commit phases and left learners of every run.
+    """Controllers, architecture windows and commit phases of every run.
 
     Saves (state_dict): each controller's state, each run's window rows (the rows of
-    architectures.csv, whose last entry is the window in progress), which runs have committed,
-    and the learners each run left behind (nas.revisit = resume).
+    architectures.csv, whose last entry is the window in progress) and which runs have committed.
     """
 
     def __init__(self, specs: list[AgentSpec], controller_rngs: list[np.random.Generator], budget: Budget, task: TaskInfo) -> None:
@@ -43,7 +35,6 @@ class ArchitectureSearch:
         self.initial = [p.arch for p in picks]
         self.windows = [[self._row(i, 0, p, transition=False, start_episode=1)] for i, p in enumerate(picks)]
         self.committed = np.zeros(len(specs), dtype=bool)
-        self.left: list[dict[str, MemberState]] = [{} for _ in specs]  # architecture name -> the learner left on it
 
     def _row(self, i: int, window: int, pick: Pick, transition: bool, start_episode: int, to_the_end: bool = False) -> dict:
         # counted in episodes, a window's last episode is known when it opens; in steps, when it closes
@@ -57,13 +48,9 @@ class ArchitectureSearch:
             "activation": pick.arch.activation, "score": float("nan"), "controller_epsilon": pick.epsilon,
             "pick": pick.kind, "transition": transition,
         }
-        if self.logs_warm_starts(i):
+        if logs_warm_starts(self.specs[i]):
             row.update({"warm_start": "", "agreement": float("nan"), "q_error": float("nan"), "warm_start_steps": 0})
         return row
-
-    def logs_warm_starts(self, i: int) -> bool:
-        """Whether run i's architectures.csv holds WARM_START_COLUMNS (nas.transition = grow)."""
-        return self.specs[i].controller != "fixed" and self.specs[i].nas.transition == "grow"
 
     def window_ends(self, i: int, episode: int, clock: int) -> bool:
         """Whether run i's window ends with its episode `episode` (ended at `clock`); after a commit
@@ -116,54 +103,6 @@ class ArchitectureSearch:
         self.windows[i].append(self._row(i, row["window"] + 1, pick, switch, episode + 1, to_the_end=commit))
         return pick if switch else None
 
-    def new_learner(self, i: int, old_arch: Architecture, old: MemberState, pick: Pick, memory: ReplayBuffer,
-                    init_rng: np.random.Generator) -> MemberState:
-        """The learner run i switches to, and the memory pruning of its switch. With nas.revisit =
-        resume an architecture the run used before resumes the learner it left there (weights,
-        target and optimiser state as they were); otherwise the new network starts fresh (section
-        2.2.2), then by nas.transition stays so (reinit), takes the old network's overlapping
-        blocks (inherit), is distilled from it on the replay memory (distill) or grown from it
-        (grow, nasdqn/learning/warm_start.py); its optimiser restarts and its target is synced to
-        it. Memory pruning "keep_recent" then keeps the most recent prune_keep_fraction of the
-        run's replay memory (at least learning_starts)."""
-        nas, dqn = self.specs[i].nas, self.specs[i].dqn
-        if nas.revisit == "resume":
-            self.left[i][old_arch.name] = old
-        member = self.left[i].pop(pick.arch.name, None) if nas.revisit == "resume" else None
-        states = memory.obs[i, : int(memory.size[i])]
-        if member is not None:
-            self._log_warm_start(i, old_arch, old, pick.arch, member.online, states, init_rng, "resume", 0)
-        else:
-            member = fresh_member(pick.arch, init_rng, self.task.obs_dim, self.task.n_actions)
-            member.online = self._warm_start(i, old_arch, old, pick.arch, member.online, states, init_rng)
-            member.target = [p.copy() for p in member.online]
-        if nas.memory_pruning == "keep_recent":
-            size = int(memory.size[i])
-            memory.keep_recent(i, max(int(round(nas.prune_keep_fraction * size)), min(size, dqn.learning_starts)))
-        return member
-
-    def _warm_start(self, i: int, old_arch: Architecture, old: MemberState, arch: Architecture, fresh: list[np.ndarray],
-                    states: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
-        nas, dqn = self.specs[i].nas, self.specs[i].dqn
-        if nas.transition == "inherit":
-            return warm_start.inherit_params(old.online, fresh)
-        if nas.transition == "distill":
-            return warm_start.distill(old.online, old_arch, fresh, arch, states, nas.distill_steps, dqn.batch_size,
-                                      nas.distill_learning_rate, rng)
-        if nas.transition == "grow":
-            started = warm_start.grow(old.online, old_arch, fresh, arch, states, nas, dqn.batch_size, rng)
-            self.windows[i][-1].update(dict(zip(WARM_START_COLUMNS, (started.how, started.fidelity.agreement,
-                                                                     started.fidelity.q_error, started.steps))))
-            return started.params
-        return fresh
-
-    def _log_warm_start(self, i: int, old_arch: Architecture, old: MemberState, arch: Architecture, params: list[np.ndarray],
-                        states: np.ndarray, rng: np.random.Generator, how: str, steps: int) -> None:
-        if self.logs_warm_starts(i):
-            probe = states[rng.integers(0, len(states), min(warm_start.PROBE_STATES, len(states)))] if len(states) else states
-            achieved = warm_start.fidelity(old.online, old_arch, params, arch, probe)
-            self.windows[i][-1].update(dict(zip(WARM_START_COLUMNS, (how, achieved.agreement, achieved.q_error, steps))))
-
     def best_window(self, i: int) -> int:
         """The window of run i with the highest score (the first of ties; NaN scores never win)."""
         scores = np.array([row["score"] for row in self.windows[i]], dtype=np.float64)
@@ -171,11 +110,10 @@ class ArchitectureSearch:
 
     def state_dict(self) -> dict:
         return {"controllers": [c.state_dict() for c in self.controllers], "windows": [list(w) for w in self.windows],
-                "committed": self.committed.copy(), "left": [{k: vars(m) for k, m in left.items()} for left in self.left]}
+                "committed": self.committed.copy()}
 
     def load_state_dict(self, state: dict) -> None:
         for c, s in zip(self.controllers, state["controllers"]):
             c.load_state_dict(s)
         self.windows = [[dict(r) for r in w] for w in state["windows"]]
         self.committed = np.asarray(state["committed"]).copy()
-        self.left = [{k: MemberState(**copy.deepcopy(m)) for k, m in left.items()} for left in state["left"]]

@@ -30,6 +30,7 @@ from nasdqn.learning.search import ArchitectureSearch
 from nasdqn.learning.spec import AgentSpec, Run
 from nasdqn.learning.state import Counters, EpisodeDraws, Recorder, RunLog, Stateful
 from nasdqn.learning.streams import seed_generators
+from nasdqn.learning.switch import Switches
 from nasdqn.settings.errors import TrainingDiverged
 from nasdqn.settings.faults import fault_armed, fault_point
 from nasdqn.settings.space import Architecture
@@ -78,7 +79,7 @@ class Trainer:
     the recorder and every random generator.
     """
 
-    PARTS = ("counters", "draws", "env", "learners", "memory", "search", "exploration", "evaluations", "recorder")
+    PARTS = ("counters", "draws", "env", "learners", "memory", "search", "switches", "exploration", "evaluations", "recorder")
 
     def __init__(self, runs: list[Run], budget: Budget | int, evaluation: EvalSettings = NO_EVALUATION) -> None:
         """`budget`: a Budget, or a number of episodes."""
@@ -91,6 +92,7 @@ class Trainer:
         self.env = self.task.vector(self.n)
         self.rngs = [seed_generators(r.seed, r.spec) for r in runs]
         self.search = ArchitectureSearch(specs, [g["controller"] for g in self.rngs], budget, info)
+        self.switches = Switches(specs, info)
         members = [fresh_member(a, g["init"], info.obs_dim, info.n_actions) for a, g in zip(self.search.initial, self.rngs)]
         self.learners = LearnerPool(self.search.initial, members, [s.dqn for s in specs])
         self.memory = ReplayBuffer(self.n, specs[0].dqn.replay_size, info.obs_dim)
@@ -106,7 +108,7 @@ class Trainer:
     # ----- Algorithm 1 ------------------------------------------------------------------------
     def step(self) -> np.ndarray:
         """One environment step of every run still training; returns the runs whose episode ended."""
-        self.begin_episodes()
+        begin_episodes(self)
         actions = self.draws.epsilon_greedy(self.learners.greedy(self.counters.obs), self.env)
         next_obs, reward, terminated, truncated = self.env.step(actions, self.active)
         done = terminated | (truncated & self.terminal_on_horizon)  # y = r at these (section 2.3.1)
@@ -115,94 +117,8 @@ class Trainer:
         self.learners.learn(self.counters.steps, self.active, self.memory, self.draws.minibatch_uniforms)
         self.learners.sync_targets(self.counters.steps, self.active)
         ended = np.flatnonzero(self.active & (terminated | truncated))
-        self.close_episodes(ended, self.out_of_budget(ended))
+        close_episodes(self, ended, out_of_budget(self, ended))
         return ended
-
-    def out_of_budget(self, ended: np.ndarray) -> np.ndarray:
-        """Runs whose step budget ran out inside an episode (a budget in episodes never does)."""
-        spent = np.flatnonzero(self.active & self.budget.spent_steps(self.counters.steps)) if self.budget.in_steps else ended[:0]
-        return np.setdiff1d(spent, ended) if spent.size else spent
-
-    def begin_episodes(self) -> None:
-        """Runs starting an episode draw it from their own streams (exploration at epsilon, random
-        actions, minibatch uniforms), then reset their environments."""
-        starting = self.draws.starting(self.active)
-        if not starting.size:
-            return
-        clock = self.budget.clock(self.counters.episodes_done, self.counters.steps)[starting]
-        for i, eps in zip(starting, self.exploration.epsilon(clock, starting)):
-            self.draws.draw(i, self.rngs[i], self.task.info.n_actions, self.runs[i].spec.dqn.uniforms_per_step, float(eps))
-        self.counters.begin(starting, self.env, [g["env"] for g in self.rngs])
-
-    def close_episodes(self, ended: np.ndarray, out_of_budget: np.ndarray) -> None:
-        """The episodes that ended (and the runs whose step budget ran out inside one, which end
-        training there): record them, end the architecture windows that end with them, evaluate
-        the runs whose evaluation is due, switch the networks of the runs that picked another
-        architecture."""
-        if not ended.size and not out_of_budget.size:
-            return
-        closing = np.concatenate([ended, out_of_budget])
-        check_finite(self, closing)
-        self.record(ended)
-        self.active[out_of_budget] = False
-        final = ~self.active[closing]
-        t0 = time.perf_counter()
-        picks = self.end_windows(closing, final)
-        self.search_seconds += time.perf_counter() - t0
-        self.evaluate(closing, final)
-        t0 = time.perf_counter()
-        self.switch_networks(picks)
-        self.search_seconds += time.perf_counter() - t0
-
-    def record(self, ended: np.ndarray) -> None:
-        """Count the ended episodes and write their rows (return, length, epsilon, architecture, loss)."""
-        losses = self.learners.take_mean_losses(ended)
-        c = self.counters
-        c.episodes_done[ended] += 1
-        self.active = self.budget.remaining(c.episodes_done, c.steps)
-        self.draws.fresh[ended] = True
-        for i in ended:
-            self.recorder.episode(i, float(c.returns[i]), int(self.env.t[i]), float(self.draws.epsilon[i]), self.learners.archs[i],
-                                  float(losses[i]))
-
-    def end_windows(self, runs: np.ndarray, final: np.ndarray) -> dict:
-        """Algorithm 1's outer loop for every run whose architecture window ends now: keep the
-        network at the window's end (agents that search), score the architecture, pick the next."""
-        picks = {}
-        for i, last in zip(runs, final):
-            e, log, spec = int(self.counters.episodes_done[i]), self.logs[i], self.runs[i].spec
-            if not (last or self.search.window_ends(i, e, self.clock(i))):
-                continue
-            if spec.controller != "fixed":
-                log.snapshots.append({"window": self.search.windows[i][-1]["window"], "episode": e,
-                                      "architecture": self.learners.archs[i].name, "params": self.learners.online_params(i)})
-            lengths = [row["steps"] for row in log.episodes] if self.budget.in_steps else []
-            pick = self.search.end_window(i, self.learners.archs[i], log.returns, lengths, e, self.clock(i), bool(last),
-                                          self.rngs[i]["controller"])
-            if pick is not None:
-                picks[i] = pick
-        return picks
-
-    def evaluate(self, runs: np.ndarray, final: np.ndarray) -> None:
-        """Greedy evaluation of the runs whose evaluation is due, on their evaluation start states;
-        at the end of the budget, of the network the run deploys (`deployed`)."""
-        for i, last in zip(runs, final):
-            if self.evaluations.due(i, self.clock(i), bool(last)):
-                arch, params, _ = self.deployed(i) if last else (self.learners.archs[i], self.learners.online_params(i), None)
-                q = lambda obs, p=params, a=arch: forward_np(p, a.activation, np.asarray(obs, dtype=np.float32))  # noqa: E731
-                r = self.task.greedy_returns(q, eval_generator(self.runs[i].seed), self.evaluation.episodes)
-                self.logs[i].evaluations.append({"episode": int(self.counters.episodes_done[i]), "mean_return": float(r.mean()),
-                                                 "min_return": float(r.min()), "max_return": float(r.max()), "architecture": arch.name})
-
-    def switch_networks(self, picks: dict) -> None:
-        """Give every run that picked another architecture its new learner (and prune its memory)."""
-        if not picks:
-            return
-        old = self.learners.members()
-        self.learners.replace({i: (p.arch, self.search.new_learner(i, self.learners.archs[i], old[i], p, self.memory, self.rngs[i]["init"]))
-                               for i, p in picks.items()})
-        for i in picks:
-            self.exploration.switched(i, self.clock(i))
 
     def run_episode(self) -> None:
         """Step until every run has completed one more episode (one episode of the pendulum)."""
@@ -234,17 +150,6 @@ class Trainer:
         """Run i's time in the protocol's unit (episodes completed, or environment steps)."""
         return int(self.counters.steps[i] if self.budget.in_steps else self.counters.episodes_done[i])
 
-    def deployed(self, i: int) -> tuple:
-        """(architecture, parameters, window) of the network run i deploys at the end: its last
-        network, or with nas.deploy = best_window the network at the end of its best-scored
-        window (window None: the last network)."""
-        spec = self.runs[i].spec
-        if spec.controller == "fixed" or spec.nas.deploy == "last":
-            return self.learners.archs[i], self.learners.online_params(i), None
-        best = self.search.best_window(i)
-        snap = next(s for s in self.logs[i].snapshots if s["window"] == best)
-        return Architecture.parse(snap["architecture"]), snap["params"], best
-
     # ----- state ------------------------------------------------------------------------------
     def state_dict(self) -> dict:
         return {
@@ -264,6 +169,108 @@ class Trainer:
                 g.bit_generator.state = s[k]
         self.search_seconds = state["search_seconds"]
         random.setstate(state["python_random"])
+
+
+# ----- the parts of the loop: each reads and changes the trainer's parts -------------------------
+def out_of_budget(tr: Trainer, ended: np.ndarray) -> np.ndarray:
+    """Runs whose step budget ran out inside an episode (a budget in episodes never does)."""
+    spent = np.flatnonzero(tr.active & tr.budget.spent_steps(tr.counters.steps)) if tr.budget.in_steps else ended[:0]
+    return np.setdiff1d(spent, ended) if spent.size else spent
+
+def begin_episodes(tr: Trainer) -> None:
+    """Runs starting an episode draw it from their own streams (exploration at epsilon, random
+    actions, minibatch uniforms), then reset their environments."""
+    starting = tr.draws.starting(tr.active)
+    if not starting.size:
+        return
+    clock = tr.budget.clock(tr.counters.episodes_done, tr.counters.steps)[starting]
+    for i, eps in zip(starting, tr.exploration.epsilon(clock, starting)):
+        tr.draws.draw(i, tr.rngs[i], tr.task.info.n_actions, tr.runs[i].spec.dqn.uniforms_per_step, float(eps))
+    tr.counters.begin(starting, tr.env, [g["env"] for g in tr.rngs])
+
+def close_episodes(tr: Trainer, ended: np.ndarray, stopped: np.ndarray) -> None:
+    """The episodes that ended (and the runs whose step budget ran out inside one, `stopped`,
+    which end training there): record them, end the architecture windows that end with them,
+    evaluate the runs whose evaluation is due, switch the networks of the runs that picked
+    another architecture."""
+    if not ended.size and not stopped.size:
+        return
+    closing = np.concatenate([ended, stopped])
+    check_finite(tr, closing)
+    record(tr, ended)
+    tr.active[stopped] = False
+    final = ~tr.active[closing]
+    t0 = time.perf_counter()
+    picks = end_windows(tr, closing, final)
+    tr.search_seconds += time.perf_counter() - t0
+    evaluate(tr, closing, final)
+    t0 = time.perf_counter()
+    switch_networks(tr, picks)
+    tr.search_seconds += time.perf_counter() - t0
+
+def record(tr: Trainer, ended: np.ndarray) -> None:
+    """Count the ended episodes and write their rows (return, length, epsilon, architecture, loss)."""
+    losses = tr.learners.take_mean_losses(ended)
+    c = tr.counters
+    c.episodes_done[ended] += 1
+    tr.active = tr.budget.remaining(c.episodes_done, c.steps)
+    tr.draws.fresh[ended] = True
+    for i in ended:
+        tr.recorder.episode(i, float(c.returns[i]), int(tr.env.t[i]), float(tr.draws.epsilon[i]), tr.learners.archs[i],
+                              float(losses[i]))
+
+def end_windows(tr: Trainer, runs: np.ndarray, final: np.ndarray) -> dict:
+    """Algorithm 1's outer loop for every run whose architecture window ends now: keep the
+    network at the window's end (agents that search), score the architecture, pick the next."""
+    picks = {}
+    for i, last in zip(runs, final):
+        e, log, spec = int(tr.counters.episodes_done[i]), tr.logs[i], tr.runs[i].spec
+        if not (last or tr.search.window_ends(i, e, tr.clock(i))):
+            continue
+        if spec.controller != "fixed":
+            log.snapshots.append({"window": tr.search.windows[i][-1]["window"], "episode": e,
+                                  "architecture": tr.learners.archs[i].name, "params": tr.learners.online_params(i)})
+        lengths = [row["steps"] for row in log.episodes] if tr.budget.in_steps else []
+        pick = tr.search.end_window(i, tr.learners.archs[i], log.returns, lengths, e, tr.clock(i), bool(last),
+                                      tr.rngs[i]["controller"])
+        if pick is not None:
+            picks[i] = pick
+    return picks
+
+def evaluate(tr: Trainer, runs: np.ndarray, final: np.ndarray) -> None:
+    """Greedy evaluation of the runs whose evaluation is due, on their evaluation start states;
+    at the end of the budget, of the network the run deploys (`deployed`)."""
+    for i, last in zip(runs, final):
+        if tr.evaluations.due(i, tr.clock(i), bool(last)):
+            arch, params, _ = deployed(tr, i) if last else (tr.learners.archs[i], tr.learners.online_params(i), None)
+            q = lambda obs, p=params, a=arch: forward_np(p, a.activation, np.asarray(obs, dtype=np.float32))  # noqa: E731
+            r = tr.task.greedy_returns(q, eval_generator(tr.runs[i].seed), tr.evaluation.episodes)
+            tr.logs[i].evaluations.append({"episode": int(tr.counters.episodes_done[i]), "mean_return": float(r.mean()),
+                                             "min_return": float(r.min()), "max_return": float(r.max()), "architecture": arch.name})
+
+def switch_networks(tr: Trainer, picks: dict) -> None:
+    """Give every run that picked another architecture its new learner (and prune its memory)."""
+    if not picks:
+        return
+    old = tr.learners.members()
+    new = {i: tr.switches.new_learner(i, tr.learners.archs[i], old[i], p, tr.memory, tr.rngs[i]["init"], tr.search.windows[i][-1])
+           for i, p in picks.items()}
+    tr.learners.replace({i: (p.arch, new[i]) for i, p in picks.items()})
+    for i in picks:
+        tr.exploration.switched(i, tr.clock(i))
+
+
+def deployed(tr: Trainer, i: int) -> tuple:
+    """(architecture, parameters, window) of the network run i deploys at the end: its last
+    network, or with nas.deploy = best_window the network at the end of its best-scored
+    window (window None: the last network)."""
+    spec = tr.runs[i].spec
+    if spec.controller == "fixed" or spec.nas.deploy == "last":
+        return tr.learners.archs[i], tr.learners.online_params(i), None
+    best = tr.search.best_window(i)
+    snap = next(s for s in tr.logs[i].snapshots if s["window"] == best)
+    return Architecture.parse(snap["architecture"]), snap["params"], best
+
 
 
 def check_finite(tr: Trainer, runs: np.ndarray) -> None:

@@ -138,6 +138,11 @@ PROBE_STATES = 1024  # replay states on which fidelity is measured
 CHECK_EVERY = 100  # distillation steps between fidelity checks
 
 
+def probe_states(states: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The replay states fidelity is measured on: PROBE_STATES drawn with replacement (all, if none)."""
+    return states[rng.integers(0, len(states), min(PROBE_STATES, len(states)))].astype(np.float32) if len(states) else states
+
+
 @dataclass(frozen=True)
 class WarmStart:
     """What a grow switch started from, and how faithfully: `how` is "grow" (the same function),
@@ -155,7 +160,7 @@ def grow(old: list[np.ndarray], old_arch: Architecture, fresh: list[np.ndarray],
     (`grow_params`); otherwise start from the overlapping blocks (`inherit_params`) and distil in
     chunks of CHECK_EVERY steps until the fidelity targets are met on PROBE_STATES replay states
     or nas.distill_steps are spent. The achieved fidelity is logged per switch."""
-    probe = states[rng.integers(0, len(states), min(PROBE_STATES, len(states)))].astype(np.float32) if len(states) else states
+    probe = probe_states(states, rng)
     if can_grow(old_arch, new_arch):
         params = grow_params(old, old_arch, new_arch, rng)
         return WarmStart(params, "grow", fidelity(old, old_arch, params, new_arch, probe), 0)

@@ -18,12 +18,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from nasdqn.outputs import readme_fairtest, readme_mechanism, readme_records, readme_studies
+from nasdqn.outputs import readme_fairtest, readme_mechanism, readme_records, readme_reread, readme_studies
 from nasdqn.outputs.blocks import BLOCKS, Context
 from nasdqn.outputs.typed_numbers import Typed, typed_numbers
 from nasdqn.settings.errors import ResultsError
 
-BLOCK_MODULES = (readme_studies, readme_mechanism, readme_fairtest, readme_records)  # imported for their @block registrations
+BLOCK_MODULES = (readme_studies, readme_mechanism, readme_reread, readme_fairtest, readme_records)  # imported for their @block registrations
 START = "<!-- generated: {name} -->"
 END = "<!-- end generated -->"
 BLOCK = re.compile(r"(?ms)^<!-- generated: ([A-Za-z0-9_:-]+) -->\n(.*?)^" + re.escape(END) + "$")

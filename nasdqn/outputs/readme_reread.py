@@ -1,0 +1,61 @@
+"""The first mechanism study re-read (issue 25, item 1; studies/mechanism/reread/, written by
+`python -m nasdqn reread`): what its headline measured, in sentences computed from the tables."""
+from __future__ import annotations
+
+from nasdqn.outputs.blocks import Context, block, interval, md_table, num, sig
+
+FOLDER = "studies/mechanism/reread"
+LABELS = {"nas_dqn": "NAS-DQN", "random_nas": "Random-NAS", "matched_random": "the matched control"}
+
+
+def _table(ctx: Context, name: str):
+    import pandas as pd
+
+    return pd.read_csv(ctx.repo / FOLDER / name)
+
+
+def _stratified(ctx: Context) -> str:
+    s = _table(ctx, "stratified.csv")
+    rows = s[s["reading"] == "all"]
+    median = rows["median_architecture"].iloc[0]
+    parts = []
+    for agent, g in rows.groupby("agent", sort=False):
+        by = {bool(r["last_update_switched"]): r for r in g.to_dict("records")}
+        kept, switched = by.get(False), by.get(True)
+        text = f"{LABELS.get(agent, agent)}'s runs that switched at the last update end at {num(switched['mean_final_performance'])} " \
+               f"({int(switched['runs'])} runs)" if switched else f"{LABELS.get(agent, agent)} never switched at the last update"
+        if kept:
+            text += f", those that kept their network at {num(kept['mean_final_performance'])} ({int(kept['runs'])})"
+        parts.append(text)
+    return (f"**The final score judges a young network.** Against the median fixed architecture's {num(median)}: "
+            + "; ".join(parts) + " (final performance, the last episodes' training return; `stratified.csv`).")
+
+
+def _seed_unit(ctx: Context) -> str:
+    u = _table(ctx, "seed_unit.csv")
+    u = u[u["outcome"] == "final_performance"]
+    rows = [[r["contrast"].replace("nas_dqn", "NAS-DQN").replace("random_nas", "Random-NAS").replace("matched_random", "matched control"),
+             str(int(r["seeds"])), f"{num(r['effect'])} {interval(r['ci_low'], r['ci_high'])}", sig(r["p_seed_unit"], 2),
+             "" if r["p_runs_as_independent"] != r["p_runs_as_independent"] else sig(r["p_runs_as_independent"], 2)]
+            for r in u.to_dict("records")]
+    return ("**The seed is the unit.** The readings share their seeds, so per seed the mean over the readings is one observation "
+            "(`seed_unit.csv`; paired t, 95% interval); the last column is what treating every run as independent would claim:\n\n"
+            + md_table(["contrast (final performance)", "seeds", "effect [95%]", "p (seed as unit)", "p (runs as independent)"], rows))
+
+
+def _shares(ctx: Context) -> str:
+    v = _table(ctx, "variance_shares.csv")
+    parts = [f"{r['set']} ({int(r['architectures'])}): {num(100 * r['estimate'], 0)}% {interval(100 * r['ci_low'], 100 * r['ci_high'])}"
+             for r in v.to_dict("records")]
+    return ("**Little headroom once the failing architectures are set aside.** The share of the variance of final performance "
+            "the architecture explains: " + "; ".join(parts) + " (`variance_shares.csv`).")
+
+
+@block("mechanism-reread")
+def reread(ctx: Context) -> str:
+    """What the first study's headline measured: the gaps split by the last switch, the seed as
+    the unit, and the variance share without the architectures that fail."""
+    if not (ctx.repo / FOLDER / "stratified.csv").is_file():
+        return (f"*Not committed yet: the first study's re-reading. Its tables belong in `{FOLDER}/`; they are written by* "
+                f"`python -m nasdqn reread --out {FOLDER}`*.*")
+    return "\n\n".join([_stratified(ctx), _seed_unit(ctx), _shares(ctx)])

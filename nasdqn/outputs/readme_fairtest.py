@@ -1,10 +1,16 @@
 """The fair test's generated blocks (from studies/fairtest/, written by `python -m nasdqn fairtest`
-and `python -m nasdqn headroom`): the primary contrast per task, every contrast, the screening."""
+and `python -m nasdqn headroom`): the answer per task (the primary contrast, the agents against
+the fixed designs, the figure), every contrast with the screening, and what a switch costs."""
 from __future__ import annotations
+
+import numpy as np
+import pandas as pd
 
 from nasdqn.outputs.blocks import Context, block, bold_verdict, interval, md_table, num, placeholder, sig
 
 STUDY = "fairtest"
+AGENT_NAMES = {"nas_dqn": "NAS-DQN", "yoked": "yoked control", "random_nas": "Random-NAS"}
+FIXED = "fixed (from scratch)"
 
 
 def _contrast_text(r: dict) -> str:
@@ -12,17 +18,53 @@ def _contrast_text(r: dict) -> str:
             f"{interval(r['ci_low'], r['ci_high'])} at level {sig(r['level'], 2)}, margin {num(r['margin'])}: {bold_verdict(r['verdict'])}")
 
 
+def _mean_ci(values: pd.Series) -> str:
+    v = values.to_numpy(dtype=float)
+    if len(v) < 2:
+        return num(float(v.mean())) if len(v) else ""
+    from scipy import stats
+
+    half = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
+    return f"{num(v.mean())} {interval(v.mean() - half, v.mean() + half)}"
+
+
+def _agents_table(runs: pd.DataFrame) -> str:
+    """Greedy final return per task, reading and agent (mean and 95% t interval over seeds), and the
+    oracle's random fixed architecture, median and best architecture by mean (naive)."""
+    rows = []
+    for task, t in runs.groupby("task", sort=False):
+        search = t[t["reading"] != "all"]
+        for (reading, agent), g in search.groupby(["reading", "agent"], sort=True):
+            rows.append([task, reading, AGENT_NAMES.get(agent, agent), str(len(g)), _mean_ci(g["greedy_final"])])
+        oracle = t[t["reading"] == "all"]
+        means = oracle.groupby("agent")["greedy_final"].mean().sort_values(kind="stable")
+        if len(means):
+            per_seed = oracle.groupby("seed")["greedy_final"].mean()
+            rows.append([task, "oracle", "random fixed architecture", str(len(per_seed)), _mean_ci(per_seed)])
+            median = means.index[(len(means) - 1) // 2]
+            rows.append([task, "oracle", f"median architecture (`{median}`)", str(int((oracle["agent"] == median).sum())),
+                         _mean_ci(oracle.loc[oracle["agent"] == median, "greedy_final"])])
+            rows.append([task, "oracle", f"best by mean, naive (`{means.index[-1]}`)", str(int((oracle["agent"] == means.index[-1]).sum())),
+                         _mean_ci(oracle.loc[oracle["agent"] == means.index[-1], "greedy_final"])])
+    return md_table(["task", "reading", "agent", "runs", "greedy final return [95%]"], rows)
+
+
 @block("fairtest")
 def primary(ctx: Context) -> str:
-    """README: per selected task the primary contrast (NAS-DQN minus the yoked control) and the figure."""
+    """README: per selected task the primary contrast (NAS-DQN minus the yoked control), the agents
+    against the fixed designs, and the figure."""
     if not ctx.study(STUDY).committed(ctx.repo):
         return placeholder(ctx, STUDY)
     c = ctx.table(STUDY, "contrasts.csv")
     lines = [f"- {r['task']}: {_contrast_text(r)}" for r in c[c["family"] == "primary"].to_dict("records")]
+    secondary = c[(c["family"] == "secondary") & c["contrast"].str.startswith("NAS-DQN - ") & ~c["contrast"].str.endswith("yoked")]
+    lines += [f"- {r['task']}: {_contrast_text(r)}" for r in secondary.to_dict("records")]
     figure = [f"![The fair test: NAS-DQN, the yoked control and Random-NAS]({ctx.link(ctx.study(STUDY).folder + '/answer.png')})"] \
         if ctx.has(STUDY, "answer.png") else []
-    return "\n".join([f"The fair test's primary contrast (`{ctx.study(STUDY).folder}/contrasts.csv`; greedy return of the deployed "
-                      "network):", "", *lines, "", *figure]).rstrip()
+    return "\n".join(["Whether choosing architectures by score beats switching at the same moments at random (the primary "
+                      "contrast), and whether the search beats a fixed design (`" + ctx.study(STUDY).folder + "/contrasts.csv`; "
+                      "greedy return of the deployed network, 30 episodes):", "", *lines, "",
+                      _agents_table(ctx.table(STUDY, "per_run.csv")), "", *figure]).rstrip()
 
 
 @block("fairtest-contrasts")
@@ -35,10 +77,43 @@ def every_contrast(ctx: Context) -> str:
              sig(r["level"], 2), num(r["margin"]), bold_verdict(r["verdict"])] for r in c.to_dict("records")]
     out = [md_table(["task", "family", "contrast", "reading", "seeds", "effect [interval]", "level", "margin", "verdict"], rows)]
     if ctx.has(STUDY, "headroom.csv"):
-        h = ctx.table(STUDY, "headroom.csv")
-        rows = [[r["task"], f"`{r['best']}`", num(r["best_held_out"]), num(r["median_held_out"]), num(r["gain"]), num(r["threshold"]),
-                 "yes" if str(r["passes"]).lower() == "true" else "no"] for r in h.to_dict("records")]
-        out += ["", "The screening's headroom (`headroom.csv`: the best architecture selected on seeds 0-1, its held-out mean "
-                "against the median architecture's on seeds 2-3):", "",
-                md_table(["task", "best architecture", "its held-out mean", "median architecture", "gain", "needed", "headroom"], rows)]
+        out += ["", _headroom(ctx)]
+    if ctx.has(STUDY, "pilot.csv"):
+        out += ["", _pilot(ctx)]
     return "\n".join(out)
+
+
+def _headroom(ctx: Context) -> str:
+    h = ctx.table(STUDY, "headroom.csv")
+    rows = [[r["task"], f"`{r['best']}`", num(r["best_held_out"]), num(r["median_held_out"]), num(r["gain"]), num(r["threshold"]),
+             "yes" if str(r["passes"]).lower() == "true" else "no"] for r in h.to_dict("records")]
+    return ("The screening's headroom (`headroom.csv`: the best architecture selected on seeds 0-1, its held-out mean "
+            "against the median architecture's on seeds 2-3):\n\n"
+            + md_table(["task", "best architecture", "its held-out mean", "median architecture", "gain", "needed", "headroom"], rows))
+
+
+def _pilot(ctx: Context) -> str:
+    p = ctx.table(STUDY, "pilot.csv")
+    rows = [[r["task"], str(int(r["pilot_seeds"])), num(r["sd_difference"]), num(r["margin"]), str(r["seeds_wanted"]), str(int(r["seeds"]))]
+            for r in p.to_dict("records")]
+    return ("The pilot's seed rule (`pilot.csv`: the SD of NAS-DQN - yoked per seed, the seeds a paired t-test needs for power 0.8 "
+            "at one margin, at least 10 and at most 30):\n\n"
+            + md_table(["task", "pilot seeds", "SD of the difference", "margin", "seeds the rule asks", "seeds run"], rows))
+
+
+@block("fairtest-switch-cost")
+def switch_cost(ctx: Context) -> str:
+    """docs/results.md: the greedy return of a network that just took over against a network of the
+    same age trained from scratch (the fixed architectures), per task and reading."""
+    if not ctx.has(STUDY, "switch_cost.csv"):
+        return placeholder(ctx, STUDY)
+    cost = ctx.table(STUDY, "switch_cost.csv")
+    cost = cost[(cost["outcome"] == "greedy") & (cost["episodes"] > 0)]
+    rows = []
+    for (task, reading, agent), g in cost.groupby(["task", "reading", "agent"], sort=True):
+        first, last = g.iloc[0], g.iloc[-1]
+        rows.append([task, reading, AGENT_NAMES.get(agent, agent), f"{int(first['age_from'])}-{int(first['age_to'])}", num(first["mean"]),
+                     f"{int(last['age_from'])}-{int(last['age_to'])}", num(last["mean"])])
+    return ("What a switch costs: the greedy return of the evaluations that fall soon after a network took over, and late "
+            "(`switch_cost.csv`, in environment steps since the last switch; the fixed architectures from their start):\n\n"
+            + md_table(["task", "reading", "agent", "steps since taking over (first bin)", "greedy return", "(last bin)", "greedy return"], rows))

@@ -6,6 +6,7 @@ import copy
 import numpy as np
 import pytest
 
+from conftest import SHORT_ENV, make_agent
 from nasdqn.learning.dqn import DQNSettings, fresh_member
 from nasdqn.learning.pool import LearnerPool
 from nasdqn.learning.replay import ReplayBuffer
@@ -63,14 +64,12 @@ def test_minus_one_is_as_many_gradient_steps_as_environment_steps_per_training_s
 def test_a_run_with_several_gradient_steps_draws_a_minibatch_for_each():
     from nasdqn.learning.budget import Budget
     from nasdqn.learning.controller import NASSettings
-    from nasdqn.learning.spec import AgentSpec
     from nasdqn.learning.trainer import runs_of, train
-    from nasdqn.tasks import TaskSettings
 
     def run(gradient_steps: int):
         dqn = DQNSettings.from_config(batch_size=16, learning_starts=100, replay_size=2000, target_update_steps=100,
                                       gradient_steps=gradient_steps)
-        spec = AgentSpec("a", "fixed", ARCHS[0], dqn, NASSettings.from_config(), TaskSettings.from_config(max_episode_steps=50))
+        spec = make_agent("fixed", ARCHS[0], name="a", dqn=dqn, nas=NASSettings.from_config(), task=SHORT_ENV)
         return train(runs_of(spec, [0]), Budget("episodes", 6))
 
     one, two = run(1), run(2)

@@ -1,24 +1,19 @@
-"""REPORT.md and the sensitivity report from a tiny study's tables (tests/fake_study.py): the
-forest plot and the claims table open the report, the sanity floor comes above the claims, every
-verdict is one of the rule's, and the sensitivity matrix states its family."""
+"""REPORT.md (nasdqn/outputs/report.py) from a tiny study's tables (tests/fake_study.py): the forest
+plot and the claims table open the report, the sanity floor comes above the claims, every verdict
+is one of the rule's."""
 from __future__ import annotations
 
-import json
 import re
-import shutil
 
-import pandas as pd
 import pytest
-from fake_study import aggregated_study
-from scipy import stats as sps
 
 from nasdqn.analysis.claims import CLAIMS
 from nasdqn.cli import main
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    root = aggregated_study(tmp_path_factory.mktemp("report"))
+def report(aggregated):
+    root = aggregated
     assert main(["report", "--config", str(root / "cfg.yaml"), "--metrics-dir", str(root / "results/metrics"),
                  "--out", str(root / "results/REPORT.md")]) == 0
     return root, (root / "results/REPORT.md").read_text()
@@ -53,26 +48,3 @@ def test_the_report_has_the_oracle_the_ceiling_and_the_provenance(report):
                     "## Every comparison behind the claims"):
         assert heading in text, heading
     assert "oracle_ranking.png" in text and "Margins, fixed in advance" in text
-
-
-def test_the_sensitivity_report_states_its_family(report, tmp_path):
-    root, _ = report
-    variants = []
-    for name in ("base", "inherit"):
-        shutil.copytree(root / "results/metrics", tmp_path / "study/variants" / name / "metrics")
-        variants.append([name, str(tmp_path / "study/variants" / name), {} if name == "base" else {"nas": {"transition": "inherit"}}])
-    out = tmp_path / "study/REPORT.md"
-    assert main(["sensitivity", "--config", str(root / "cfg.yaml"), "--variants-json", json.dumps(variants),
-                 "--out-dir", str(tmp_path / "study/sensitivity"), "--report", str(out)]) == 0
-    text = out.read_text()
-    assert "Family: every cell is judged within its own variant" in text and "nothing is corrected across the 2 variants" in text
-    assert "[`base`](variants/base/REPORT.md)" in text and "`final_superior` (primary)" in text
-    # the two variants hold the same runs here: pooled per seed they are the 4 seeds once, not 8 independent runs
-    assert "## Over all variants, the seed as the unit" in text and "one finding seen several times" in text
-    per_run = pd.read_csv(root / "results/metrics/per_run.csv")
-    a, b = (per_run.loc[per_run["agent"] == x].sort_values("seed")["final_performance"] for x in ("nas_dqn", "fixed_medium"))
-    p = sps.ttest_ind(a, b, equal_var=False).pvalue
-    row = next(line for line in text.splitlines() if line.startswith("| Fixed Medium | 4 |"))
-    assert row.endswith(f"| {p:.3g} |"), row
-    matrix = (tmp_path / "study/sensitivity/matrix.csv").read_text().splitlines()
-    assert matrix[0] == "claim,family,variant,verdict,decisive_pair,key_effect,level,seeds_needed"

@@ -16,7 +16,7 @@ from nasdqn.cli import COMMANDS, main
 from nasdqn.jobs.policy import Policy, save_policy
 from nasdqn.jobs.results import csv_text
 from nasdqn.learning.network import init_params
-from nasdqn.settings.config import analysis_settings, load, validate
+from nasdqn.settings.config import analysis_settings, load, resolved_agent_config, validate
 from nasdqn.settings.identity import digest
 from nasdqn.settings.plan import study_plan
 from nasdqn.settings.space import Architecture
@@ -145,6 +145,18 @@ ANALYSIS = json.dumps(analysis_settings(validate(SMOKE)))
 def test_aggregate_names_a_bad_source_of_settings_or_runs(args, message, capsys, tmp_path):
     rc, _, err = run(capsys, "aggregate", *args, "--out-dir", str(tmp_path / "m"))
     assert rc == 2 and message in err and not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("command, args", [
+    ("aggregate", ["--analysis-json", ANALYSIS, "--out-dir", "m"]),
+    ("floor", ["--analysis-json", ANALYSIS, "--out", "f.csv"]),
+    ("train", ["--config-json", json.dumps(resolved_agent_config(SMOKE, "fixed_small")), "--agent", "fixed_small", "--seed", "0", "--out", "o"]),
+])
+def test_a_set_without_config_is_refused_not_ignored(command, args, capsys, tmp_path, monkeypatch):
+    """--set changes the settings of --config; with the JSON the workflow passes it used to be ignored silently."""
+    monkeypatch.chdir(tmp_path)
+    rc, _, err = run(capsys, command, *args, "--set", "dqn.gamma=0.5")
+    assert rc == 2 and "error: --set: needs --config (the settings a --set changes)" in err and not any(tmp_path.iterdir())
 
 
 def test_a_study_with_variants_needs_one_of_them(capsys, tmp_path):

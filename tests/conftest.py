@@ -1,10 +1,13 @@
-"""Shared helpers: a throwaway copy of the workflow to run Snakemake in."""
+"""Shared helpers: the shipped configs, the roles of a config, fast learner settings and an agent
+built from them, and a throwaway copy of the workflow to run Snakemake in."""
 from __future__ import annotations
 
 # isort: off
 import nasdqn  # noqa: F401  (first: fixes OpenBLAS's kernel before numpy loads, as in every CLI process)
 # isort: on
 
+import copy
+import dataclasses
 import os
 import re
 import shutil
@@ -13,9 +16,48 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
+
+from nasdqn.learning.controller import NASSettings
+from nasdqn.learning.dqn import DQNSettings
+from nasdqn.learning.spec import AgentSpec, PartnerWindows
+from nasdqn.settings.space import Architecture
+from nasdqn.tasks import TaskSettings
 
 REPO = Path(__file__).resolve().parents[1]
 WORKFLOW_FILES = ["Makefile", "workflow", "config", "profiles", "nasdqn", "pyproject.toml"]
+
+# The shipped configs as plain dicts (read-only: a test that changes one changes a deep copy).
+SMOKE = yaml.safe_load((REPO / "config/smoke.yaml").read_text())
+PAPER = yaml.safe_load((REPO / "config/config.yaml").read_text())
+
+
+def roles(reference: str, fixed: list[str], **others: str | None) -> dict:
+    """A config's `roles`: the reference agent and the fixed ones, any other role given, the rest None."""
+    out = {"reference": reference, "random_search": None, "matched_random": None, "fixed": fixed, "large_fixed": None, "medium_fixed": None}
+    assert set(others) <= set(out), others
+    return {**out, **others}
+
+
+def two_agent_smoke() -> dict:
+    """The smoke config with two of its agents, Fixed Small and NAS-DQN, and the roles they fill."""
+    cfg = copy.deepcopy(SMOKE)
+    cfg["agents"] = {k: cfg["agents"][k] for k in ("fixed_small", "nas_dqn")}
+    cfg["roles"] = roles("nas_dqn", ["fixed_small"])
+    return cfg
+
+
+# Learner and search settings that make a run of a few short episodes learn and switch (the
+# trainer's tests): small batches and memory, learning after 100 steps, windows of 3 episodes.
+FAST_DQN = DQNSettings.from_config(batch_size=16, learning_starts=100, replay_size=2000, target_update_steps=100, epsilon_decay=5)
+FAST_NAS = NASSettings.from_config(arch_update_interval=3, score_window=2, epsilon_start=0.5)
+SHORT_ENV = TaskSettings.from_config(max_episode_steps=50)  # the pendulum, 50 steps an episode
+
+
+def make_agent(controller: str = "nas", arch: Architecture | None = None, name: str = "test", dqn: DQNSettings = FAST_DQN,
+          nas: NASSettings = FAST_NAS, task: TaskSettings = SHORT_ENV, partner: PartnerWindows | None = None, **nas_keys) -> AgentSpec:
+    """An AgentSpec of these settings (by default the fast ones), with `nas_keys` replaced in `nas`."""
+    return AgentSpec(name, controller, arch, dqn, dataclasses.replace(nas, **nas_keys), task, partner)
 
 
 def copy_workflow(dest: Path) -> Path:
@@ -106,6 +148,15 @@ def assert_same_tables(a: Path, b: Path) -> None:
     ta, tb = untimed_tables(a), untimed_tables(b)
     for name in ta:
         pd.testing.assert_frame_equal(ta[name], tb[name], check_exact=True, obj=name)
+
+
+@pytest.fixture(scope="session")
+def aggregated(tmp_path_factory) -> Path:
+    """tests/fake_study.py's tiny study with its tables aggregated (root/results/metrics), shared by
+    the tests of the outputs: its run files and tables are read-only."""
+    from fake_study import aggregated_study
+
+    return aggregated_study(tmp_path_factory.mktemp("aggregated"))
 
 
 @pytest.fixture(scope="session")

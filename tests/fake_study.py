@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from conftest import REPO
+from conftest import SMOKE
 from nasdqn.jobs.results import atomic_write_text, csv_text, write_json
 from nasdqn.settings.columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS, EVALUATION_COLUMNS
 from nasdqn.settings.config import validate
@@ -54,7 +54,7 @@ def fake_run(d: Path, agent: str, seed: int, episodes: int, names: list[str], le
 def make_study(root: Path, seeds=(0, 1, 2, 3), oracle: bool = True, episodes: int = 24,
                not_learning: tuple[str, ...] = ("random_nas",)) -> dict:
     """Write cfg.yaml, every run of its plan under root/results/runs and root/floor.csv; return the config."""
-    cfg = copy.deepcopy(yaml.safe_load((REPO / "config/smoke.yaml").read_text()))
+    cfg = copy.deepcopy(SMOKE)
     p = cfg["protocol"]
     p.update(seeds=list(seeds), oracle=oracle, budget=episodes, rolling_window=4, final_episodes=8)
     cfg["analysis"]["bootstrap_samples"] = 200

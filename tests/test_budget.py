@@ -5,10 +5,10 @@ import dataclasses
 
 import numpy as np
 
+from conftest import FAST_DQN
 from nasdqn.jobs.results import csv_text
 from nasdqn.learning.budget import Budget
 from nasdqn.learning.controller import NASSettings
-from nasdqn.learning.dqn import DQNSettings
 from nasdqn.learning.spec import AgentSpec, Run
 from nasdqn.learning.trainer import EvalSettings, train
 from nasdqn.settings.columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS, EVALUATION_COLUMNS
@@ -16,7 +16,6 @@ from nasdqn.settings.space import Architecture
 from nasdqn.tasks import TaskSettings
 
 T = 40  # the pendulum's horizon in these tests
-DQN = DQNSettings.from_config(batch_size=16, learning_starts=100, replay_size=2000, target_update_steps=100, epsilon_decay=5)
 NAS = NASSettings.from_config(arch_update_interval=3, score_window=2, exploration_after_transition="restart", restart_epsilon=0.6,
                   restart_decay=4)
 
@@ -36,8 +35,8 @@ def in_steps(spec: AgentSpec) -> AgentSpec:
 
 def test_the_pendulum_counted_in_steps_is_the_pendulum_counted_in_episodes():
     env = TaskSettings.from_config(max_episode_steps=T)
-    specs = [AgentSpec("n", "nas", None, DQN, NAS, env), AgentSpec("r", "random", None, DQN, NAS, env),
-             AgentSpec("f", "fixed", Architecture(2, 32, "relu"), DQN, NAS, env)]
+    specs = [AgentSpec("n", "nas", None, FAST_DQN, NAS, env), AgentSpec("r", "random", None, FAST_DQN, NAS, env),
+             AgentSpec("f", "fixed", Architecture(2, 32, "relu"), FAST_DQN, NAS, env)]
     episodes = train([Run(s, 0) for s in specs], Budget("episodes", 11), evaluation=EvalSettings(every=4, episodes=2))
     steps = train([Run(in_steps(s), 0) for s in specs], Budget("steps", 11 * T), evaluation=EvalSettings(every=4 * T, episodes=2))
     assert any(w["transition"] for i in range(2) for w in episodes.search.windows[i])  # the restart is exercised
@@ -47,7 +46,7 @@ def test_the_pendulum_counted_in_steps_is_the_pendulum_counted_in_episodes():
 
 def test_a_step_budget_gives_every_run_exactly_its_steps_and_windows_by_steps():
     env = TaskSettings.from_config(id="CartPole-v1")
-    dqn = dataclasses.replace(DQN, terminal_on_horizon=False, epsilon_decay=300)
+    dqn = dataclasses.replace(FAST_DQN, terminal_on_horizon=False, epsilon_decay=300)
     nas = dataclasses.replace(NAS, arch_update_interval=250, score_window=100, restart_decay=200)
     runs = [Run(AgentSpec("r", "random", None, dqn, nas, env), s) for s in (0, 1)]
     tr = train(runs, Budget("steps", 1000), evaluation=EvalSettings(every=400, episodes=1))
@@ -66,10 +65,10 @@ def test_a_step_budget_gives_every_run_exactly_its_steps_and_windows_by_steps():
 
 def test_keep_probability_one_never_switches_and_zero_is_random_nas():
     env = TaskSettings.from_config(max_episode_steps=T)
-    keep = AgentSpec("k", "random", None, DQN, dataclasses.replace(NAS, keep_probability=1.0), env)
+    keep = AgentSpec("k", "random", None, FAST_DQN, dataclasses.replace(NAS, keep_probability=1.0), env)
     tr = train([Run(keep, s) for s in range(3)], Budget("episodes", 12))
     for i in range(3):
         rows = tr.search.windows[i]
         assert not any(w["transition"] for w in rows) and {w["pick"] for w in rows[1:]} == {"keep"}
-    plain = train([Run(AgentSpec("k", "random", None, DQN, NAS, env), 0)], Budget("episodes", 12))
+    plain = train([Run(AgentSpec("k", "random", None, FAST_DQN, NAS, env), 0)], Budget("episodes", 12))
     assert sum(w["transition"] for w in plain.search.windows[0]) >= 2

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
+from conftest import roles
 from nasdqn.analysis import claims, decision, stats
 from nasdqn.analysis.claims import CLAIMS
 from nasdqn.analysis.judgements import wrong_when_equal
@@ -27,8 +28,7 @@ from nasdqn.analysis.margins import DecisionSettings
 from nasdqn.analysis.registry import METRICS
 from nasdqn.analysis.samples import Samples
 
-ROLES = {"reference": "nas", "random_search": "rnd", "matched_random": "mr", "fixed": ["fs", "fm", "fl"], "large_fixed": "fl",
-         "medium_fixed": "fm"}
+ROLES = roles("nas", ["fs", "fm", "fl"], random_search="rnd", matched_random="mr", large_fixed="fl", medium_fixed="fm")
 AGENTS = ["fs", "fm", "fl", "rnd", "mr", "nas"]
 BUDGET = 2000
 D = DecisionSettings()

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from conftest import REPO
+from nasdqn.cli import build_parser
 
 SMOKE = str(REPO / "config/smoke.yaml")
 
@@ -168,3 +169,8 @@ def test_version_and_config_overlays_and_set_on_the_command_line():
     assert proc.returncode == 2 and "--set dqn.batch_size=-3: config key 'dqn.batch_size': expected a positive integer" in proc.stderr
     proc = run_cli("check-config", str(REPO / "config/config.yaml"), "--set", "nas.top_k=three")
     assert proc.returncode == 2 and "'nas.top_k'" in proc.stderr
+
+
+def test_cli_parser_requires_agent_and_seed():
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["train", "--config", "x.yaml"])

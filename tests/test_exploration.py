@@ -1,19 +1,18 @@
 """Epsilon-greedy schedules (nasdqn/learning/exploration.py): linear decay over the protocol's
 clock, the restart after a transition, and the same numbers counted in episodes or steps."""
-import dataclasses
+import functools
 
 import numpy as np
 import pytest
 
+from conftest import make_agent
 from nasdqn.learning.controller import NASSettings
 from nasdqn.learning.dqn import DQNSettings
 from nasdqn.learning.exploration import Exploration
-from nasdqn.learning.spec import AgentSpec
 from nasdqn.tasks import TaskSettings
 
-
-def spec(controller="nas", dqn=DQNSettings.from_config(epsilon_start=1.0, epsilon_end=0.1, epsilon_decay=100), **nas):
-    return AgentSpec("a", controller, None, dqn, dataclasses.replace(NASSettings.from_config(), **nas), TaskSettings.from_config())
+spec = functools.partial(make_agent, name="a", dqn=DQNSettings.from_config(epsilon_start=1.0, epsilon_end=0.1, epsilon_decay=100),
+                         nas=NASSettings.from_config(), task=TaskSettings.from_config())
 
 
 def test_linear_then_flat():

@@ -4,7 +4,6 @@ drawn, byte-identical on rerun."""
 from __future__ import annotations
 
 import pytest
-from fake_study import aggregated_study
 
 from nasdqn.cli import main
 from nasdqn.outputs import drawing, gallery
@@ -33,8 +32,8 @@ def test_a_second_drawing_or_an_undeclared_name_is_refused():
 
 
 @pytest.fixture(scope="module")
-def drawn(tmp_path_factory):
-    return aggregated_study(tmp_path_factory.mktemp("figures"))
+def drawn(aggregated):
+    return aggregated
 
 
 def draw(root, name, out):

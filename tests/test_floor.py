@@ -2,6 +2,7 @@
 seed's evaluation episodes, reproducible, and what a task's floor is known to be."""
 import numpy as np
 
+from conftest import SHORT_ENV
 from nasdqn.tasks import TaskSettings, make_task
 from nasdqn.tasks.floor import floor_rows, uniform_random
 
@@ -26,5 +27,5 @@ def test_the_uniform_random_policy_draws_from_its_own_stream():
 
 
 def test_pendulum_floor_rows_per_policy_and_seed():
-    rows = floor_rows(make_task(TaskSettings.from_config(max_episode_steps=50)), [0], 3)
+    rows = floor_rows(make_task(SHORT_ENV), [0], 3)
     assert [r["policy"] for r in rows] == ["uniform_random", "constant_0", "constant_1", "constant_2"]

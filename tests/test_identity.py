@@ -9,9 +9,8 @@ import copy
 
 import jsonschema
 import pytest
-import yaml
 
-from conftest import REPO
+from conftest import PAPER, REPO
 from nasdqn.settings import config
 from nasdqn.settings.config import load, validate
 from nasdqn.settings.identity import run_id
@@ -34,7 +33,6 @@ ACROBOT_MECHANISM_RUNS = [
     "matched_random/dd3e79b28a", "nas_dqn/7c6c318195", "nas_dqn/a162451646", "nas_dqn/c7a3b599ed", "nas_dqn/cc77b77716",
     "nas_dqn/e5a549562c", "nas_dqn/fc265c2e96", "random_nas/12eafabfea", "random_nas/3eacbe227d", "random_nas/42ea34ed0d",
     "random_nas/8558121393", "random_nas/8ca173da81", "random_nas/96f9bf2568"]
-PAPER = yaml.safe_load((REPO / "config/config.yaml").read_text())
 
 
 def run_ids(cfg: dict) -> list[str]:

@@ -2,13 +2,10 @@
 import copy
 
 import pytest
-import yaml
 
-from conftest import REPO
+from conftest import SMOKE
 from nasdqn.settings.config import ConfigError, resolved_agent_config, validate
 from nasdqn.settings.plan import study_plan
-
-SMOKE = yaml.safe_load((REPO / "config/smoke.yaml").read_text())
 
 
 def with_variants(variants: dict) -> dict:

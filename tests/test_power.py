@@ -9,12 +9,13 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
+from conftest import roles
 from nasdqn.analysis import decision, power
 from nasdqn.analysis.claims import Claim, Comparison
 from nasdqn.analysis.margins import DecisionSettings
 from nasdqn.analysis.samples import Samples
 
-ROLES = {"reference": "a", "random_search": None, "matched_random": None, "fixed": ["b"], "large_fixed": None, "medium_fixed": None}
+ROLES = roles("a", ["b"])
 
 
 def one_claim(metric: str, kind: str = "better") -> Claim:

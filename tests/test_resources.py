@@ -7,17 +7,14 @@ import time
 
 import gymnasium
 import pytest
-import yaml
 
-from conftest import REPO
+from conftest import REPO, SMOKE
 from nasdqn.settings import resources
 from nasdqn.settings.config import load, validate
 from nasdqn.settings.resolve import resolved_agent_config
 from nasdqn.settings.space import SEARCH_SPACE
 from nasdqn.settings.table import PENDULUM_ID
 from nasdqn.settings.workflow import StudyWorkflow
-
-SMOKE = yaml.safe_load((REPO / "config/smoke.yaml").read_text())
 
 
 def test_time_limits_are_the_tasks_own():

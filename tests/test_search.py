@@ -4,19 +4,19 @@ import dataclasses
 import numpy as np
 import pytest
 
+from conftest import make_agent
 from nasdqn.learning.budget import Budget
 from nasdqn.learning.controller import NASController, NASSettings
 from nasdqn.learning.dqn import DQNSettings
 from nasdqn.learning.search import ArchitectureSearch
-from nasdqn.learning.spec import AgentSpec
 from nasdqn.settings.space import Architecture
 from nasdqn.tasks import TaskSettings, make_task
 
 NAS = NASSettings.from_config(arch_update_interval=10, score_window=4)
 
 
-def search(budget: Budget = Budget("episodes", 100), **nas) -> ArchitectureSearch:
-    spec = AgentSpec("a", "nas", None, DQNSettings.from_config(epsilon_end=0.05), dataclasses.replace(NAS, **nas), TaskSettings.from_config())
+def search(budget: Budget = Budget("episodes", 100), **keys) -> ArchitectureSearch:
+    spec = make_agent("nas", name="a", dqn=DQNSettings.from_config(epsilon_end=0.05), nas=NAS, task=TaskSettings.from_config(), **keys)
     return ArchitectureSearch([spec], [np.random.default_rng(0)], budget, make_task(TaskSettings.from_config()).info)
 
 

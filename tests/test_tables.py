@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from fake_study import aggregate_args, aggregated_study, make_study
+from fake_study import aggregate_args, make_study
 
 from nasdqn.analysis.claims import CLAIMS
 from nasdqn.cli import main
@@ -17,8 +17,8 @@ TABLES = ["per_run.csv", "summary.csv", "claims.csv", "comparisons.csv", "robust
 
 
 @pytest.fixture(scope="module")
-def study(tmp_path_factory):
-    return aggregated_study(tmp_path_factory.mktemp("oracle_study"))
+def study(aggregated):
+    return aggregated
 
 
 def test_every_table_is_written_and_byte_identical_on_rerun(study, tmp_path):

@@ -1,9 +1,9 @@
-"""`manifest` and `verify` on a tiny fake study (2 agents x 3 seeds, plausible run files written
-directly, tables by the real `aggregate`): equal copies verify, a tampered copy says where it
-differs, a changed verdict or a missing file fails, a corrupt reference is bad input."""
+"""`manifest` and `verify` (nasdqn/outputs/manifest.py, verify.py) on a tiny fake study (2 agents x
+3 seeds, plausible run files written directly by tests/fake_study.py, tables by the real
+`aggregate`): equal copies verify, a tampered copy says where it differs, a changed verdict or a
+missing file fails, a corrupt reference is bad input."""
 from __future__ import annotations
 
-import copy
 import csv
 import io
 import json
@@ -11,51 +11,27 @@ import re
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
 import yaml
+from fake_study import LEVELS, fake_run
 
-from conftest import REPO
+from conftest import two_agent_smoke
 from nasdqn.cli import main
-from nasdqn.jobs.results import atomic_write_text, csv_text, write_json
 from nasdqn.outputs.manifest import canonical, reference_for, run_key
-from nasdqn.settings.columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS, EVALUATION_COLUMNS
 from nasdqn.settings.config import validate
 from nasdqn.settings.plan import study_plan
-
-SMOKE = yaml.safe_load((REPO / "config/smoke.yaml").read_text())
-ROLES = {"reference": "nas_dqn", "random_search": None, "matched_random": None, "fixed": ["fixed_small"], "large_fixed": None, "medium_fixed": None}
-
-
-def fake_run(d: Path, agent: str, seed: int, episodes: int) -> None:
-    """Plausible run files: rising returns with noise, one architecture, three evaluations."""
-    rng = np.random.default_rng(seed + 10 * (agent == "nas_dqn"))
-    rows = [{"episode": e, "return": float(rng.uniform(10, 40) + 2 * e), "steps": 200, "epsilon": max(0.05, 1 - e / 6), "layers": 2,
-             "units": 32, "activation": "relu", "loss": float(rng.uniform(0, 1))} for e in range(1, episodes + 1)]
-    atomic_write_text(d / "episodes.csv", csv_text(EPISODE_COLUMNS, rows))
-    windows = [{"window": w, "start_episode": 4 * w + 1, "end_episode": 4 * w + 4, "architecture": "2x32-relu", "layers": 2, "units": 32,
-                "activation": "relu", "score": float(rng.uniform(10, 40)), "controller_epsilon": 0.5, "pick": "exploit", "transition": w == 0}
-               for w in range(episodes // 4)]
-    atomic_write_text(d / "architectures.csv", csv_text(ARCHITECTURE_COLUMNS, windows))
-    evals = [{"episode": e, "mean_return": 30.0 + e, "min_return": 20.0, "max_return": 40.0 + e, "architecture": "2x32-relu"}
-             for e in range(4, episodes + 1, 4)]
-    atomic_write_text(d / "evaluations.csv", csv_text(EVALUATION_COLUMNS, evals))
-    write_json(d / "run.json", {"agent": agent, "seed": seed, "runs_in_job": 1, "episodes": episodes, "wall_seconds": float(rng.uniform(1, 2)),
-                                "search_overhead_seconds": 0.01, "provenance": {"code": {"commit": "a" * 40, "dirty": False},
-                                                                                "cpu": {"model": "Intel Xeon Processor"}}})
 
 
 @pytest.fixture(scope="module")
 def study(tmp_path_factory) -> Path:
     """A results folder in the workflow's layout: 2 agents x 3 seeds and the real metrics tables."""
     root = tmp_path_factory.mktemp("study")
-    cfg = copy.deepcopy(SMOKE)
-    cfg["agents"] = {k: cfg["agents"][k] for k in ("fixed_small", "nas_dqn")}
-    cfg["roles"], cfg["protocol"]["seeds"] = ROLES, [0, 1, 2]
+    cfg = two_agent_smoke()
+    cfg["protocol"]["seeds"] = [0, 1, 2]
     (root / "cfg.yaml").write_text(yaml.safe_dump(cfg))
     episodes = int(cfg["protocol"]["budget"])
     for run in study_plan(validate(cfg)).unique_runs():
-        fake_run(root / run.dir, run.agent, run.seed, episodes)
+        fake_run(root / run.dir, run.agent, run.seed, episodes, ["2x32-relu"], LEVELS[run.agent])
     assert main(["aggregate", "--config", str(root / "cfg.yaml"), "--results", str(root / "results"),
                  "--out-dir", str(root / "results/metrics")]) == 0
     assert main(["manifest", str(root / "results"), "--out", str(root / "reference.json")]) == 0

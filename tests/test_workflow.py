@@ -8,14 +8,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO, assert_same_results, copy_workflow, dry_run_jobs, planned_jobs, run_dir, snakemake
+from conftest import REPO, SMOKE, assert_same_results, copy_workflow, dry_run_jobs, planned_jobs, run_dir, snakemake
 from nasdqn.analysis.claims import CLAIMS
 from nasdqn.analysis.metrics import PER_RUN_COLUMNS
 from nasdqn.settings.config import validate
 from nasdqn.settings.figures import FIGURES, TIMED_FIGURES
 from nasdqn.settings.workflow import planned_groups
-
-SMOKE = yaml.safe_load((REPO / "config/smoke.yaml").read_text())
 
 
 @pytest.mark.e2e

@@ -26,10 +26,15 @@ def config_arguments(p: argparse.ArgumentParser, json_flag: str | None = None, j
                    "--set protocol.seeds=[3,4]); repeatable, applied after every --config file")
 
 
-def load_config(args: argparse.Namespace) -> dict:
-    """The validated config of --config files and --set keys."""
+def refuse_set_without_config(args: argparse.Namespace) -> None:
+    """--set changes --config's settings: with the JSON the workflow passes instead it would be ignored."""
     if args.set and not args.config:
         raise UsageError("--set: needs --config (the settings a --set changes)")
+
+
+def load_config(args: argparse.Namespace) -> dict:
+    """The validated config of --config files and --set keys."""
+    refuse_set_without_config(args)
     return load(args.config, args.set)
 
 
@@ -46,6 +51,7 @@ def analysis_source(p: argparse.ArgumentParser, runs: bool = False) -> None:
 
 
 def analysis(args: argparse.Namespace) -> dict:
+    refuse_set_without_config(args)
     if getattr(args, "analysis_json", None):
         try:
             return json.loads(args.analysis_json)

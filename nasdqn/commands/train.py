@@ -5,7 +5,7 @@ import argparse
 import json
 from pathlib import Path
 
-from nasdqn.commands.common import config_arguments, load_config, positive
+from nasdqn.commands.common import config_arguments, load_config, positive, refuse_set_without_config
 from nasdqn.settings.config import validate_resolved
 from nasdqn.settings.errors import ConfigError, UsageError
 from nasdqn.settings.identity import RunRecord
@@ -36,6 +36,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def resolved_settings(args: argparse.Namespace) -> dict:
     """The agent's resolved settings from --config-json (the workflow) or --config (by hand),
     with the protocol's progress/checkpoint periods as defaults for the flags."""
+    refuse_set_without_config(args)
     if args.config_json is not None:
         try:
             resolved = json.loads(args.config_json)

@@ -1,4 +1,4 @@
-"""The defaults learn (slow: 3 x 2000 episodes, about a minute with the seeds batched)."""
+"""The trainer with the paper's defaults learns (slow: 3 x 2000 episodes, about a minute with the seeds batched)."""
 import pytest
 
 from conftest import REPO

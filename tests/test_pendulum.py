@@ -1,4 +1,4 @@
-"""Section 2.1, equation by equation."""
+"""The pendulum (nasdqn/tasks/pendulum.py), section 2.1, equation by equation."""
 import math
 
 import numpy as np

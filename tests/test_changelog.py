@@ -1,4 +1,4 @@
-"""The project's record of itself: CHANGELOG.md names each version's commit (tags do not reach a
+"""The project's record of itself (CHANGELOG.md): it names each version's commit (tags do not reach a
 clone, commits do), and that commit is in the history and says that version."""
 from __future__ import annotations
 

@@ -9,10 +9,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO, copy_workflow, dry_run_jobs, planned_jobs, snakemake
+from conftest import SMOKE, copy_workflow, dry_run_jobs, planned_jobs, snakemake
 from nasdqn.analysis.claims import CLAIMS
 
-SMOKE = yaml.safe_load((REPO / "config/smoke.yaml").read_text())
 VARIANTS = {"base": {}, "revisit_best": {"nas": {"revisit_score": "best"}}, "inherit": {"nas": {"transition": "inherit"}}}
 
 

@@ -1,4 +1,5 @@
-"""The registered Gymnasium env is exactly the section-2.1 pendulum of nasdqn.env."""
+"""The registered Gymnasium env (nasdqn/tasks/gym_pendulum.py) is exactly the section-2.1 pendulum of
+nasdqn/tasks/pendulum.py."""
 import importlib
 import subprocess
 import sys

@@ -1,4 +1,5 @@
-"""Greedy evaluation: deterministic, the pendulum's rollouts, start states from the evaluation stream."""
+"""Greedy evaluation (nasdqn/tasks/evaluation.py; the pendulum's rollouts, nasdqn/tasks/pendulum.py):
+deterministic, start states from the evaluation stream."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,27 +1,17 @@
-"""Section 2.3.3: the two-level loop, determinism, transitions and pruning."""
+"""The trainer (nasdqn/learning/trainer.py), section 2.3.3: the two-level loop, determinism, transitions and pruning."""
 import dataclasses
 
 import numpy as np
 import pytest
 
+from conftest import FAST_DQN, FAST_NAS, SHORT_ENV
+from conftest import make_agent as spec
 from nasdqn.jobs.results import csv_text
-from nasdqn.learning.controller import NASSettings
-from nasdqn.learning.dqn import DQNSettings
 from nasdqn.learning.network import Architecture
 from nasdqn.learning.spec import AgentSpec, Run
 from nasdqn.learning.trainer import Trainer, TrainingDiverged, runs_of
 from nasdqn.learning.trainer import train as train_runs
 from nasdqn.settings.columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS
-from nasdqn.tasks import TaskSettings
-
-FAST_DQN = DQNSettings.from_config(batch_size=16, learning_starts=100, replay_size=2000, target_update_steps=100,
-                       epsilon_decay=5)
-FAST_NAS = NASSettings.from_config(arch_update_interval=3, score_window=2, epsilon_start=0.5)
-SHORT_ENV = TaskSettings.from_config(max_episode_steps=50)
-
-
-def spec(controller="nas", arch=None, **nas):
-    return AgentSpec("test", controller, arch, FAST_DQN, dataclasses.replace(FAST_NAS, **nas), SHORT_ENV)
 
 
 def train(agent: AgentSpec, seeds: list[int], episodes: int) -> Trainer:

@@ -1,16 +1,18 @@
-"""Gymnasium tasks in the trainer: episodes of any length, per-run windows, terminated vs
-truncated, byte-identical grouping and mid-episode resume."""
+"""Gymnasium tasks (nasdqn/tasks/gymnasium_task.py, make_task) in the trainer: episodes of any
+length, per-run windows, terminated vs truncated, byte-identical grouping and mid-episode resume."""
 import dataclasses
+import functools
 import pickle
 
 import numpy as np
 import pytest
 
+from conftest import make_agent
 from nasdqn.jobs.results import csv_text
 from nasdqn.learning.controller import NASSettings
 from nasdqn.learning.dqn import DQNSettings
 from nasdqn.learning.network import Architecture
-from nasdqn.learning.spec import AgentSpec, Run
+from nasdqn.learning.spec import Run
 from nasdqn.learning.trainer import Trainer, train
 from nasdqn.settings.columns import ARCHITECTURE_COLUMNS, EPISODE_COLUMNS
 from nasdqn.tasks import TaskSettings, make_task
@@ -19,10 +21,7 @@ CARTPOLE = TaskSettings.from_config(id="CartPole-v1", max_episode_steps=60)
 DQN = DQNSettings.from_config(optimizer="adam", batch_size=16, learning_starts=50, replay_size=2000, target_update_steps=100,
                   epsilon_decay=3, terminal_on_horizon=False)
 NAS = NASSettings.from_config(arch_update_interval=3, score_window=2)
-
-
-def spec(controller="nas", arch=None, name="a", task=CARTPOLE, dqn=DQN, **nas):
-    return AgentSpec(name, controller, arch, dqn, dataclasses.replace(NAS, **nas), task)
+spec = functools.partial(make_agent, name="a", dqn=DQN, nas=NAS, task=CARTPOLE)
 
 
 def rows(tr: Trainer, i: int) -> tuple[str, str]:

@@ -55,6 +55,7 @@ STUDIES = {s.name: s for s in (
           ("summary.csv", "claims.csv", "variance_share.csv", "oracle_ranking.csv", "pooled.csv", "per_run.csv"),
           "the study's workflow (docs/results.md, \"Rerun\")"),
     Study("fairtest", "the fair test (config/fairtest/: switching cost or selection, docs/assumptions.md, \"Fair test\")",
-          "python -m nasdqn fairtest --study TASK=config/fairtest/TASK.yaml --oracle TASK=config/fairtest/oracle_TASK.yaml --out studies/fairtest", ("contrasts.csv", "per_run.csv"),
+          "python -m nasdqn fairtest --study TASK=config/fairtest/TASK.yaml --oracle TASK=config/fairtest/oracle_TASK.yaml "
+          "--out studies/fairtest", ("contrasts.csv", "per_run.csv"),
           "the workflows of the selected tasks' configs in config/fairtest/ (docs/assumptions.md, \"Fair test\")"),
 )}

@@ -20,8 +20,7 @@ DOWNSTREAM = {"train": {"aggregate", "figure", "figure_search", "render_gif"}, "
 
 
 def expected_rules(module: str) -> set[str]:
-    """The rules whose stage imports `module`, and every rule downstream of them (a change of the
-    training code makes every run one to train again, so the training groups are planned anew)."""
+    """The rules whose stage imports `module`, and every rule downstream of them."""
     todo = [r for r, s in RULE_STAGE.items() if module in CODE[s]]
     out: set[str] = set()
     while todo:
@@ -29,7 +28,7 @@ def expected_rules(module: str) -> set[str]:
         if r not in out:
             out.add(r)
             todo.extend(DOWNSTREAM[r])
-    return out | ({"training_groups"} if "train" in out else set())
+    return out
 
 
 def test_relative_and_function_level_imports_are_followed():

@@ -10,6 +10,7 @@ HELP = "the fair test's seed rule from its pilots: SD of NAS-DQN - yoked per see
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pilot", action="append", required=True, metavar="TASK=CONFIG", help="a selected task's pilot config; repeat")
+    p.add_argument("--tasks", type=int, help="the number of selected tasks the level is split over (default: the number of --pilot)")
     p.add_argument("--results", default="results", help="the results folder of the workflow (default: results)")
     p.add_argument("--out", required=True, help="the CSV to write (studies/fairtest/pilot.csv)")
 
@@ -22,7 +23,8 @@ def run(args: argparse.Namespace) -> int:
     from nasdqn.settings.config import load
 
     chosen = pairs(args.pilot, "--pilot")
-    rows = [pilot_row(load_task(task, load(config), Path(args.results)).study, len(chosen)) for task, config in chosen]
+    tasks = args.tasks or len(chosen)
+    rows = [pilot_row(load_task(task, load(config), Path(args.results)).study, tasks) for task, config in chosen]
     for r in rows:
         print(f"{r['task']}: NAS-DQN - yoked per seed {r['mean_difference']:.1f} (SD {r['sd_difference']:.1f} over {r['pilot_seeds']} "
               f"seeds); the rule asks {r['seeds_wanted']} seeds, the study runs {r['seeds']}")

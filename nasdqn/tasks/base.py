@@ -77,9 +77,14 @@ class VecEnv(ABC):
         self.n, self.scale = n, scale
         self.t = np.zeros(n, dtype=np.int64)
 
-    @abstractmethod
     def reset_all(self, rngs: list[np.random.Generator]) -> np.ndarray:
-        """Start every run's next episode, run i from rngs[i]; the observations (n, obs_dim)."""
+        """Start every run's next episode, run i from rngs[i]; the observations (n, obs_dim). (One
+        run at a time; a task whose runs share their resets overrides it.)"""
+        return np.stack([self.reset(i, rngs[i]) for i in range(self.n)])
+
+    def observed(self, obs: np.ndarray) -> np.ndarray:
+        """Observations as the networks see them (scaled where env.observation_scale is set)."""
+        return scaled(obs, self.scale)
 
     @abstractmethod
     def reset(self, i: int, rng: np.random.Generator) -> np.ndarray:

@@ -157,17 +157,11 @@ class VecClassicControl(VecEnv):
         self.physics, self.limit = physics, limit
         self.state = np.zeros((n, 4), dtype=np.float64)  # a float32 start state is exact in float64
 
-    def _observe(self, obs: np.ndarray) -> np.ndarray:
-        return obs if self.scale is None else (obs * self.scale).astype(np.float32)
-
-    def reset_all(self, rngs: list[np.random.Generator]) -> np.ndarray:
-        return np.stack([self.reset(i, rngs[i]) for i in range(self.n)])
-
     def reset(self, i: int, rng: np.random.Generator) -> np.ndarray:
         self.t[i] = 0
         start = self.physics.reset_state(int(rng.integers(2**31 - 1)))
         self.state[i] = start
-        return self._observe(self.physics.observe(start[None])[0])
+        return self.observed(self.physics.observe(start[None])[0])
 
     def step(self, actions: np.ndarray, active: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         self.t += active
@@ -179,7 +173,7 @@ class VecClassicControl(VecEnv):
             self.state[rows] = ns
             obs[rows] = self.physics.observe(ns)
         truncated = active & (self.t >= self.limit)
-        return self._observe(obs), reward, terminated, truncated
+        return self.observed(obs), reward, terminated, truncated
 
     def state_dict(self) -> dict:
         return {"t": self.t.copy(), "state": self.state.copy()}

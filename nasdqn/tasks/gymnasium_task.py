@@ -33,16 +33,10 @@ class VecGymnasiumEnv(VecEnv):
         self.obs_dim = obs_dim
         self.envs = [make_gym(settings) for _ in range(n)]
 
-    def _observe(self, obs: np.ndarray) -> np.ndarray:
-        return obs if self.scale is None else (obs * self.scale).astype(np.float32)
-
-    def reset_all(self, rngs: list[np.random.Generator]) -> np.ndarray:
-        return np.stack([self.reset(i, rngs[i]) for i in range(self.n)])
-
     def reset(self, i: int, rng: np.random.Generator) -> np.ndarray:
         self.t[i] = 0
         obs, _ = self.envs[i].reset(seed=int(rng.integers(2**31 - 1)))
-        return self._observe(np.asarray(obs, dtype=np.float32))
+        return self.observed(np.asarray(obs, dtype=np.float32))
 
     def step(self, actions: np.ndarray, active: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         self.t += active
@@ -52,7 +46,7 @@ class VecGymnasiumEnv(VecEnv):
         for i in np.flatnonzero(active):
             o, r, term, trunc, _ = self.envs[i].step(int(actions[i]))
             obs[i], reward[i], terminated[i], truncated[i] = o, r, term, trunc
-        return self._observe(obs), reward, terminated, truncated
+        return self.observed(obs), reward, terminated, truncated
 
     def state_dict(self) -> dict:
         """The environments are pickled whole (their internal state and random generators)."""

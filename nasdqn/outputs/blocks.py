@@ -69,22 +69,23 @@ def placeholder(ctx: Context, name: str) -> str:
             "then `python -m nasdqn readme` writes this block from them.*")
 
 
-def num(x: float, decimals: int = 1) -> str:
-    """A value as the documents show it: fixed decimals, '-' for a missing one."""
+def _special(x: float | None) -> str | None:
+    """'-' for a missing value, 'inf' / '-inf' for an infinite one, None for a finite one."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
     if math.isinf(x):
         return "inf" if x > 0 else "-inf"
-    return f"{x:.{decimals}f}"
+    return None
+
+
+def num(x: float, decimals: int = 1) -> str:
+    """A value as the documents show it: fixed decimals, '-' for a missing one."""
+    return _special(x) or f"{x:.{decimals}f}"
 
 
 def sig(x: float, digits: int = 3) -> str:
     """A value to `digits` significant digits (intervals' ends)."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "-"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return f"{x:.{digits}g}"
+    return _special(x) or f"{x:.{digits}g}"
 
 
 def interval(low: float, high: float, digits: int = 3) -> str:

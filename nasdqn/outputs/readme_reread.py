@@ -2,8 +2,9 @@
 `python -m nasdqn reread`): what its headline measured, in sentences computed from the tables."""
 from __future__ import annotations
 
-from nasdqn.outputs.blocks import Context, block, interval, md_table, num, sig
+from nasdqn.outputs.blocks import Context, block, interval, md_table, num, placeholder, sig
 
+STUDY = "mechanism/reread"
 FOLDER = "studies/mechanism/reread"
 LABELS = {"nas_dqn": "NAS-DQN", "random_nas": "Random-NAS", "matched_random": "the matched control"}
 
@@ -55,7 +56,6 @@ def _shares(ctx: Context) -> str:
 def reread(ctx: Context) -> str:
     """What the first study's headline measured: the gaps split by the last switch, the seed as
     the unit, and the variance share without the architectures that fail."""
-    if not (ctx.repo / FOLDER / "stratified.csv").is_file():
-        return (f"*Not committed yet: the first study's re-reading. Its tables belong in `{FOLDER}/`; they are written by* "
-                f"`python -m nasdqn reread --out {FOLDER}`*.*")
+    if not ctx.study(STUDY).committed(ctx.repo):
+        return placeholder(ctx, STUDY)
     return "\n\n".join([_stratified(ctx), _seed_unit(ctx), _shares(ctx)])

@@ -54,6 +54,9 @@ STUDIES = {s.name: s for s in (
           "python -m nasdqn mechanism --study acrobot=results/studies/mechanism_acrobot --out studies/mechanism",
           ("summary.csv", "claims.csv", "variance_share.csv", "oracle_ranking.csv", "pooled.csv", "per_run.csv"),
           "the study's workflow (docs/results.md, \"Rerun\")"),
+    Study("mechanism/reread", "the first mechanism study re-read (issue 25: the gaps by the last switch, the seed as the unit, "
+          "the variance share without failing architectures)", "python -m nasdqn reread --out studies/mechanism/reread",
+          ("stratified.csv", "seed_unit.csv", "variance_shares.csv"), "the mechanism study's per-run table (studies/mechanism/per_run.csv)"),
     Study("fairtest", "the fair test (config/fairtest/: switching cost or selection, docs/assumptions.md, \"Fair test\")",
           "python -m nasdqn fairtest --study TASK=config/fairtest/TASK.yaml --oracle TASK=config/fairtest/oracle_TASK.yaml "
           "--out studies/fairtest", ("contrasts.csv", "per_run.csv"),

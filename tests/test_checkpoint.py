@@ -126,3 +126,61 @@ def test_killing_snakemake_midway_then_rerunning_completes(tmp_path, smoke_run):
     for p, mtime in finished.items():
         assert p.stat().st_mtime_ns == mtime, f"{p} was retrained"
     assert_same_tables(work / "results/metrics", smoke_run / "results/metrics")
+
+
+def test_the_fair_tests_state_survives_a_checkpoint_round_trip(tmp_path):
+    """Commit phase, learners left behind (revisit resume), the grow log and the yoked control's
+    update count: a trainer restored from a checkpoint mid-run ends with the same files as one
+    that ran through (checkpoint.save / load / restore, in process)."""
+    from conftest import make_agent
+    from nasdqn.jobs import checkpoint
+    from nasdqn.jobs.results import csv_text
+    from nasdqn.learning.spec import PartnerWindows
+    from nasdqn.learning.trainer import Trainer, runs_of
+    from nasdqn.settings.columns import EPISODE_COLUMNS
+    from nasdqn.settings.space import Architecture
+
+    partner = PartnerWindows("nas_dqn", Architecture(2, 32, "relu"), (True, False, True, True, False, True, True))
+    runs = [*runs_of(make_agent("nas", name="nas_dqn", commit_at=0.6, revisit="resume", transition="grow", distill_steps=40), [0, 1]),
+            *runs_of(make_agent("yoked", name="yoked", partner=partner, commit_at=0.6, revisit="resume", memory_pruning="keep_all"), [0]),
+            *runs_of(make_agent("random", name="random_nas", revisit="resume", transition="grow", distill_steps=40), [2])]
+
+    def files(tr: Trainer) -> list[str]:
+        return [csv_text(EPISODE_COLUMNS, log.episodes) + repr(tr.search.windows[i]) for i, log in enumerate(tr.logs)]
+
+    through = Trainer(runs, 24)
+    while not through.done:
+        through.run_episode()
+    half = Trainer(runs, 24)
+    for _ in range(11):
+        half.run_episode()
+    assert any(half.switches.left[i] for i in range(4)) and half.search.controllers[2].updates > 0  # the state under test exists
+    path = tmp_path / "checkpoint.pkl"
+    checkpoint.save(path, half, "fp", 1.0)
+    resumed = Trainer(runs, 24)
+    checkpoint.restore(resumed, checkpoint.load(path, "fp"), path)
+    while not resumed.done:
+        resumed.run_episode()
+    assert files(resumed) == files(through)
+    assert any(r["pick"] == "commit" for r in through.search.windows[0])
+
+
+def test_a_checkpoint_of_other_training_code_or_another_layout_is_refused(tmp_path):
+    import pickle
+
+    from conftest import make_agent
+    from nasdqn.jobs import checkpoint
+    from nasdqn.learning.trainer import Trainer, runs_of
+    from nasdqn.settings.errors import CheckpointError
+
+    tr = Trainer(runs_of(make_agent("random"), [0]), 3)
+    path = tmp_path / "checkpoint.pkl"
+    checkpoint.save(path, tr, "fp", 1.0)
+    payload = pickle.loads(path.read_bytes())
+    path.write_bytes(pickle.dumps({**payload, "code": "0" * 64}))
+    with pytest.raises(CheckpointError, match="written by other training code"):
+        checkpoint.load(path, "fp")
+    state = dict(payload["trainer"])
+    del state["switches"]
+    with pytest.raises(CheckpointError, match="does not fit this run"):
+        checkpoint.restore(Trainer(runs_of(make_agent("random"), [0]), 3), {**payload, "trainer": state}, path)

@@ -191,3 +191,14 @@ def test_malformed_config_is_rejected_with_the_key(path, value, delete):
         named = [p for p in path if isinstance(p, str)]
         assert any(p in msg for p in named) or "agents" in msg, msg
     # anything else (TypeError, KeyError, ...) propagates and fails the test
+
+
+def test_a_yoked_agent_shares_its_partners_windows_and_commit_phase():
+    cfg = load(REPO / "config/fairtest/pilot_cartpole.yaml")
+    raw = {k: copy.deepcopy(v) for k, v in cfg.items()}
+    raw["agents"]["yoked"]["nas"] = {"commit_at": 0.7}
+    with pytest.raises(ConfigError, match=r"nas.commit_at': expected its partner 'nas_dqn'.s value 0.5"):
+        validate(raw)
+    raw["agents"]["yoked"]["nas"] = {"arch_update_interval": 12340}
+    with pytest.raises(ConfigError, match=r"nas.arch_update_interval'"):
+        validate(raw)

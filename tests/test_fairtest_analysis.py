@@ -84,3 +84,14 @@ def test_the_pilot_gives_the_spread_of_the_per_seed_difference_and_the_seeds():
              - s.readings["grow"].query("agent == 'yoked'")["greedy_final"].to_numpy()) / 2
     assert row["pilot_seeds"] == 5 and row["sd_difference"] == pytest.approx(np.std(diffs, ddof=1))
     assert row["seeds"] == seeds_needed(row["sd_difference"], 25.0, 2)[0]
+
+
+@pytest.mark.parametrize("diffs", [[30, -5, 40, 12, -10, 25, 18, 3, 35, -2], [5, 6, 4, 5, 7, 3], [-40, -35, -20, -45], [60, 70, 55, 65, 50]])
+def test_the_verdict_reads_the_interval_it_prints(diffs):
+    """Supported exactly when the printed (1 - level) interval lies above 0, contradicted exactly
+    when it lies below the margin (the report's rule: each end at level / 2)."""
+    from nasdqn.analysis.fairtest import judge
+
+    r = judge(np.array(diffs, dtype=float), margin=25.0, level=0.05)
+    assert (r["verdict"] == "contradicted") == (r["ci_high"] < 25.0)
+    assert (r["verdict"] == "supported") == (r["ci_low"] > 0.0 and not r["ci_high"] < 25.0)

@@ -82,6 +82,10 @@ def test_a_yoked_run_reads_its_partners_windows(tmp_path):
             for w, (name, switched) in enumerate([("3x64-tanh", True), ("2x32-relu", True), ("2x32-relu", False)])]
     (tmp_path / "partner2").mkdir()
     (tmp_path / "partner2/architectures.csv").write_text(csv_text(ARCHITECTURE_COLUMNS, rows))
+    (tmp_path / "partner2/run.json").write_text('{"agent": "nas_dqn", "seed": 3}')
+    with pytest.raises(UsageError, match=r"holds agent 'nas_dqn' seed 3, not its partner 'nas_dqn' seed 2"):
+        job.runs  # another seed's run is not this run's partner
+    (tmp_path / "partner2/run.json").write_text('{"agent": "nas_dqn", "seed": 2}')
     assert job.runs[0].spec.partner == PartnerWindows("nas_dqn", Architecture(3, 64, "tanh"), (True, False))
 
 

@@ -85,11 +85,15 @@ def contrasts(study: TaskStudy) -> list[tuple[str, str, str, tuple[np.ndarray, f
 
 
 def judge(diffs: np.ndarray, margin: float, level: float, decided: bool = True) -> dict:
-    """The rule on one paired contrast at `level`: its interval, p-values and verdict (a contrast
-    Holm's step-down did not reach is not decided: inconclusive)."""
+    """The rule on one paired contrast at `level`, as the report decides a comparison
+    (nasdqn/analysis/decision.py): its two-sided (1 - level) interval, and each side's p on the
+    level's scale (twice the one-sided p of the interval's end), so that "supported" is the
+    interval above 0 and "contradicted" the interval below the margin. A contrast Holm's
+    step-down did not reach is not decided: inconclusive."""
     fit = OneSampleFit(np.asarray(diffs, dtype=np.float64)[None])
     j = judgement("better", margin)
-    p_s, p_c = float(j.p_support(fit.p_above, fit.p_below)[0]), float(j.p_contradict(fit.p_above, fit.p_below)[0])
+    p_s = min(2 * float(j.p_support(fit.p_above, fit.p_below)[0]), 1.0)
+    p_c = min(2 * float(j.p_contradict(fit.p_above, fit.p_below)[0]), 1.0)
     low, high = (float(v[0]) for v in fit.interval(level))
     verdict = "inconclusive" if not decided else "contradicted" if p_c <= level else "supported" if p_s <= level else "inconclusive"
     return {"effect": float(fit.estimate[0]), "level": level, "ci_low": low, "ci_high": high, "p_support": p_s, "p_contradict": p_c,

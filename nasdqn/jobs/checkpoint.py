@@ -13,23 +13,28 @@ from pathlib import Path
 
 from nasdqn.jobs.results import atomic_write_bytes
 from nasdqn.learning.trainer import Trainer
+from nasdqn.settings.deps import code_digest
 from nasdqn.settings.errors import CheckpointError
 from nasdqn.settings.faults import fault_point
 
-FORMAT = 4  # 4: the trainer's state by part (counters, draws, env, pool, buffer, search, recorder)
+# 5: the trainer's state by part (counters, draws, env, learners, memory, search, switches, exploration, evaluations,
+# recorder), with the digest of the training code that wrote it
+FORMAT = 5
 
 
 
 
 def save(path: Path, trainer: Trainer, fingerprint: str, wall_seconds: float) -> None:
-    payload = {"format": FORMAT, "fingerprint": fingerprint, "wall_seconds": wall_seconds, "trainer": trainer.state_dict()}
+    payload = {"format": FORMAT, "fingerprint": fingerprint, "code": code_digest("train"), "wall_seconds": wall_seconds,
+               "trainer": trainer.state_dict()}
     data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
     fault_point("checkpoint_write", partial=(path, data))
     atomic_write_bytes(path, data)
 
 
 def load(path: Path, fingerprint: str) -> dict:
-    """The checkpoint's payload, or CheckpointError if it belongs to another run or is unreadable."""
+    """The checkpoint's payload, or CheckpointError if it belongs to another run, was written by other
+    training code (its numbers would not be this code's) or is unreadable."""
     try:
         payload = pickle.loads(path.read_bytes())
     except Exception as exc:  # a damaged file can raise almost anything from unpickling
@@ -41,4 +46,15 @@ def load(path: Path, fingerprint: str) -> dict:
             f"checkpoint {path}: belongs to a different run (config or seeds differ: fingerprint "
             f"{payload.get('fingerprint')}, this run {fingerprint})"
         )
+    if payload.get("code") != code_digest("train"):
+        raise CheckpointError(f"checkpoint {path}: written by other training code (its digest {payload.get('code')}, this code's "
+                              f"{code_digest('train')})")
     return payload
+
+
+def restore(trainer: Trainer, payload: dict, path: Path) -> None:
+    """Load a checkpoint's trainer state into `trainer`; a state that does not fit is a CheckpointError."""
+    try:
+        trainer.load_state_dict(payload["trainer"])
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise CheckpointError(f"checkpoint {path}: its state does not fit this run ({type(exc).__name__}: {exc})") from None

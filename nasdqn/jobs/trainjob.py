@@ -44,12 +44,16 @@ def spec_of(run: RunRecord, partner_dir: Path | None = None) -> AgentSpec:
     if run.settings["controller"] != "yoked":
         return agent_spec(run.settings)
     partner = run.settings["partner"]
-    path = (partner_dir or Path(run_dir(partner["run"], run.seed))) / "architectures.csv"
+    folder = partner_dir or Path(run_dir(partner["run"], run.seed))
     try:
-        rows = read_architectures(path).to_dict("records")
-    except ResultsError as exc:
+        recorded = json.loads((folder / "run.json").read_text())
+        rows = read_architectures(folder / "architectures.csv").to_dict("records")
+    except (OSError, ValueError, ResultsError) as exc:
         raise UsageError(f"agent {run.agent!r} seed {run.seed} is yoked to {partner['agent']!r}, whose run must be trained "
-                         f"first: {exc}") from None
+                         f"first: {folder}: {exc}") from None
+    if (recorded.get("agent"), recorded.get("seed")) != (partner["agent"], run.seed):
+        raise UsageError(f"agent {run.agent!r} seed {run.seed}: {folder} holds agent {recorded.get('agent')!r} seed "
+                         f"{recorded.get('seed')}, not its partner {partner['agent']!r} seed {run.seed}")
     return agent_spec(run.settings, PartnerWindows.from_rows(partner["agent"], rows))
 
 
@@ -108,16 +112,16 @@ class TrainJob:
         """The trainer restored from this job's checkpoint (and the wall time it had used)."""
         if not self.checkpoint.exists():
             return None, 0.0
+        trainer = Trainer(self.runs, self.budget, self.evaluation)
         try:
             payload = checkpoint.load(self.checkpoint, self.fingerprint)
+            checkpoint.restore(trainer, payload, self.checkpoint)
         except checkpoint.CheckpointError as exc:
             if stale == "refuse":
                 raise UsageError(f"{exc}; not loaded. Delete it, or pass --stale-checkpoint discard") from None
             print(f"warning: {exc}; discarded, starting from scratch", file=sys.stderr, flush=True)
             self.checkpoint.unlink()
             return None, 0.0
-        trainer = Trainer(self.runs, self.budget, self.evaluation)
-        trainer.load_state_dict(payload["trainer"])
         print(f"resuming from {self.checkpoint} at {where(trainer, self.budget)}", file=sys.stderr, flush=True)
         return trainer, float(payload["wall_seconds"])
 
@@ -150,7 +154,7 @@ class TrainJob:
         meta = {"agent": m.agent, "seed": m.seed, **trainer.task.policy_meta()}
         arch, params, window = deployed(trainer, i)
         extra = {} if window is None else {"deployed_window": window}
-        save_policy(m.dir / POLICY_FILE, arch, params, {**meta, "episode": trainer.episode, **extra})
+        save_policy(m.dir / POLICY_FILE, arch, params, {**meta, "episode": int(trainer.counters.episodes_done[i]), **extra})
         windows = m.dir / WINDOW_POLICIES
         windows.mkdir(parents=True, exist_ok=True)
         for snap in trainer.logs[i].snapshots:

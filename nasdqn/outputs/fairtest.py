@@ -2,15 +2,16 @@
 
 Reads every reading's aggregated per-run table (results/.../variants/<reading>/metrics/per_run.csv)
 and every run's files (episodes, windows, greedy evaluations), and writes, deterministically:
-per_run.csv (the outcome of every run), contrasts.csv (nasdqn/analysis/fairtest.py: the primary
-and secondary contrasts with their verdicts), switch_cost.csv (training and greedy return by
-steps since the last switch, per task x reading x agent; the fixed architectures from scratch as
-the reference), curves.csv.gz (every run's compact learning curve, so that a later re-reading
-needs no training) and answer.png / answer.pdf.
+per_run.csv (the outcome of every run, and the steps its deployed network trained),
+contrasts.csv (nasdqn/analysis/fairtest.py: the primary and secondary contrasts with their
+verdicts), switch_cost.csv (training and greedy return by steps since the last switch, per task x
+reading x agent; the fixed architectures from scratch as the reference), warm_starts.csv (how the
+switches of the grow reading started, and how faithfully), curves.csv (every run's compact
+learning curve, so that a later re-reading needs no training; plain text, so that the bytes do not
+depend on a compression library) and answer.png / answer.pdf.
 """
 from __future__ import annotations
 
-import gzip
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,8 @@ import pandas as pd
 from nasdqn.analysis.fairtest import TaskStudy, answer
 from nasdqn.analysis.readers import read_table
 from nasdqn.analysis.switching import by_age, compact_curve, read_run, window_in_steps
-from nasdqn.settings.config import oracle_agents
+from nasdqn.learning.controller import NASSettings
+from nasdqn.settings.config import oracle_agents, resolved_agent_config
 from nasdqn.settings.plan import study_plan
 
 PER_RUN_COLUMNS = ["task", "reading", "agent", "seed", "greedy_final", "final_performance", "transitions", "env_steps"]
@@ -70,10 +72,47 @@ def load_task(task: str, cfg: dict, results: Path, oracle_cfg: dict | None = Non
     return TaskRuns(task, cfg, study, dirs)
 
 
+def deployed_steps(run_dir: Path) -> int:
+    """Environment steps the run spent on the architecture it ends with: with revisits resumed (both
+    readings of the fair test), the steps the deployed network's learner trained, whatever it
+    started from (a grown or distilled start carries what the old network had learned besides)."""
+    episodes = read_table(run_dir / "episodes.csv", ["steps", "layers", "units", "activation"])
+    last = episodes.iloc[-1]
+    same = (episodes["layers"] == last["layers"]) & (episodes["units"] == last["units"]) & (episodes["activation"] == last["activation"])
+    return int(episodes.loc[same, "steps"].sum())
+
+
 def per_run_rows(t: TaskRuns) -> pd.DataFrame:
     frames = [runs.assign(task=t.task, reading=r) for r, runs in t.study.readings.items()]
     frames.append(t.study.oracle.assign(task=t.task, reading="all"))
-    return pd.concat(frames, ignore_index=True)[PER_RUN_COLUMNS]
+    out = pd.concat(frames, ignore_index=True)[PER_RUN_COLUMNS]
+    dirs = {(r if r != "oracle" else "all", a, s): d for r, by in t.dirs.items() for (a, s), d in by.items()}
+    dirs.update({("all", a, s): d for by in t.dirs.values() for (a, s), d in by.items() if a in set(oracle_agents())})
+    out["deployed_steps"] = [deployed_steps(dirs[(r, a, s)]) for r, a, s in zip(out["reading"], out["agent"], out["seed"])]
+    return out
+
+
+def warm_start_rows(t: TaskRuns) -> pd.DataFrame:
+    """Per reading and agent, how its switches started (grow, distill, resume: the columns the
+    grow reading logs) and how faithfully: the share that met both fidelity targets, the median
+    greedy-action agreement, RMS Q error and distillation steps."""
+    rows = []
+    for reading, by in t.dirs.items():
+        for agent in sorted({a for a, _ in by} - set(oracle_agents())):
+            nas = NASSettings.from_config(resolved_agent_config(t.cfg, agent, None if reading == "default" else reading)["nas"])
+            frames = [read_table(d / "architectures.csv", ["transition"]) for (a, _), d in sorted(by.items()) if a == agent]
+            switched = pd.concat(frames, ignore_index=True)
+            switched = switched[switched["transition"].astype(str).str.lower() == "true"]
+            if "warm_start" not in switched.columns or switched.empty:
+                continue
+            met = (switched["agreement"] >= nas.fidelity_agreement) & (switched["q_error"] <= nas.fidelity_q_error)
+            for how, g in switched.groupby("warm_start", sort=True):
+                rows.append({"task": t.task, "reading": reading, "agent": agent, "warm_start": how, "switches": len(g),
+                             "share_of_switches": len(g) / len(switched), "met_targets": float(met[g.index].mean()),
+                             "median_agreement": float(g["agreement"].median()), "median_q_error": float(g["q_error"].median()),
+                             "median_steps": float(g["warm_start_steps"].median())})
+    return pd.DataFrame(rows, columns=["task", "reading", "agent", "warm_start", "switches", "share_of_switches", "met_targets",
+                                       "median_agreement", "median_q_error", "median_steps"])
 
 
 def switch_cost_rows(t: TaskRuns) -> pd.DataFrame:
@@ -115,16 +154,6 @@ def curve_rows(t: TaskRuns) -> pd.DataFrame:
     return out[["task", "reading", "agent", "seed", "step", "mean_return", "episodes", "age"]]
 
 
-def gzip_bytes(text: str) -> bytes:
-    """gzip without a timestamp or file name: the same bytes for the same text."""
-    from io import BytesIO
-
-    buf = BytesIO()
-    with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0, filename="") as fh:
-        fh.write(text.encode())
-    return buf.getvalue()
-
-
 def build(tasks: list[TaskRuns]) -> dict[str, str | bytes]:
     """Every table of the answer, as file name -> contents (nothing written yet)."""
     from nasdqn.jobs.results import csv_text
@@ -135,7 +164,8 @@ def build(tasks: list[TaskRuns]) -> dict[str, str | bytes]:
     per_run = pd.concat([per_run_rows(t) for t in tasks], ignore_index=True)
     return {"per_run.csv": text(per_run), "contrasts.csv": text(answer([t.study for t in tasks])),
             "switch_cost.csv": text(pd.concat([switch_cost_rows(t) for t in tasks], ignore_index=True)),
-            "curves.csv.gz": gzip_bytes(text(pd.concat([curve_rows(t) for t in tasks], ignore_index=True)))}
+            "warm_starts.csv": text(pd.concat([warm_start_rows(t) for t in tasks], ignore_index=True)),
+            "curves.csv": text(pd.concat([curve_rows(t) for t in tasks], ignore_index=True))}
 
 
 def answer_figure(per_run: pd.DataFrame, switch_cost: pd.DataFrame, stem: Path) -> None:

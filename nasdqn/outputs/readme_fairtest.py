@@ -35,18 +35,20 @@ def _agents_table(runs: pd.DataFrame) -> str:
     for task, t in runs.groupby("task", sort=False):
         search = t[t["reading"] != "all"]
         for (reading, agent), g in search.groupby(["reading", "agent"], sort=True):
-            rows.append([task, reading, AGENT_NAMES.get(agent, agent), str(len(g)), _mean_ci(g["greedy_final"])])
+            rows.append([task, reading, AGENT_NAMES.get(agent, agent), str(len(g)), _mean_ci(g["greedy_final"]),
+                         num(float(g["deployed_steps"].mean()), 0)])
         oracle = t[t["reading"] == "all"]
         means = oracle.groupby("agent")["greedy_final"].mean().sort_values(kind="stable")
         if len(means):
             per_seed = oracle.groupby("seed")["greedy_final"].mean()
-            rows.append([task, "oracle", "random fixed architecture", str(len(per_seed)), _mean_ci(per_seed)])
+            steps = num(float(oracle["deployed_steps"].mean()), 0)
+            rows.append([task, "oracle", "random fixed architecture", str(len(per_seed)), _mean_ci(per_seed), steps])
             median = means.index[(len(means) - 1) // 2]
             rows.append([task, "oracle", f"median architecture (`{median}`)", str(int((oracle["agent"] == median).sum())),
-                         _mean_ci(oracle.loc[oracle["agent"] == median, "greedy_final"])])
+                         _mean_ci(oracle.loc[oracle["agent"] == median, "greedy_final"]), steps])
             rows.append([task, "oracle", f"best by mean, naive (`{means.index[-1]}`)", str(int((oracle["agent"] == means.index[-1]).sum())),
-                         _mean_ci(oracle.loc[oracle["agent"] == means.index[-1], "greedy_final"])])
-    return md_table(["task", "reading", "agent", "runs", "greedy final return [95%]"], rows)
+                         _mean_ci(oracle.loc[oracle["agent"] == means.index[-1], "greedy_final"]), steps])
+    return md_table(["task", "reading", "agent", "runs", "greedy final return [95%]", "steps the deployed network trained (mean)"], rows)
 
 
 @block("fairtest")
@@ -80,7 +82,20 @@ def every_contrast(ctx: Context) -> str:
         out += ["", _headroom(ctx)]
     if ctx.has(STUDY, "pilot.csv"):
         out += ["", _pilot(ctx)]
+    if ctx.has(STUDY, "warm_starts.csv"):
+        out += ["", _warm_starts(ctx)]
     return "\n".join(out)
+
+
+def _warm_starts(ctx: Context) -> str:
+    w = ctx.table(STUDY, "warm_starts.csv")
+    rows = [[r["task"], r["reading"], AGENT_NAMES.get(r["agent"], r["agent"]), r["warm_start"], str(int(r["switches"])),
+             num(100 * r["share_of_switches"], 0) + "%", num(100 * r["met_targets"], 0) + "%", num(r["median_agreement"], 2),
+             num(r["median_q_error"], 3), num(r["median_steps"], 0)] for r in w.to_dict("records")]
+    return ("How the grow reading's switches started (`warm_starts.csv`): grown (the old function kept), distilled (to the "
+            "fidelity targets or the step cap) or resumed, the share that met both targets, and the medians:\n\n"
+            + md_table(["task", "reading", "agent", "start", "switches", "share", "met the targets", "agreement", "Q error", "steps"],
+                       rows))
 
 
 def _headroom(ctx: Context) -> str:
@@ -114,6 +129,8 @@ def switch_cost(ctx: Context) -> str:
         first, last = g.iloc[0], g.iloc[-1]
         rows.append([task, reading, AGENT_NAMES.get(agent, agent), f"{int(first['age_from'])}-{int(first['age_to'])}", num(first["mean"]),
                      f"{int(last['age_from'])}-{int(last['age_to'])}", num(last["mean"])])
-    return ("What a switch costs: the greedy return of the evaluations that fall soon after a network took over, and late "
-            "(`switch_cost.csv`, in environment steps since the last switch; the fixed architectures from their start):\n\n"
+    return ("What a switch costs, in greedy return: the evaluations by the environment steps since the evaluated network "
+            "took over (`switch_cost.csv`; the fixed architectures from their start). Evaluations fall at window ends, before a "
+            "switch, so the youngest switched network is evaluated about one window after it took over; the training return "
+            "by age, in the same table, shows the steps right after a switch:\n\n"
             + md_table(["task", "reading", "agent", "steps since taking over (first bin)", "greedy return", "(last bin)", "greedy return"], rows))

@@ -3,7 +3,7 @@ table, and, where its runs are on this machine (retrained: they are deterministi
 curves, how well a short run ranks the architectures, and compact curves of every run.
 
 Writes (deterministically) into the output folder: stratified.csv, seed_unit.csv,
-variance_shares.csv, and with the runs ranking_by_budget.csv (at 10%, 20% and 50% of the budget), switch_cost.csv and curves.csv.gz.
+variance_shares.csv, and with the runs ranking_by_budget.csv (at 10%, 20% and 50% of the budget), switch_cost.csv and curves.csv.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pandas as pd
 
 from nasdqn.analysis import reread
 from nasdqn.analysis.switching import by_age, compact_curve, read_run, window_in_steps
-from nasdqn.outputs.fairtest import FIXED, gzip_bytes
+from nasdqn.outputs.fairtest import FIXED
 from nasdqn.settings.config import oracle_agents
 from nasdqn.settings.plan import study_plan
 
@@ -69,4 +69,4 @@ def from_runs(cfg: dict, results: Path) -> dict[str, str | bytes]:
     curve_table = pd.concat(curves, ignore_index=True)
     return {"switch_cost.csv": text(cost_table[["reading", "agent", "outcome", "age_from", "age_to", "episodes", "runs", "mean"]]),
             "ranking_by_budget.csv": text(ranking),
-            "curves.csv.gz": gzip_bytes(text(curve_table[["reading", "agent", "seed", "step", "mean_return", "episodes", "age"]]))}
+            "curves.csv": text(curve_table[["reading", "agent", "seed", "step", "mean_return", "episodes", "age"]])}

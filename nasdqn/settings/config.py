@@ -21,7 +21,7 @@ from nasdqn.settings.errors import ConfigError
 from nasdqn.settings.messages import check_against, check_finite
 from nasdqn.settings.oracle import oracle_agents, with_oracle
 from nasdqn.settings.resolve import analysis_settings, complete, complete_config, normal_form, resolved_agent_config
-from nasdqn.settings.rules import check_roles, check_semantics
+from nasdqn.settings.rules import check_partner, check_roles, check_semantics
 from nasdqn.settings.schema import json_schema, resolved_schema
 from nasdqn.settings.table import PENDULUM_ID, PENDULUM_KEYS, SECTIONS
 
@@ -48,9 +48,12 @@ def validate(cfg: Any) -> dict:
         for name in overrides.get("agents", {}):
             if name not in cfg["agents"]:
                 raise ConfigError(f"config key 'variants.{variant}.agents.{name}': not an agent of this config ({', '.join(cfg['agents'])})")
+        resolved = {name: resolved_agent_config(cfg, name, variant, keep_unused=True) for name in cfg["agents"]}
         for name in cfg["agents"]:
             where = f"agents.{name} (resolved{'' if variant is None else ' in variant ' + variant}) "
-            check_semantics(where, resolved_agent_config(cfg, name, variant, keep_unused=True))
+            check_semantics(where, resolved[name])
+            if cfg["agents"][name].get("partner"):
+                check_partner(where, resolved[name], resolved[cfg["agents"][name]["partner"]])
     return cfg
 
 

@@ -53,3 +53,15 @@ def check_roles(roles: dict, agents: dict) -> None:
     baselines = (*roles["fixed"], roles["random_search"], roles["matched_random"])
     if roles["reference"] is not None and roles["reference"] in baselines:
         raise ConfigError("config key 'roles.reference': the reference agent cannot also be a baseline")
+
+
+# The schedule a yoked agent must share with its partner, so that its update k is its partner's.
+YOKED_SCHEDULE = ("arch_update_interval", "commit_at")
+
+
+def check_partner(where: str, yoked: dict, partner: dict) -> None:
+    """A yoked agent's windows and commit phase are its partner's (its switches are read by update)."""
+    for key in YOKED_SCHEDULE:
+        if yoked["nas"].get(key) != partner["nas"].get(key):
+            raise ConfigError(f"config key '{where}nas.{key}': expected its partner {partner['agent']!r}'s value "
+                              f"{partner['nas'].get(key)!r} (a yoked agent switches at its partner's updates), got {yoked['nas'].get(key)!r}")

@@ -28,6 +28,22 @@ def _mean_ci(values: pd.Series) -> str:
     return f"{num(v.mean())} {interval(v.mean() - half, v.mean() + half)}"
 
 
+def _oracle_rows(task: str, oracle: pd.DataFrame) -> list[list[str]]:
+    """The oracle's random fixed architecture (per seed, the mean over the architectures), its median
+    and its best architecture by mean (naive), each with the steps its own networks trained."""
+    means = oracle.groupby("agent")["greedy_final"].mean().sort_values(kind="stable")
+    if not len(means):
+        return []
+    per_seed = oracle.groupby("seed")["greedy_final"].mean()
+    rows = [[task, "oracle", "random fixed architecture", str(len(per_seed)), _mean_ci(per_seed),
+             num(float(oracle["deployed_steps"].mean()), 0)]]
+    for label, agent in (("median architecture", means.index[(len(means) - 1) // 2]), ("best by mean, naive", means.index[-1])):
+        runs = oracle[oracle["agent"] == agent]
+        rows.append([task, "oracle", f"{label} (`{agent}`)", str(len(runs)), _mean_ci(runs["greedy_final"]),
+                     num(float(runs["deployed_steps"].mean()), 0)])
+    return rows
+
+
 def _agents_table(runs: pd.DataFrame) -> str:
     """Greedy final return per task, reading and agent (mean and 95% t interval over seeds), and the
     oracle's random fixed architecture, median and best architecture by mean (naive)."""
@@ -37,17 +53,7 @@ def _agents_table(runs: pd.DataFrame) -> str:
         for (reading, agent), g in search.groupby(["reading", "agent"], sort=True):
             rows.append([task, reading, AGENT_NAMES.get(agent, agent), str(len(g)), _mean_ci(g["greedy_final"]),
                          num(float(g["deployed_steps"].mean()), 0)])
-        oracle = t[t["reading"] == "all"]
-        means = oracle.groupby("agent")["greedy_final"].mean().sort_values(kind="stable")
-        if len(means):
-            per_seed = oracle.groupby("seed")["greedy_final"].mean()
-            steps = num(float(oracle["deployed_steps"].mean()), 0)
-            rows.append([task, "oracle", "random fixed architecture", str(len(per_seed)), _mean_ci(per_seed), steps])
-            median = means.index[(len(means) - 1) // 2]
-            rows.append([task, "oracle", f"median architecture (`{median}`)", str(int((oracle["agent"] == median).sum())),
-                         _mean_ci(oracle.loc[oracle["agent"] == median, "greedy_final"]), steps])
-            rows.append([task, "oracle", f"best by mean, naive (`{means.index[-1]}`)", str(int((oracle["agent"] == means.index[-1]).sum())),
-                         _mean_ci(oracle.loc[oracle["agent"] == means.index[-1], "greedy_final"]), steps])
+        rows += _oracle_rows(task, t[t["reading"] == "all"])
     return md_table(["task", "reading", "agent", "runs", "greedy final return [95%]", "steps the deployed network trained (mean)"], rows)
 
 

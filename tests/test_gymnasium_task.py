@@ -112,3 +112,31 @@ def test_greedy_evaluation_of_the_pendulum_sees_scaled_observations():
     unscaled = seen.pop("first")
     make_task(twice).greedy_returns(q_fn, eval_generator(0), 1)
     assert np.allclose(seen["first"], 2 * unscaled, atol=1e-6)
+
+
+def _box2d() -> bool:
+    try:
+        import Box2D  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("env_id", ["MountainCar-v0", pytest.param("LunarLander-v3", marks=pytest.mark.skipif(
+    not _box2d(), reason="Box2D is the optional extra .[box2d]"))])
+def test_resume_of_environments_stepped_by_gymnasium_is_byte_identical(env_id):
+    """Tasks that Gymnasium steps (not the batched classic-control ones) checkpoint each episode in
+    flight as its reset seed and actions, replayed on load: a LunarLander-v3 environment pickles as
+    an empty world, so pickling environments whole resumed a broken episode."""
+    task = TaskSettings.from_config(id=env_id, max_episode_steps=40)
+    runs = [Run(spec("random", task=task), 5), Run(spec("nas", task=task), 6)]
+    reference = train(runs, 5)
+    tr = Trainer(runs, 5)
+    for _ in range(97):
+        tr.step()
+    assert (tr.env.t > 0).any() and type(tr.env).__name__ == "VecGymnasiumEnv"
+    resumed = Trainer(runs, 5)
+    resumed.load_state_dict(pickle.loads(pickle.dumps(tr.state_dict())))
+    resumed = train(runs, 5, trainer=resumed)
+    for i in range(2):
+        assert rows(resumed, i) == rows(reference, i)

@@ -19,7 +19,7 @@ from nasdqn.settings.faults import fault_point
 
 # 5: the trainer's state by part (counters, draws, env, learners, memory, search, switches, exploration, evaluations,
 # recorder), with the digest of the training code that wrote it
-FORMAT = 5
+FORMAT = 6
 
 
 

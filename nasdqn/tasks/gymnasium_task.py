@@ -30,12 +30,17 @@ def make_gym(settings: TaskSettings, render_mode: str | None = None):
 class VecGymnasiumEnv(VecEnv):
     def __init__(self, settings: TaskSettings, n: int, obs_dim: int, scale: np.ndarray | None) -> None:
         super().__init__(n, scale)
-        self.obs_dim = obs_dim
+        self.settings, self.obs_dim = settings, obs_dim
         self.envs = [make_gym(settings) for _ in range(n)]
+        # What each run's episode in flight depends on: the seed it was reset with and its actions
+        # since (an environment's state is a function of these two; Box2D worlds cannot be pickled).
+        self.episode_seed = np.full(n, -1, dtype=np.int64)
+        self.actions: list[list[int]] = [[] for _ in range(n)]
 
     def reset(self, i: int, rng: np.random.Generator) -> np.ndarray:
         self.t[i] = 0
-        obs, _ = self.envs[i].reset(seed=int(rng.integers(2**31 - 1)))
+        self.episode_seed[i], self.actions[i] = int(rng.integers(2**31 - 1)), []
+        obs, _ = self.envs[i].reset(seed=int(self.episode_seed[i]))
         return self.observed(np.asarray(obs, dtype=np.float32))
 
     def step(self, actions: np.ndarray, active: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -44,17 +49,25 @@ class VecGymnasiumEnv(VecEnv):
         reward = np.zeros(self.n)
         terminated, truncated = np.zeros(self.n, dtype=bool), np.zeros(self.n, dtype=bool)
         for i in np.flatnonzero(active):
+            self.actions[i].append(int(actions[i]))
             o, r, term, trunc, _ = self.envs[i].step(int(actions[i]))
             obs[i], reward[i], terminated[i], truncated[i] = o, r, term, trunc
         return self.observed(obs), reward, terminated, truncated
 
     def state_dict(self) -> dict:
-        """The environments are pickled whole (their internal state and random generators)."""
-        return {"t": self.t.copy(), "envs": self.envs}
+        """Each run's episode as its reset seed and its actions since (replayed on load): an
+        environment's own pickle may hold none of its state (Box2D's worlds are rebuilt empty)."""
+        return {"t": self.t.copy(), "episode_seed": self.episode_seed.copy(), "actions": [list(a) for a in self.actions]}
 
     def load_state_dict(self, state: dict) -> None:
-        self.t = state["t"].copy()
-        self.envs = state["envs"]
+        self.t, self.episode_seed = state["t"].copy(), state["episode_seed"].copy()
+        self.actions = [list(a) for a in state["actions"]]
+        self.envs = [make_gym(self.settings) for _ in range(self.n)]
+        for env, seed, actions in zip(self.envs, self.episode_seed, self.actions):
+            if seed >= 0:  # a run whose first episode has begun: replay it to where it was
+                env.reset(seed=int(seed))
+                for a in actions:
+                    env.step(a)
 
 
 @register(None)

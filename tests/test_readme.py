@@ -166,3 +166,15 @@ def test_the_fairtest_blocks_read_the_contrasts(tmp_path):
     assert "Random-NAS - yoked" not in short
     full = BLOCKS["fairtest-contrasts"](Context(tmp_path, "docs/results.md"))
     assert "Random-NAS - yoked" in full and "-60.0 [-90, -30]" in full
+
+
+def test_the_reread_block_says_what_its_runs_would_add_until_their_tables_are_committed(tmp_path):
+    repo = repo_copy(tmp_path)
+    folder = repo / "studies/mechanism/reread"
+    text = BLOCKS["mechanism-reread"](Context(repo, "README.md"))
+    assert "Not committed yet: the switch-cost curve" in text and "python -m nasdqn reread --results results" in text
+    pd.DataFrame({"step": [10000, 20000, 50000], "architectures": [27, 27, 27], "spearman": [0.41, 0.6, 0.875],
+                  "p": [0.03, 0.001, 1e-9]}).to_csv(folder / "ranking_by_budget.csv", index=False)
+    text = BLOCKS["mechanism-reread"](Context(repo, "README.md"))
+    assert "Not committed yet" not in text
+    assert "after 10000 steps 0.41; after 20000 steps 0.60; after 50000 steps 0.88" in text

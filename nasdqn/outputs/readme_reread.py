@@ -52,10 +52,28 @@ def _shares(ctx: Context) -> str:
             "the architecture explains: " + "; ".join(parts) + " (`variance_shares.csv`).")
 
 
+RUNS_COMMAND = ("snakemake $(python -m nasdqn plan --config config/mechanism/acrobot.yaml --targets) --configfile "
+                "config/mechanism/acrobot.yaml --cores all", "python -m nasdqn reread --results results --out studies/mechanism/reread")
+
+
+def _from_runs(ctx: Context) -> str:
+    """The parts that read the runs themselves: how early the architectures' ranking settles, or,
+    while the runs' tables are not committed, what produces them."""
+    if not (ctx.repo / FOLDER / "ranking_by_budget.csv").exists():
+        return ("*Not committed yet: the switch-cost curve, the ranking of the architectures after 10%, 20% and 50% of the "
+                "budget and compact learning curves read the first study's 450 runs, which have to be retrained (deterministic: "
+                "their final performance can be compared with the committed `per_run.csv`); they are written by* `" + RUNS_COMMAND[0] + "` *then* `"
+                + RUNS_COMMAND[1] + "`.")
+    r = _table(ctx, "ranking_by_budget.csv")
+    parts = [f"after {int(x['step'])} steps {num(x['spearman'], 2)}" for x in r.to_dict("records")]
+    return ("**How early the ranking settles.** Spearman's correlation of the architectures' mean training returns with "
+            "their final ones: " + "; ".join(parts) + " (`ranking_by_budget.csv`; the switch cost by age: `switch_cost.csv`).")
+
+
 @block("mechanism-reread")
 def reread(ctx: Context) -> str:
     """What the first study's headline measured: the gaps split by the last switch, the seed as
     the unit, and the variance share without the architectures that fail."""
     if not ctx.study(STUDY).committed(ctx.repo):
         return placeholder(ctx, STUDY)
-    return "\n\n".join([_stratified(ctx), _seed_unit(ctx), _shares(ctx)])
+    return "\n\n".join([_stratified(ctx), _seed_unit(ctx), _shares(ctx), _from_runs(ctx)])

@@ -57,6 +57,12 @@ def test_the_fair_test_runs_end_to_end(tmp_path):
         assert (work / "out_a" / name).read_bytes() == (work / "out_b" / name).read_bytes(), name
     for name in ("switch_cost.csv", "ranking_by_budget.csv", "curves.csv"):
         assert (work / "reread_a" / name).read_bytes() == (work / "reread_b" / name).read_bytes(), name
+    changed = pd.read_csv(work / "mechanism/per_run.csv")  # the runs are checked against the table they re-read
+    changed.loc[0, "final_performance"] += 1.0
+    changed.to_csv(work / "changed.csv", index=False)
+    proc = subprocess.run([sys.executable, "-m", "nasdqn", "reread", "--config", config, "--per-run", "changed.csv", "--results", "results",
+                           "--out", "reread_c"], cwd=work, capture_output=True, text=True, env={"PYTHONPATH": str(work), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 1 and "1 run(s) do not match changed.csv" in proc.stderr and not (work / "reread_c").exists()
     contrasts = pd.read_csv(work / "out_a/contrasts.csv")
     assert contrasts.loc[0, "family"] == "primary" and contrasts.loc[0, "contrast"] == "NAS-DQN - yoked"
     assert set(contrasts["verdict"]) <= {"supported", "contradicted", "inconclusive"}

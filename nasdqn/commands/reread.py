@@ -1,5 +1,6 @@
 """`reread`: the first mechanism study re-read (issue 25, item 1): what its headline measured, from
-its committed per-run table and (with --results) from its retrained runs."""
+its committed per-run table and (with --results) from its retrained runs, each checked first
+against that table (exit 1, nothing written, when one differs or is missing)."""
 from __future__ import annotations
 
 import argparse
@@ -25,6 +26,12 @@ def run(args: argparse.Namespace) -> int:
     per_run = read_table(Path(args.per_run), ["reading", "agent", "seed", "final_performance", "greedy_final", "last_update_switched"])
     files = reread.from_table(per_run, cfg)
     if args.results:
+        wrong = reread.mismatched_runs(per_run, cfg, Path(args.results))
+        if wrong:
+            import sys
+
+            print(f"reread: {len(wrong)} run(s) do not match {args.per_run} (nothing written):\n  " + "\n  ".join(wrong[:20]), file=sys.stderr)
+            return 1
         files.update(reread.from_runs(cfg, Path(args.results)))
     for name, content in files.items():
         atomic_write_bytes(Path(args.out) / name, content if isinstance(content, bytes) else content.encode())

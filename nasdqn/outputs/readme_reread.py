@@ -62,7 +62,7 @@ def _from_runs(ctx: Context) -> str:
     if not (ctx.repo / FOLDER / "ranking_by_budget.csv").exists():
         return ("*Not committed yet: the switch-cost curve, the ranking of the architectures after 10%, 20% and 50% of the "
                 "budget and compact learning curves read the first study's 450 runs, which have to be retrained (deterministic: "
-                "their final performance can be compared with the committed `per_run.csv`); they are written by* `" + RUNS_COMMAND[0] + "` *then* `"
+                "`reread` checks each run's final performance against the committed `per_run.csv`); they are written by* `" + RUNS_COMMAND[0] + "` *then* `"
                 + RUNS_COMMAND[1] + "`.")
     r = _table(ctx, "ranking_by_budget.csv")
     parts = [f"after {int(x['step'])} steps {num(x['spearman'], 2)}" for x in r.to_dict("records")]

@@ -45,6 +45,29 @@ def run_dirs(cfg: dict, results: Path) -> dict[tuple[str, str, int], Path]:
     return out
 
 
+def mismatched_runs(per_run: pd.DataFrame, cfg: dict, results: Path) -> list[str]:
+    """The retrained runs whose final performance differs from the committed per-run table's (runs
+    are deterministic, so every one must match), and the table's runs that are missing."""
+    import numpy as np
+
+    from nasdqn.analysis.metrics import MetricSettings
+    from nasdqn.settings.config import analysis_settings
+
+    last = MetricSettings.from_analysis(analysis_settings(cfg)).final_episodes
+    committed = {(r["reading"], r["agent"], int(r["seed"])): float(r["final_performance"]) for r in per_run.to_dict("records")}
+    wrong = []
+    for key, d in sorted(run_dirs(cfg, results).items()):
+        episodes = d / "episodes.csv"
+        if not episodes.is_file():
+            wrong.append(f"{d}: missing (the run has not been trained)")
+            continue
+        returns = pd.read_csv(episodes)["return"].to_numpy(dtype=np.float64)
+        mine = float(returns[-last:].mean())
+        if key in committed and not np.isclose(mine, committed[key], rtol=0, atol=1e-9):
+            wrong.append(f"{d}: final performance {mine!r}, the committed table has {committed[key]!r}")
+    return wrong
+
+
 def from_runs(cfg: dict, results: Path) -> dict[str, str | bytes]:
     dirs = run_dirs(cfg, results)
     runs = {key: read_run(d) for key, d in sorted(dirs.items())}

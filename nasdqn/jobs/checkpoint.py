@@ -17,8 +17,9 @@ from nasdqn.settings.deps import code_digest
 from nasdqn.settings.errors import CheckpointError
 from nasdqn.settings.faults import fault_point
 
-# 5: the trainer's state by part (counters, draws, env, learners, memory, search, switches, exploration, evaluations,
-# recorder), with the digest of the training code that wrote it
+# The trainer's state by part (counters, draws, env, learners, memory, search, switches, exploration, evaluations,
+# recorder) with the digest of the training code that wrote it (5); a Gymnasium-stepped task's episodes in flight as
+# reset seeds and actions, not pickled environments (6)
 FORMAT = 6
 
 

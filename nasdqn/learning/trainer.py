@@ -177,6 +177,7 @@ def out_of_budget(tr: Trainer, ended: np.ndarray) -> np.ndarray:
     spent = np.flatnonzero(tr.active & tr.budget.spent_steps(tr.counters.steps)) if tr.budget.in_steps else ended[:0]
     return np.setdiff1d(spent, ended) if spent.size else spent
 
+
 def begin_episodes(tr: Trainer) -> None:
     """Runs starting an episode draw it from their own streams (exploration at epsilon, random
     actions, minibatch uniforms), then reset their environments."""
@@ -187,6 +188,7 @@ def begin_episodes(tr: Trainer) -> None:
     for i, eps in zip(starting, tr.exploration.epsilon(clock, starting)):
         tr.draws.draw(i, tr.rngs[i], tr.task.info.n_actions, tr.runs[i].spec.dqn.uniforms_per_step, float(eps))
     tr.counters.begin(starting, tr.env, [g["env"] for g in tr.rngs])
+
 
 def close_episodes(tr: Trainer, ended: np.ndarray, stopped: np.ndarray) -> None:
     """The episodes that ended (and the runs whose step budget ran out inside one, `stopped`,
@@ -208,6 +210,7 @@ def close_episodes(tr: Trainer, ended: np.ndarray, stopped: np.ndarray) -> None:
     switch_networks(tr, picks)
     tr.search_seconds += time.perf_counter() - t0
 
+
 def record(tr: Trainer, ended: np.ndarray) -> None:
     """Count the ended episodes and write their rows (return, length, epsilon, architecture, loss)."""
     losses = tr.learners.take_mean_losses(ended)
@@ -218,6 +221,7 @@ def record(tr: Trainer, ended: np.ndarray) -> None:
     for i in ended:
         tr.recorder.episode(i, float(c.returns[i]), int(tr.env.t[i]), float(tr.draws.epsilon[i]), tr.learners.archs[i],
                               float(losses[i]))
+
 
 def end_windows(tr: Trainer, runs: np.ndarray, final: np.ndarray) -> dict:
     """Algorithm 1's outer loop for every run whose architecture window ends now: keep the
@@ -237,6 +241,7 @@ def end_windows(tr: Trainer, runs: np.ndarray, final: np.ndarray) -> dict:
             picks[i] = pick
     return picks
 
+
 def evaluate(tr: Trainer, runs: np.ndarray, final: np.ndarray) -> None:
     """Greedy evaluation of the runs whose evaluation is due, on their evaluation start states;
     at the end of the budget, of the network the run deploys (`deployed`)."""
@@ -247,6 +252,7 @@ def evaluate(tr: Trainer, runs: np.ndarray, final: np.ndarray) -> None:
             r = tr.task.greedy_returns(q, eval_generator(tr.runs[i].seed), tr.evaluation.episodes)
             tr.logs[i].evaluations.append({"episode": int(tr.counters.episodes_done[i]), "mean_return": float(r.mean()),
                                              "min_return": float(r.min()), "max_return": float(r.max()), "architecture": arch.name})
+
 
 def switch_networks(tr: Trainer, picks: dict) -> None:
     """Give every run that picked another architecture its new learner (and prune its memory)."""
@@ -270,7 +276,6 @@ def deployed(tr: Trainer, i: int) -> tuple:
     best = tr.search.best_window(i)
     snap = next(s for s in tr.logs[i].snapshots if s["window"] == best)
     return Architecture.parse(snap["architecture"]), snap["params"], best
-
 
 
 def check_finite(tr: Trainer, runs: np.ndarray) -> None:

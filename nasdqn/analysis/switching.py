@@ -18,6 +18,8 @@ import pandas as pd
 
 from nasdqn.analysis.readers import read_table
 
+FIXED = "fixed (from scratch)"  # the agent name of the fixed architectures' group in a switch-cost table
+
 CURVE_POINTS = 100  # compact curves: the budget in this many equal bins of environment steps
 
 
@@ -72,3 +74,15 @@ def window_in_steps(ages: list[pd.DataFrame], budget: int, window: int) -> tuple
     protocol counts episodes or steps."""
     steps = max(int(a["end_step"].max()) for a in ages if len(a))
     return steps, max(1, steps * window // budget)
+
+
+def switch_cost(groups: dict[tuple[str, str], list[tuple[pd.DataFrame, pd.DataFrame]]], steps: int, window: int) -> pd.DataFrame:
+    """Training and greedy return by age for each (reading, agent) group of runs (read_run's frames),
+    in bins of a fifth of a window: a searching agent's up to six windows, the fixed architectures'
+    (agent FIXED) up to the most steps a run took. Columns: reading, agent, outcome and by_age's."""
+    frames = []
+    for (reading, agent), runs in groups.items():
+        for what, value, k in (("training", "return", 0), ("greedy", "mean_return", 1)):
+            table = by_age([r[k] for r in runs], value, max(1, window // 5), steps if agent == FIXED else window * 6)
+            frames.append(table.assign(reading=reading, agent=agent, outcome=what))
+    return pd.concat(frames, ignore_index=True)

@@ -26,13 +26,14 @@ def run(args: argparse.Namespace) -> int:
     per_run = read_table(Path(args.per_run), ["reading", "agent", "seed", "final_performance", "greedy_final", "last_update_switched"])
     files = reread.from_table(per_run, cfg)
     if args.results:
-        wrong = reread.mismatched_runs(per_run, cfg, Path(args.results))
+        runs, wrong = reread.read_runs(cfg, Path(args.results))
+        wrong = wrong or reread.mismatched_runs(per_run, cfg, runs)
         if wrong:
             import sys
 
             print(f"reread: {len(wrong)} run(s) do not match {args.per_run} (nothing written):\n  " + "\n  ".join(wrong[:20]), file=sys.stderr)
             return 1
-        files.update(reread.from_runs(cfg, Path(args.results)))
+        files.update(reread.from_runs(cfg, runs))
     for name, content in files.items():
         atomic_write_bytes(Path(args.out) / name, content if isinstance(content, bytes) else content.encode())
     return 0

@@ -12,7 +12,7 @@ depend on a compression library) and answer.png / answer.pdf.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -20,14 +20,13 @@ import pandas as pd
 
 from nasdqn.analysis.fairtest import TaskStudy, answer
 from nasdqn.analysis.readers import read_table
-from nasdqn.analysis.switching import by_age, compact_curve, read_run, window_in_steps
+from nasdqn.analysis.switching import FIXED, compact_curve, read_run, switch_cost, window_in_steps
 from nasdqn.learning.controller import NASSettings
 from nasdqn.settings.config import oracle_agents, resolved_agent_config
 from nasdqn.settings.plan import study_plan
 
 PER_RUN_COLUMNS = ["task", "reading", "agent", "seed", "greedy_final", "final_performance", "transitions", "env_steps"]
 CURVE_POINTS = 50
-FIXED = "fixed (from scratch)"
 
 
 @dataclass
@@ -38,6 +37,13 @@ class TaskRuns:
     cfg: dict
     study: TaskStudy
     dirs: dict[str, dict[tuple[str, int], Path]]  # reading -> (agent, seed) -> run directory
+    read: dict[Path, tuple[pd.DataFrame, pd.DataFrame]] = field(default_factory=dict)
+
+    def run(self, d: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """read_run of a run directory, read once however many tables use it."""
+        if d not in self.read:
+            self.read[d] = read_run(d)
+        return self.read[d]
 
 
 def _per_run(results: Path, root: str) -> pd.DataFrame:
@@ -120,7 +126,6 @@ def switch_cost_rows(t: TaskRuns) -> pd.DataFrame:
     searches, and for the fixed architectures by steps since the start; bins of a fifth of a
     window, in environment steps (a window's share of the steps the runs took)."""
     oracle = set(oracle_agents())
-    frames = []
     groups: dict[tuple[str, str], list[Path]] = {}
     for reading, dirs in t.dirs.items():
         for (agent, _), d in sorted(dirs.items()):
@@ -128,14 +133,10 @@ def switch_cost_rows(t: TaskRuns) -> pd.DataFrame:
             if key == ("all", FIXED) and d in groups.get(key, []):
                 continue
             groups.setdefault(key, []).append(d)
-    runs_of = {key: [read_run(d) for d in dirs] for key, dirs in groups.items()}
+    runs_of = {key: [t.run(d) for d in dirs] for key, dirs in groups.items()}
     steps, window = window_in_steps([r[0] for runs in runs_of.values() for r in runs], int(t.cfg["protocol"]["budget"]),
                                     int(t.cfg["nas"]["arch_update_interval"]))
-    for (reading, agent), runs in runs_of.items():
-        for what, value, frames_of in (("training", "return", [r[0] for r in runs]), ("greedy", "mean_return", [r[1] for r in runs])):
-            table = by_age(frames_of, value, max(1, window // 5), steps if agent == FIXED else window * 6)
-            frames.append(table.assign(task=t.task, reading=reading, agent=agent, outcome=what))
-    out = pd.concat(frames, ignore_index=True)
+    out = switch_cost(runs_of, steps, window).assign(task=t.task)
     return out[["task", "reading", "agent", "outcome", "age_from", "age_to", "episodes", "runs", "mean"]]
 
 
@@ -147,7 +148,7 @@ def curve_rows(t: TaskRuns) -> pd.DataFrame:
             if d in seen:
                 continue
             seen.add(d)
-            ages, _ = read_run(d)
+            ages, _ = t.run(d)
             c = compact_curve(ages, budget, CURVE_POINTS)
             frames.append(c.assign(task=t.task, reading="all" if agent in oracle else reading, agent=agent, seed=seed))
     out = pd.concat(frames, ignore_index=True)

@@ -3,14 +3,13 @@ and `python -m nasdqn headroom`): the answer per task (the primary contrast, the
 the fixed designs, the figure), every contrast with the screening, and what a switch costs."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
+from nasdqn.analysis import stats
 from nasdqn.outputs.blocks import Context, block, bold_verdict, interval, md_table, num, placeholder, sig
 
 STUDY = "fairtest"
 AGENT_NAMES = {"nas_dqn": "NAS-DQN", "yoked": "yoked control", "random_nas": "Random-NAS"}
-FIXED = "fixed (from scratch)"
 
 
 def _contrast_text(r: dict) -> str:
@@ -19,13 +18,12 @@ def _contrast_text(r: dict) -> str:
 
 
 def _mean_ci(values: pd.Series) -> str:
+    """Mean and 95% t interval over the values (stats.mean_interval)."""
     v = values.to_numpy(dtype=float)
     if len(v) < 2:
         return num(float(v.mean())) if len(v) else ""
-    from scipy import stats
-
-    half = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
-    return f"{num(v.mean())} {interval(v.mean() - half, v.mean() + half)}"
+    mean, low, high = stats.mean_interval(v, 0.05)
+    return f"{num(mean[0])} {interval(low[0], high[0])}"
 
 
 def _oracle_rows(task: str, oracle: pd.DataFrame) -> list[list[str]]:

@@ -12,8 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from nasdqn.analysis import reread
-from nasdqn.analysis.switching import by_age, compact_curve, read_run, window_in_steps
-from nasdqn.outputs.fairtest import FIXED
+from nasdqn.analysis.switching import FIXED, compact_curve, read_run, switch_cost, window_in_steps
 from nasdqn.settings.config import oracle_agents
 from nasdqn.settings.plan import study_plan
 
@@ -45,42 +44,41 @@ def run_dirs(cfg: dict, results: Path) -> dict[tuple[str, str, int], Path]:
     return out
 
 
-def mismatched_runs(per_run: pd.DataFrame, cfg: dict, results: Path) -> list[str]:
-    """The retrained runs whose final performance differs from the committed per-run table's (runs
-    are deterministic, so every one must match), and the table's runs that are missing."""
-    import numpy as np
+Runs = dict[tuple[str, str, int], tuple[pd.DataFrame, pd.DataFrame]]
 
-    from nasdqn.analysis.metrics import MetricSettings
+
+def read_runs(cfg: dict, results: Path) -> tuple[Runs, list[str]]:
+    """Every run of the study, read once ((reading, agent, seed) -> read_run's frames), or, when
+    some have not been trained, nothing and their directories."""
+    dirs = run_dirs(cfg, results)
+    missing = [f"{d}: missing (the run has not been trained)" for d in dirs.values() if not (d / "episodes.csv").is_file()]
+    return ({} if missing else {key: read_run(d) for key, d in sorted(dirs.items())}), missing
+
+
+def mismatched_runs(per_run: pd.DataFrame, cfg: dict, runs: Runs) -> list[str]:
+    """The retrained runs whose final performance (metrics.run_metrics, the per-run table's own
+    definition) differs from the committed table's: runs are deterministic, so every one must match."""
+    from nasdqn.analysis.metrics import MetricSettings, run_metrics
     from nasdqn.settings.config import analysis_settings
 
-    last = MetricSettings.from_analysis(analysis_settings(cfg)).final_episodes
+    m = MetricSettings.from_analysis(analysis_settings(cfg))
     committed = {(r["reading"], r["agent"], int(r["seed"])): float(r["final_performance"]) for r in per_run.to_dict("records")}
     wrong = []
-    for key, d in sorted(run_dirs(cfg, results).items()):
-        episodes = d / "episodes.csv"
-        if not episodes.is_file():
-            wrong.append(f"{d}: missing (the run has not been trained)")
-            continue
-        returns = pd.read_csv(episodes)["return"].to_numpy(dtype=np.float64)
-        mine = float(returns[-last:].mean())
-        if key in committed and not np.isclose(mine, committed[key], rtol=0, atol=1e-9):
-            wrong.append(f"{d}: final performance {mine!r}, the committed table has {committed[key]!r}")
+    for (reading, agent, seed), (ages, _) in runs.items():
+        mine = run_metrics(ages["return"].to_numpy(), m)["final_performance"]
+        theirs = committed.get((reading, agent, seed))
+        if theirs is not None and abs(mine - theirs) > 1e-9:
+            wrong.append(f"{agent} seed {seed} ({reading}): final performance {mine!r}, the committed table has {theirs!r}")
     return wrong
 
 
-def from_runs(cfg: dict, results: Path) -> dict[str, str | bytes]:
-    dirs = run_dirs(cfg, results)
-    runs = {key: read_run(d) for key, d in sorted(dirs.items())}
+def from_runs(cfg: dict, runs: Runs) -> dict[str, str | bytes]:
     budget = int(cfg["protocol"]["budget"])
     steps, window = window_in_steps([r[0] for r in runs.values()], budget, int(cfg["nas"]["arch_update_interval"]))
     groups: dict[tuple[str, str], list] = {}
     for (reading, agent, _), (ages, greedy) in runs.items():
         groups.setdefault(("all", FIXED) if reading == "all" else (reading, agent), []).append((ages, greedy))
-    cost = []
-    for (reading, agent), members in groups.items():
-        for what, value, k in (("training", "return", 0), ("greedy", "mean_return", 1)):
-            t = by_age([m[k] for m in members], value, max(1, window // 5), steps if agent == FIXED else window * 6)
-            cost.append(t.assign(reading=reading, agent=agent, outcome=what))
+    cost_table = switch_cost(groups, steps, window)
     oracle_runs = {(a, s): r[0] for (reading, a, s), r in runs.items() if reading == "all"}
     points = [int(round(f * steps)) for f in FRACTIONS] + [steps]
     at = {p: pd.Series({(a, s): reread.mean_return_before(ages, p, max(1, window // 2)) for (a, s), ages in oracle_runs.items()})
@@ -88,7 +86,6 @@ def from_runs(cfg: dict, results: Path) -> dict[str, str | bytes]:
     means = {p: v.groupby(level=0).mean() for p, v in at.items()}
     ranking = reread.ranking_by_budget({p: means[p] for p in points[:-1]}, means[steps])
     curves = [compact_curve(r[0], budget, 50).assign(reading=reading, agent=a, seed=s) for (reading, a, s), r in runs.items()]
-    cost_table = pd.concat(cost, ignore_index=True)
     curve_table = pd.concat(curves, ignore_index=True)
     return {"switch_cost.csv": text(cost_table[["reading", "agent", "outcome", "age_from", "age_to", "episodes", "runs", "mean"]]),
             "ranking_by_budget.csv": text(ranking),

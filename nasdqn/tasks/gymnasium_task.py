@@ -30,7 +30,7 @@ def make_gym(settings: TaskSettings, render_mode: str | None = None):
 class VecGymnasiumEnv(VecEnv):
     def __init__(self, settings: TaskSettings, n: int, obs_dim: int, scale: np.ndarray | None) -> None:
         super().__init__(n, scale)
-        self.settings, self.obs_dim = settings, obs_dim
+        self.obs_dim = obs_dim
         self.envs = [make_gym(settings) for _ in range(n)]
         # What each run's episode in flight depends on: the seed it was reset with and its actions
         # since (an environment's state is a function of these two; Box2D worlds cannot be pickled).
@@ -62,7 +62,6 @@ class VecGymnasiumEnv(VecEnv):
     def load_state_dict(self, state: dict) -> None:
         self.t, self.episode_seed = state["t"].copy(), state["episode_seed"].copy()
         self.actions = [list(a) for a in state["actions"]]
-        self.envs = [make_gym(self.settings) for _ in range(self.n)]
         for env, seed, actions in zip(self.envs, self.episode_seed, self.actions):
             if seed >= 0:  # a run whose first episode has begun: replay it to where it was
                 env.reset(seed=int(seed))

@@ -59,15 +59,19 @@ class StudyWorkflow:
 
     config: dict  # validated and complete
     repo_root: str  # the checkout whose package the jobs run (relative to the working directory)
+    # A job's own Snakemake (a SLURM job, remote) parses the workflow again, when some runs of the
+    # main process's groups have finished: it must read the runs still to train from the groups
+    # file that process wrote, or it regroups and sees another run's training as its own input.
+    pending_from_groups_file: bool = False
     plan: StudyPlan = field(init=False)
 
     def __post_init__(self) -> None:
         self.plan = study_plan(self.config)
 
     @classmethod
-    def from_config(cls, config: dict, repo_root: str = ".") -> "StudyWorkflow":
+    def from_config(cls, config: dict, repo_root: str = ".", pending_from_groups_file: bool = False) -> "StudyWorkflow":
         """Validate the config (ConfigError names the key) and plan the study."""
-        return cls(validate(config), repo_root)
+        return cls(validate(config), repo_root, pending_from_groups_file)
 
     # ----- the study's shape
     @property
@@ -162,6 +166,12 @@ class StudyWorkflow:
 
     @cached_property
     def pending(self) -> set[str]:
+        """The runs still to train, as the main process saw them when it parsed (and wrote them to
+        the groups file): a job's own parse reads them from that file where it exists."""
+        written = Path(self.repo_root, self.group_file)
+        if self.pending_from_groups_file and written.exists():
+            groups = json.loads(written.read_text())["groups"]
+            return {m["dir"] for g in groups for m in g["members"]}
         return pending_runs(self.plan, self.repo_root)
 
     @cached_property

@@ -61,9 +61,9 @@ def minutes(limit: str) -> int:
 
 def test_smoke_workflow_on_slurm_matches_local_run(slurm_cluster, smoke_run, tmp_path, capsys):
     """The smoke protocol in training groups of 4 runs (4, 4, 2) through profiles/slurm: every
-    training job is a SLURM job given what it asked for (a group's first job the group's
-    runtime, the others 5 minutes: read back with scontrol), every other rule runs locally, and
-    the results equal the local run's byte for byte."""
+    training job is a SLURM job whose own Snakemake runs that job alone, given what it asked for
+    (a group's first job the group's runtime, the others 5 minutes: read back with scontrol),
+    every other rule runs locally, and the results equal the local run's byte for byte."""
     import yaml
 
     from nasdqn.settings.resources import FOLLOWER_MINUTES
@@ -101,8 +101,10 @@ def test_smoke_workflow_on_slurm_matches_local_run(slurm_cluster, smoke_run, tmp
         if not re.search(rf"_job_complete: JobId={re.escape(job_id)}(\(\d+\))? done", ctld):
             continue
         fields = scontrol_job(job_id)
-        for agent, seed in re.findall(r"wildcards: run=(\w+)/\w+, seed=(\d+)", log.read_text()):
-            given[(agent, int(seed))] = (minutes(fields["TimeLimit"]), fields["MinMemoryNode"], fields["NumCPUs"])
+        ran = set(re.findall(r"wildcards: run=(\w+)/\w+, seed=(\d+)", log.read_text()))
+        assert len(ran) == 1, f"{log}: the job ran other runs' training too: {sorted(ran)}"  # its own parse saw other groups
+        (agent, seed), = ran
+        given[(agent, int(seed))] = (minutes(fields["TimeLimit"]), fields["MinMemoryNode"], fields["NumCPUs"])
     assert set(given) == set(expected), f"training jobs without a completed SLURM job: {set(expected) - set(given)}"
     for run, (limit, mem, cpus) in given.items():
         assert (limit, mem, cpus) == (expected[run], "2000M", "1"), run  # mem_mb 2000: profiles/slurm's set-resources

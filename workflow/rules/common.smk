@@ -21,7 +21,9 @@ from nasdqn.settings.identity import run_dir
 from nasdqn.settings.workflow import StudyWorkflow
 
 try:
-    STUDY = StudyWorkflow.from_config(config, REPO_ROOT)
+    STUDY = StudyWorkflow.from_config(
+        config, REPO_ROOT, pending_from_groups_file=not workflow.is_main_process
+    )
 except ConfigError as exc:
     raise WorkflowError(f"invalid config: {exc}")
 config.update(

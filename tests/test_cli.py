@@ -155,6 +155,31 @@ def test_a_training_group_trains_once_and_gives_each_run_its_own_bytes(tmp_path)
     assert (tmp_path / "group/nas_dqn/episodes.csv").read_bytes() == (tmp_path / "alone/nas_dqn/episodes.csv").read_bytes()
 
 
+
+def test_a_killed_groups_staged_run_is_moved_out_by_its_own_job_in_the_next_plan(tmp_path):
+    """The workflow killed after a group's first job: the next plan holds no group for the other
+    run (it is not pending), and that run's own job copies it out of the old staging directory
+    instead of training it."""
+    from nasdqn.settings.config import load, resolved_agent_config
+
+    cfg = load(SMOKE)
+    members = [("fixed_small", 0), ("nas_dqn", 1)]
+    plan = {"groups": [{"id": "g1", "members": [
+        {"dir": str(tmp_path / f"group/{a}"), "seed": s, "settings": resolved_agent_config(cfg, a)} for a, s in members]}]}
+    (tmp_path / "plan").mkdir()
+    (tmp_path / "plan/groups.json").write_text(json.dumps(plan))
+
+    def train(agent: str, seed: int) -> subprocess.CompletedProcess:
+        return run_cli("train", "--config-json", json.dumps(resolved_agent_config(cfg, agent)), "--agent", agent, "--seed", str(seed),
+                       "--out", str(tmp_path / f"group/{agent}"), "--group-plan", str(tmp_path / "plan/groups.json"))
+
+    assert train("fixed_small", 0).returncode == 0
+    staged = (tmp_path / "plan/g1/1/episodes.csv").read_bytes()
+    (tmp_path / "plan/groups.json").write_text(json.dumps({"groups": []}))  # the next invocation's plan
+    proc = train("nas_dqn", 1)
+    assert proc.returncode == 0 and "of an earlier invocation; copying it out" in proc.stderr and "episode" not in proc.stderr, proc.stderr
+    assert (tmp_path / "group/nas_dqn/episodes.csv").read_bytes() == staged and not (tmp_path / "plan/g1").exists()
+
 def test_version_and_config_overlays_and_set_on_the_command_line():
     import nasdqn
 

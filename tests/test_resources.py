@@ -73,31 +73,3 @@ def test_the_rates_are_not_optimistic_here(agent):
     train(runs, Budget("steps", 3000))
     assert (time.process_time() - t0) * 1e6 < 1.5 * resources.run_microseconds(settings)
 
-
-def test_a_jobs_own_parse_reads_the_groups_the_main_process_wrote(tmp_path):
-    """A SLURM job's Snakemake parses the workflow again while other runs finish. Recomputing the
-    runs still to train there regroups them: a follower then names another run's training as its
-    input and trains it inside its own job (the cluster test saw this). Reading them from the
-    groups file gives the main process's inputs and requests, whatever finished since."""
-    import json
-
-    from nasdqn.settings.deps import code_digest
-    from nasdqn.settings.plan import group_plan
-
-    cfg = validate({**copy.deepcopy(SMOKE), "protocol": {**SMOKE["protocol"], "runs_per_job": 4}})
-
-    def asks(study):
-        return {(r.run_id, r.seed): (study.group_inputs(r.run_id, r.seed), study.train_runtime(r.run_id, r.seed))
-                for r in study.plan.unique_runs()}
-
-    main = StudyWorkflow(cfg, str(tmp_path))  # nothing trained yet: the main process's parse
-    planned = asks(main)
-    (tmp_path / main.group_file).parent.mkdir(parents=True)
-    (tmp_path / main.group_file).write_text(json.dumps(group_plan(main.groups)))  # the rule training_groups
-    first = main.groups[0][0]  # then the first group's first job trains its run
-    (tmp_path / first.dir).mkdir(parents=True)
-    (tmp_path / first.dir / "run.json").write_text(json.dumps({"code": {"train": code_digest("train", tmp_path)}}))
-    recomputed = StudyWorkflow(cfg, str(tmp_path))
-    assert recomputed.pending == main.pending - {str(first.dir)} and asks(recomputed) != planned  # the groups moved
-    job = StudyWorkflow(cfg, str(tmp_path), pending_from_groups_file=True)  # a job's own parse
-    assert job.pending == main.pending and asks(job) == planned

@@ -181,3 +181,24 @@ def test_a_group_trains_once_and_each_member_copies_its_own_run_out(tmp_path, ca
     trainjob.train_in_group(group, me[0], plan.parent, "refuse", 100, 100)
     assert json.loads((me[0].dir / "run.json").read_text())["runs_in_job"] == 1
     assert json.loads((me[1].dir / "run.json").read_text())["runs_in_job"] == 2
+
+
+def test_a_run_finished_in_an_earlier_groups_staging_is_moved_out_not_trained(tmp_path, capsys):
+    """The workflow killed after a group's first job trained the group, before the second copied
+    its run out: the next invocation regroups without that run, and its own job moves the staged
+    run into place, byte for byte (no training), then drops the emptied staging directory; a staged
+    copy of other training code is not taken."""
+    plan, group = group_plan(tmp_path, [("fixed_small", 0), ("nas_dqn", 1)])
+    me = [RunRecord(m["settings"]["agent"], m["seed"], Path(m["dir"]), m["settings"]) for m in group["members"]]
+    trainjob.train_in_group(group, me[0], plan.parent, "refuse", 100, 100)
+    staged = plan.parent / "g1/1"
+    files = {p.relative_to(staged): p.read_bytes() for p in sorted(staged.rglob("*")) if p.is_file()}
+    run_json = json.loads((staged / "run.json").read_text())
+    (staged / "run.json").write_text(json.dumps({**run_json, "code": {"train": "older"}}))
+    assert not trainjob.adopt_staged(me[1], plan.parent) and not me[1].written()
+    (staged / "run.json").write_bytes(files[Path("run.json")])
+    capsys.readouterr()
+    assert trainjob.adopt_staged(me[1], plan.parent) and me[1].written()
+    assert "run trained by group g1 of an earlier invocation; copying it out" in capsys.readouterr().err
+    assert {p.relative_to(me[1].dir): p.read_bytes() for p in sorted(me[1].dir.rglob("*")) if p.is_file()} == files
+    assert not (plan.parent / "g1").exists() and not trainjob.adopt_staged(me[1], plan.parent)

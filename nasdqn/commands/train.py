@@ -61,18 +61,23 @@ def resolved_settings(args: argparse.Namespace) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from nasdqn.jobs.trainjob import TrainJob, check_out_dir, find_group, train_in_group
+    from nasdqn.jobs.trainjob import TrainJob, adopt_staged, check_out_dir, find_group, train_in_group
 
     resolved = resolved_settings(args)
-    if args.group_plan:
+    if args.group_plan:  # a workflow's job: its run may train in a group, or wait finished in a staging directory
         group = find_group(Path(args.group_plan), Path(args.out))
-        if group is not None and len(group["members"]) > 1:
-            if len(args.seed) != 1:
-                raise UsageError("--group-plan: a run of a training group takes exactly one --seed")
+        grouped = group is not None and len(group["members"]) > 1
+        if grouped and len(args.seed) != 1:
+            raise UsageError("--group-plan: a run of a training group takes exactly one --seed")
+        if len(args.seed) == 1:
             me = RunRecord(resolved["agent"], args.seed[0], Path(args.out), resolved)
             check_out_dir(me)
-            train_in_group(group, me, Path(args.group_plan).parent, args.stale_checkpoint, args.progress_every, args.checkpoint_every)
-            return 0
+            staging = Path(args.group_plan).parent
+            if grouped:
+                train_in_group(group, me, staging, args.stale_checkpoint, args.progress_every, args.checkpoint_every)
+                return 0
+            if adopt_staged(me, staging):  # finished by a group of an earlier invocation
+                return 0
     job = TrainJob.for_seeds(resolved, args.seed, args.out, args.checkpoint_dir, args.partner_dir)
     trainer, wall = job.run(args.stale_checkpoint, args.progress_every, args.checkpoint_every)
     job.write_outputs(trainer, wall)

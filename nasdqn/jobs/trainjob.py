@@ -32,6 +32,7 @@ from nasdqn.settings.deps import code_digest
 from nasdqn.settings.errors import UsageError
 from nasdqn.settings.identity import RunRecord, canonical_json, digest, fingerprint, run_dir
 from nasdqn.settings.kernels import KERNEL
+from nasdqn.settings.plan import staged_runs
 from nasdqn.settings.space import Architecture
 
 CHECKPOINT_NAME = "checkpoint.pkl"
@@ -253,6 +254,20 @@ def train_in_group(group: dict, me: RunRecord, staging_root: Path, stale: str, p
     with _locked(staging / "lock"):
         if not any(p.is_dir() for p in staging.iterdir()):
             shutil.rmtree(staging)
+
+
+def adopt_staged(me: RunRecord, staging_root: Path) -> bool:
+    """Move `me` into place from a training group's staging directory where that group finished
+    it and no job copied it out (the workflow was killed, and regrouped without it): True if so."""
+    staged = staged_runs(staging_root, code_digest("train")).get(me.fingerprint)
+    if staged is None:
+        return False
+    print(f"run trained by group {staged.parent.name} of an earlier invocation; copying it out", file=sys.stderr)
+    with _locked(staged.parent / "lock"):
+        _move_run(staged, me.dir)
+        if not any(p.is_dir() for p in staged.parent.iterdir()):
+            shutil.rmtree(staged.parent)
+    return True
 
 
 def still_to_train(members: list[RunRecord], planned: list[dict], mine: int) -> list[RunRecord]:

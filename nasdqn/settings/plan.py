@@ -11,7 +11,9 @@ builds its plan from this module without numpy or torch.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from nasdqn.settings.identity import RESULTS, RunRecord, canonical_json, digest, run_dir
 from nasdqn.settings.resolve import resolved_agent_config
@@ -97,7 +99,8 @@ def training_groups(plan: StudyPlan, runs_per_job: int, pending: set[str]) -> li
 
     Only runs that still need training are grouped (finished runs are never retrained because
     a new run joined their group), and only compatible runs; every group is named by its
-    members, so a rerun after a kill finds the same group and resumes its checkpoint.
+    members, so a rerun after a kill finds the same group and resumes its checkpoint (where a
+    group finished but its runs were not all copied out, those are not pending: `staged_runs`).
     """
     by_kind: dict[str, list[RunRecord]] = {}
     for run in plan.unique_runs():
@@ -119,3 +122,19 @@ def group_plan(groups: list[list[RunRecord]]) -> dict:
         gid = digest([[r["dir"], r["seed"]] for r in rows], "group")
         out.append({"id": gid, "members": rows})
     return {"groups": out}
+
+
+def staged_runs(staging_root: str | Path, train_code: str) -> dict[str, Path]:
+    """Runs a training group finished in its staging directory (`staging_root/<group>/<k>/`) and
+    that no job copied out yet, written by today's training code: fingerprint -> directory. A
+    workflow killed before a group's other jobs ran regroups the runs still to train without them
+    (they are not pending), and each one's own job moves it into place instead of training it again."""
+    found = {}
+    for path in sorted(Path(staging_root).glob("*/*/run.json")):
+        try:
+            run = json.loads(path.read_text())
+            if run["code"]["train"] == train_code:
+                found[run["fingerprint"]] = path.parent
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # a copy half written or of other code: not a finished run of today's code
+    return found

@@ -18,7 +18,7 @@ from nasdqn.settings.config import validate
 from nasdqn.settings.deps import code_digest, stage_code
 from nasdqn.settings.figures import figure_names, run_figure_names
 from nasdqn.settings.identity import RESULTS, RunRecord, canonical_json, digest, run_dir
-from nasdqn.settings.plan import StudyPlan, group_plan, partner_dir, study_plan, study_root, training_groups
+from nasdqn.settings.plan import StudyPlan, group_plan, partner_dir, staged_runs, study_plan, study_root, training_groups
 from nasdqn.settings.resolve import analysis_settings
 from nasdqn.settings.resources import train_minutes
 
@@ -34,10 +34,14 @@ def group_file(cfg: dict) -> str:
 
 def pending_runs(plan: StudyPlan, repo_root: str | Path = ".") -> set[str]:
     """Directories of the runs to train now: run.json missing, or written by other training code
-    (its recorded digest of the train stage's sources is not today's)."""
+    (its recorded digest of the train stage's sources is not today's), and no finished copy of it
+    waiting in a training group's staging directory (plan.staged_runs: its job moves it out)."""
     current = code_digest("train", repo_root)
+    staged = staged_runs(Path(repo_root, TRAINING), current)
     out = set()
     for r in plan.unique_runs():
+        if r.fingerprint in staged:
+            continue
         try:
             recorded = json.loads(Path(repo_root, r.dir, "run.json").read_text())["code"]["train"]
         except (OSError, ValueError, KeyError, TypeError):

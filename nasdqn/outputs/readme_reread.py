@@ -2,6 +2,7 @@
 `python -m nasdqn reread`): what its headline measured, in sentences computed from the tables."""
 from __future__ import annotations
 
+from nasdqn.analysis.switching import FIXED
 from nasdqn.outputs.blocks import Context, block, interval, md_table, num, placeholder, sig
 
 STUDY = "mechanism/reread"
@@ -67,7 +68,29 @@ def _from_runs(ctx: Context) -> str:
     r = _table(ctx, "ranking_by_budget.csv")
     parts = [f"after {int(x['step'])} steps {num(x['spearman'], 2)}" for x in r.to_dict("records")]
     return ("**How early the ranking settles.** Spearman's correlation of the architectures' mean training returns with "
-            "their final ones: " + "; ".join(parts) + " (`ranking_by_budget.csv`; the switch cost by age: `switch_cost.csv`).")
+            "their final ones: " + "; ".join(parts) + " (`ranking_by_budget.csv`).\n\n" + _switch_cost(ctx))
+
+
+def _switch_cost(ctx: Context) -> str:
+    """The training return by the steps since the network took over: the first bin, the bin that
+    ends one window after, and the oldest bin, per reading and agent (the fixed architectures from
+    their start, at the same ages)."""
+    cost = _table(ctx, "switch_cost.csv")
+    cost = cost[(cost["outcome"] == "training") & (cost["episodes"] > 0)]
+    fixed = cost[cost["agent"] == FIXED]
+    width = int(fixed["age_to"].iloc[0])  # bins of a fifth of a window (analysis.switching.switch_cost)
+    window = 5 * width
+    ages = [(0, width), (window - width, window)]
+    rows = []
+    for (reading, agent), g in cost.groupby(["reading", "agent"], sort=False):
+        at = {(int(a), int(b)): m for a, b, m in zip(g["age_from"], g["age_to"], g["mean"])}
+        last = g.iloc[-1]
+        rows.append([reading if agent != FIXED else "(fixed, from their start)", LABELS.get(agent, agent if agent != FIXED else "27 architectures"),
+                     *(num(at[a]) if a in at else "" for a in ages), f"{int(last['age_from'])}-{int(last['age_to'])}: {num(last['mean'])}"])
+    head = [f"{a}-{b} steps" for a, b in ages]
+    return ("**What a switch costs.** The training return by the environment steps since the network took over (`switch_cost.csv`, "
+            f"bins of {width} steps; a window is {window} steps):\n\n"
+            + md_table(["reading", "agent", *head, "oldest bin"], rows))
 
 
 @block("mechanism-reread")

@@ -177,15 +177,18 @@ def test_the_reread_block_says_what_its_runs_would_add_until_their_tables_are_co
                   "p": [0.03, 0.001, 1e-9]}).to_csv(folder / "ranking_by_budget.csv", index=False)
     from nasdqn.analysis.switching import FIXED
 
-    ages = [(0, 2000), (2000, 4000), (8000, 10000)]
-    rows = [(agent, "training", a, b, 5, 2, mean) for agent, means in ((FIXED, (-480.0, -300.0, -150.0)), ("nas_dqn", (-420.0, -250.0, -140.0)))
-            for (a, b), mean in zip(ages, means)]
-    rows.append(("nas_dqn", "greedy", 8000, 10000, 4, 2, -999.0))  # greedy rows are not this sentence's
-    pd.DataFrame([("reinit", *r) if r[0] != FIXED else ("all", *r) for r in rows],
-                 columns=["reading", "agent", "outcome", "age_from", "age_to", "episodes", "runs", "mean"]).to_csv(folder / "switch_cost.csv", index=False)
+    ages = [(k * 2000, (k + 1) * 2000) for k in range(7)]  # bins of a fifth of a 10,000-step window
+    searching = [-420.0, -250.0, -200.0, -170.0, -140.0, -120.0, None]  # none in the oldest bin
+    fixed = [-480.0, -300.0, -250.0, None, -150.0, -130.0, -110.0]  # none in the bin 6000-8000
+    rows = [(reading, agent, "training", a, b, 0 if m is None else 5, 0 if m is None else 2, m)
+            for reading, agent, means in (("all", FIXED, fixed), ("reinit", "nas_dqn", searching)) for (a, b), m in zip(ages, means)]
+    rows.append(("reinit", "nas_dqn", "greedy", 8000, 10000, 4, 2, -999.0))  # greedy rows are not this sentence's
+    pd.DataFrame(rows, columns=["reading", "agent", "outcome", "age_from", "age_to", "episodes", "runs", "mean"]).to_csv(
+        folder / "switch_cost.csv", index=False)
     text = BLOCKS["mechanism-reread"](Context(repo, "README.md"))
     assert "Not committed yet" not in text
     assert "after 10000 steps 0.41; after 20000 steps 0.60; after 50000 steps 0.88" in text
-    assert "bins of 2000 steps; a window is 10000 steps" in text
-    assert "| reinit | NAS-DQN | -420.0 | -140.0 | 8000-10000: -140.0 |" in text
-    assert "| (fixed, from their start) | 27 architectures | -480.0 | -150.0 | 8000-10000: -150.0 |" in text and "-999" not in text
+    assert "bins of 2000 steps, a fifth of a window" in text
+    assert "| reinit | NAS-DQN | -420.0 | -140.0 | 10000-12000: -120.0 (2 runs) |" in text
+    assert text.index("| reinit | NAS-DQN |") < text.index("| (from their start) | 27 fixed architectures | -480.0 | -150.0 | 12000-14000: -110.0 (2 runs) |")
+    assert "-999" not in text

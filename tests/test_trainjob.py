@@ -202,3 +202,11 @@ def test_a_run_finished_in_an_earlier_groups_staging_is_moved_out_not_trained(tm
     assert "run trained by group g1 of an earlier invocation; copying it out" in capsys.readouterr().err
     assert {p.relative_to(me[1].dir): p.read_bytes() for p in sorted(me[1].dir.rglob("*")) if p.is_file()} == files
     assert not (plan.parent / "g1").exists() and not trainjob.adopt_staged(me[1], plan.parent)
+
+
+def test_a_staged_copy_gone_before_the_lock_is_not_copied_and_leaves_nothing(tmp_path, monkeypatch):
+    """Another job moved the staged run between the look-up and the lock: nothing is copied, the
+    emptied staging directory is not left behind, and the run is not reported as adopted."""
+    me = RunRecord("fixed_small", 0, tmp_path / "runs/fixed_small", tiny())
+    monkeypatch.setattr(trainjob, "staged_runs", lambda root, code: {me.fingerprint: root / "gone/0"})
+    assert not trainjob.adopt_staged(me, tmp_path / "plan") and not (tmp_path / "plan/gone").exists() and not me.dir.exists()

@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         if grouped and len(args.seed) != 1:
             raise UsageError("--group-plan: a run of a training group takes exactly one --seed")
         if len(args.seed) == 1:
-            me = RunRecord(resolved["agent"], args.seed[0], Path(args.out), resolved)
+            me = RunRecord(resolved["agent"], args.seed[0], Path(args.out.replace("{seed}", str(args.seed[0]))), resolved)
             check_out_dir(me)
             staging = Path(args.group_plan).parent
             if grouped:

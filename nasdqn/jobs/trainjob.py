@@ -250,24 +250,33 @@ def train_in_group(group: dict, me: RunRecord, staging_root: Path, stale: str, p
             job.checkpoint.unlink(missing_ok=True)
         else:
             print(f"run trained by group {group['id']} ({len(members)} runs in one process); copying it out", file=sys.stderr)
-    _move_run(staging / str(mine), me.dir)
-    with _locked(staging / "lock"):
-        if not any(p.is_dir() for p in staging.iterdir()):
-            shutil.rmtree(staging)
+    with _locked(staging / "lock"):  # one copy at a time: a job of a later invocation may adopt (adopt_staged)
+        if (staging / str(mine) / "run.json").exists():
+            _move_run(staging / str(mine), me.dir)
+        elif not me.written():
+            raise UsageError(f"{staging / str(mine)}: the group's copy of {me.dir} is missing; rerun the workflow")
+        _drop_if_empty(staging)
 
 
 def adopt_staged(me: RunRecord, staging_root: Path) -> bool:
     """Move `me` into place from a training group's staging directory where that group finished
-    it and no job copied it out (the workflow was killed, and regrouped without it): True if so."""
+    it and no job copied it out (the workflow was killed, and regrouped without it): True if so,
+    or if another job moved it into `me`'s directory meanwhile."""
     staged = staged_runs(staging_root, code_digest("train")).get(me.fingerprint)
     if staged is None:
         return False
-    print(f"run trained by group {staged.parent.name} of an earlier invocation; copying it out", file=sys.stderr)
     with _locked(staged.parent / "lock"):
-        _move_run(staged, me.dir)
-        if not any(p.is_dir() for p in staged.parent.iterdir()):
-            shutil.rmtree(staged.parent)
-    return True
+        if (staged / "run.json").exists():  # still there, under the lock
+            print(f"run trained by group {staged.parent.name} of an earlier invocation; copying it out", file=sys.stderr)
+            _move_run(staged, me.dir)
+        _drop_if_empty(staged.parent)
+    return me.written()
+
+
+def _drop_if_empty(staging: Path) -> None:
+    """Remove a group's staging directory once no run waits in it (its lock and checkpoint with it)."""
+    if not any(p.is_dir() for p in staging.iterdir()):
+        shutil.rmtree(staging)
 
 
 def still_to_train(members: list[RunRecord], planned: list[dict], mine: int) -> list[RunRecord]:
@@ -296,4 +305,5 @@ def _move_run(src: Path, dst: Path) -> None:
         tmp = dst / f".{name}.tmp"
         shutil.copyfile(src / name, tmp)
         os.replace(tmp, dst / name)
+    (src / "run.json").unlink()  # first: a copy half deleted is not a finished run (plan.staged_runs)
     shutil.rmtree(src)

@@ -72,25 +72,25 @@ def _from_runs(ctx: Context) -> str:
 
 
 def _switch_cost(ctx: Context) -> str:
-    """The training return by the steps since the network took over: the first bin, the bin that
-    ends one window after, and the oldest bin, per reading and agent (the fixed architectures from
-    their start, at the same ages)."""
+    """The training return by the steps since the network took over: the first bin, the fifth (the
+    end of the window it took over in), and the oldest bin with episodes, per reading and agent
+    (the fixed architectures from their start, at the same ages)."""
     cost = _table(ctx, "switch_cost.csv")
-    cost = cost[(cost["outcome"] == "training") & (cost["episodes"] > 0)]
-    fixed = cost[cost["agent"] == FIXED]
-    width = int(fixed["age_to"].iloc[0])  # bins of a fifth of a window (analysis.switching.switch_cost)
-    window = 5 * width
-    ages = [(0, width), (window - width, window)]
+    cost = cost[cost["outcome"] == "training"]
+    width = int((cost["age_to"] - cost["age_from"]).iloc[0])  # every bin one width, a fifth of a window (analysis.switching)
+    ages = [(0, width), (4 * width, 5 * width)]
     rows = []
-    for (reading, agent), g in cost.groupby(["reading", "agent"], sort=False):
-        at = {(int(a), int(b)): m for a, b, m in zip(g["age_from"], g["age_to"], g["mean"])}
-        last = g.iloc[-1]
-        rows.append([reading if agent != FIXED else "(fixed, from their start)", LABELS.get(agent, agent if agent != FIXED else "27 architectures"),
-                     *(num(at[a]) if a in at else "" for a in ages), f"{int(last['age_from'])}-{int(last['age_to'])}: {num(last['mean'])}"])
-    head = [f"{a}-{b} steps" for a, b in ages]
+    for (reading, agent), g in sorted(cost.groupby(["reading", "agent"], sort=False), key=lambda kv: kv[0][1] == FIXED):
+        filled = g[g["episodes"] > 0]
+        at = {(int(a), int(b)): m for a, b, m in zip(filled["age_from"], filled["age_to"], filled["mean"])}
+        last = filled.iloc[-1]
+        fixed = agent == FIXED
+        rows.append(["(from their start)" if fixed else reading, "27 fixed architectures" if fixed else LABELS.get(agent, agent),
+                     *(num(at[a]) if a in at else "" for a in ages),
+                     f"{int(last['age_from'])}-{int(last['age_to'])}: {num(last['mean'])} ({int(last['runs'])} runs)"])
     return ("**What a switch costs.** The training return by the environment steps since the network took over (`switch_cost.csv`, "
-            f"bins of {width} steps; a window is {window} steps):\n\n"
-            + md_table(["reading", "agent", *head, "oldest bin"], rows))
+            f"bins of {width} steps, a fifth of a window):\n\n"
+            + md_table(["reading", "agent", *(f"{a}-{b} steps" for a, b in ages), "oldest bin with episodes"], rows))
 
 
 @block("mechanism-reread")

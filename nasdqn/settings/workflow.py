@@ -32,12 +32,12 @@ def group_file(cfg: dict) -> str:
     return f"{TRAINING}/groups.json" if name is None else f"{TRAINING}/groups-{name}.json"
 
 
-def pending_runs(plan: StudyPlan, repo_root: str | Path = ".") -> set[str]:
+def pending_runs(plan: StudyPlan, repo_root: str | Path = ".", staged: dict | None = None) -> set[str]:
     """Directories of the runs to train now: run.json missing, or written by other training code
     (its recorded digest of the train stage's sources is not today's), and no finished copy of it
-    waiting in a training group's staging directory (plan.staged_runs: its job moves it out)."""
+    waiting in a training group's staging directory (`staged`, plan.staged_runs: its job moves it out)."""
     current = code_digest("train", repo_root)
-    staged = staged_runs(Path(repo_root, TRAINING), current)
+    staged = staged_runs(Path(repo_root, TRAINING), current) if staged is None else staged
     out = set()
     for r in plan.unique_runs():
         if r.fingerprint in staged:
@@ -63,19 +63,20 @@ class StudyWorkflow:
 
     config: dict  # validated and complete
     repo_root: str  # the checkout whose package the jobs run (relative to the working directory)
-    # A job's own Snakemake (a SLURM job, remote) parses the workflow again, when some runs of the
-    # main process's groups have finished: it must read the runs still to train from the groups
-    # file that process wrote, or it regroups and sees another run's training as its own input.
-    pending_from_groups_file: bool = False
+    # A job's own Snakemake (a SLURM job) parses the workflow again, when some runs of the main
+    # process's groups have finished: it reads the runs still to train from the groups file that
+    # process wrote, and names only inputs that exist (the main process submitted the job once its
+    # inputs did); otherwise it regroups and runs another run's training as its own input.
+    in_job: bool = False
     plan: StudyPlan = field(init=False)
 
     def __post_init__(self) -> None:
         self.plan = study_plan(self.config)
 
     @classmethod
-    def from_config(cls, config: dict, repo_root: str = ".", pending_from_groups_file: bool = False) -> "StudyWorkflow":
+    def from_config(cls, config: dict, repo_root: str = ".", in_job: bool = False) -> "StudyWorkflow":
         """Validate the config (ConfigError names the key) and plan the study."""
-        return cls(validate(config), repo_root, pending_from_groups_file)
+        return cls(validate(config), repo_root, in_job)
 
     # ----- the study's shape
     @property
@@ -169,14 +170,21 @@ class StudyWorkflow:
         return group_file(self.config)
 
     @cached_property
+    def staged(self) -> dict[str, Path]:
+        """Runs finished in a training group's staging directory that no job copied out (plan.staged_runs)."""
+        return staged_runs(Path(self.repo_root, TRAINING), code_digest("train", self.repo_root))
+
+    @cached_property
     def pending(self) -> set[str]:
         """The runs still to train, as the main process saw them when it parsed (and wrote them to
-        the groups file): a job's own parse reads them from that file where it exists."""
-        written = Path(self.repo_root, self.group_file)
-        if self.pending_from_groups_file and written.exists():
-            groups = json.loads(written.read_text())["groups"]
-            return {m["dir"] for g in groups for m in g["members"]}
-        return pending_runs(self.plan, self.repo_root)
+        the groups file): a job's own parse reads them from that file where it can."""
+        if self.in_job:
+            try:
+                groups = json.loads(Path(self.repo_root, self.group_file).read_text())["groups"]
+                return {m["dir"] for g in groups for m in g["members"]}
+            except (OSError, ValueError, KeyError, TypeError):
+                pass  # none written (nothing was to train): its inputs are only those that exist
+        return pending_runs(self.plan, self.repo_root, self.staged)
 
     @cached_property
     def groups(self) -> list[list[RunRecord]]:
@@ -201,12 +209,14 @@ class StudyWorkflow:
             return []
         lead = str(group[0].dir)
         if lead != run_dir(run_id, seed):
-            return [self.group_file, f"{lead}/run.json"]
-        partners = sorted({f"{p}/run.json" for p in map(partner_dir, group) if p is not None})
-        return [self.group_file, *partners]
+            inputs = [self.group_file, f"{lead}/run.json"]
+        else:
+            inputs = [self.group_file, *sorted({f"{p}/run.json" for p in map(partner_dir, group) if p is not None})]
+        return [i for i in inputs if Path(self.repo_root, i).exists()] if self.in_job else inputs
 
     def train_runtime(self, run_id: str, seed: int | str) -> int:
         """Minutes a training job asks a scheduler for (nasdqn/settings/resources.py)."""
         me = run_dir(run_id, seed)
         group = self._group_of.get(me) or [self.plan.by_dir()[me]]
-        return train_minutes([r.settings for r in group], lead=str(group[0].dir) == me)
+        lead = str(group[0].dir) == me and group[0].fingerprint not in self.staged  # a staged run is only copied out
+        return train_minutes([r.settings for r in group], lead=lead)

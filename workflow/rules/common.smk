@@ -22,7 +22,7 @@ from nasdqn.settings.workflow import StudyWorkflow
 
 try:
     STUDY = StudyWorkflow.from_config(
-        config, REPO_ROOT, pending_from_groups_file=not workflow.is_main_process
+        config, REPO_ROOT, in_job=not workflow.is_main_process
     )
 except ConfigError as exc:
     raise WorkflowError(f"invalid config: {exc}")

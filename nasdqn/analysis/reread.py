@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from nasdqn.analysis.pooling import per_seed_means, welch
 from nasdqn.analysis.variance_share import variance_share
 
 OUTCOMES = ("final_performance", "greedy_final")
@@ -41,29 +42,23 @@ def stratified(per_run: pd.DataFrame, oracle: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _per_seed(per_run: pd.DataFrame, agent: str, outcome: str) -> pd.Series:
-    return per_run[per_run["agent"] == agent].groupby("seed")[outcome].mean()
-
-
 def seed_unit(per_run: pd.DataFrame, oracle: list[str], reference: str, controls: list[str], alpha: float = 0.05) -> pd.DataFrame:
-    """Paired comparisons on per-seed means over the readings (the seed is the unit), and for the
-    controls the same difference as if the runs were independent (Welch on every run)."""
+    """The reference against each control and two fixed baselines on per-seed means over the
+    readings (the seed is the unit), by the test the study's own pooled.csv uses (Welch t on
+    per-seed means), and for the controls the same test as if every run were independent."""
     table = per_run[per_run["agent"].isin(oracle)].pivot(index="seed", columns="agent", values="final_performance")
     median_arch = table.mean().sort_values(kind="stable").index[(table.shape[1] - 1) // 2]
     rows = []
     for outcome in OUTCOMES:
         arch = per_run[per_run["agent"].isin(oracle)].pivot(index="seed", columns="agent", values=outcome)
-        baselines = {c: _per_seed(per_run, c, outcome) for c in controls}
+        baselines = {c: per_seed_means(per_run, c, outcome) for c in controls}
         baselines[f"median architecture ({median_arch})"] = arch[median_arch]
         baselines["random fixed architecture"] = arch.mean(axis=1)
-        ref = _per_seed(per_run, reference, outcome)
+        ref = per_seed_means(per_run, reference, outcome).to_numpy(float)
         for name, base in baselines.items():
-            d = (ref - base).dropna()
-            t = sps.ttest_1samp(d, 0.0)
-            ci = t.confidence_interval(1 - alpha)
-            row = {"outcome": outcome, "contrast": f"{reference} - {name}", "seeds": len(d), "effect": float(d.mean()),
-                   "ci_low": float(ci.low), "ci_high": float(ci.high), "p_seed_unit": float(t.pvalue), "runs_a": np.nan, "runs_b": np.nan,
-                   "p_runs_as_independent": np.nan}
+            c = welch(ref, base.dropna().to_numpy(float), alpha)
+            row = {"outcome": outcome, "contrast": f"{reference} - {name}", "seeds": c.n_a, "effect": c.estimate, "ci_low": c.ci_low,
+                   "ci_high": c.ci_high, "p_seed_unit": c.p, "runs_a": np.nan, "runs_b": np.nan, "p_runs_as_independent": np.nan}
             if name in controls:
                 a, b = (per_run.loc[per_run["agent"] == x, outcome].to_numpy() for x in (reference, name))
                 row.update(runs_a=len(a), runs_b=len(b), p_runs_as_independent=float(sps.ttest_ind(a, b, equal_var=False).pvalue))

@@ -41,7 +41,8 @@ def _seed_unit(ctx: Context) -> str:
              "" if r["p_runs_as_independent"] != r["p_runs_as_independent"] else sig(r["p_runs_as_independent"], 2)]
             for r in u.to_dict("records")]
     return ("**The seed is the unit.** The readings share their seeds, so per seed the mean over the readings is one observation "
-            "(`seed_unit.csv`; paired t, 95% interval); the last column is what treating every run as independent would claim:\n\n"
+            "(`seed_unit.csv`; Welch t on the per-seed means, 95% interval, the test of the study's own `pooled.csv`); the last column is what "
+            "the same test with every run counted as independent would claim:\n\n"
             + md_table(["contrast (final performance)", "seeds", "effect [95%]", "p (seed as unit)", "p (runs as independent)"], rows))
 
 

@@ -171,17 +171,20 @@ def test_the_fairtest_blocks_read_the_contrasts(tmp_path):
 def test_the_reread_block_says_what_its_runs_would_add_until_their_tables_are_committed(tmp_path):
     repo = repo_copy(tmp_path)
     folder = repo / "studies/mechanism/reread"
+    for name in ("ranking_by_budget.csv", "switch_cost.csv", "curves.csv"):  # as before the runs were read
+        (folder / name).unlink(missing_ok=True)
     text = BLOCKS["mechanism-reread"](Context(repo, "README.md"))
     assert "Not committed yet: the switch-cost curve" in text and "python -m nasdqn reread --results results" in text
     pd.DataFrame({"step": [10000, 20000, 50000], "architectures": [27, 27, 27], "spearman": [0.41, 0.6, 0.875],
                   "p": [0.03, 0.001, 1e-9]}).to_csv(folder / "ranking_by_budget.csv", index=False)
     from nasdqn.analysis.switching import FIXED
 
-    ages = [(k * 2000, (k + 1) * 2000) for k in range(7)]  # bins of a fifth of a 10,000-step window
-    searching = [-420.0, -250.0, -200.0, -170.0, -140.0, -120.0, None]  # none in the oldest bin
-    fixed = [-480.0, -300.0, -250.0, None, -150.0, -130.0, -110.0]  # none in the bin 6000-8000
+    ages = [(k * 2000, (k + 1) * 2000) for k in range(10)]  # bins of a fifth of a 10,000-step window
+    searching = [-420.0, -250.0, -200.0, -170.0, -140.0, -120.0, -110.0, -100.0, -95.0, None]  # no run reaches 18000-20000
+    fixed = [-480.0, -300.0, -250.0, None, -150.0, -130.0, -120.0, -115.0, -110.0, -105.0]  # none in the bin 6000-8000
     rows = [(reading, agent, "training", a, b, 0 if m is None else 5, 0 if m is None else 2, m)
-            for reading, agent, means in (("all", FIXED, fixed), ("reinit", "nas_dqn", searching)) for (a, b), m in zip(ages, means)]
+            for reading, agent, means in (("all", FIXED, fixed), ("reinit", "nas_dqn", searching), ("reinit", "random_nas", searching[::-1]))
+            for (a, b), m in zip(ages, means)]
     rows.append(("reinit", "nas_dqn", "greedy", 8000, 10000, 4, 2, -999.0))  # greedy rows are not this sentence's
     pd.DataFrame(rows, columns=["reading", "agent", "outcome", "age_from", "age_to", "episodes", "runs", "mean"]).to_csv(
         folder / "switch_cost.csv", index=False)
@@ -189,6 +192,8 @@ def test_the_reread_block_says_what_its_runs_would_add_until_their_tables_are_co
     assert "Not committed yet" not in text
     assert "after 10000 steps 0.41; after 20000 steps 0.60; after 50000 steps 0.88" in text
     assert "bins of 2000 steps, a fifth of a window" in text
-    assert "| reinit | NAS-DQN | -420.0 | -140.0 | 10000-12000: -120.0 (2 runs) |" in text
-    assert text.index("| reinit | NAS-DQN |") < text.index("| (from their start) | 27 fixed architectures | -480.0 | -150.0 | 12000-14000: -110.0 (2 runs) |")
+    assert "| reinit | NAS-DQN | -420.0 | -140.0 |  |" in text and "| reinit | Random-NAS |  | -120.0 | -420.0 (2 runs) |" in text
+    assert text.index("| reinit | NAS-DQN |") < text.index("| (from their start) | 27 fixed architectures | -480.0 | -150.0 | -105.0 (2 runs) |")
+    assert ("In steps 8000-10000 after taking over, the searching agents' networks average between -140.0 and -120.0, a fixed "
+            "architecture at that age from scratch -150.0.") in text
     assert "-999" not in text

@@ -73,25 +73,29 @@ def _from_runs(ctx: Context) -> str:
 
 
 def _switch_cost(ctx: Context) -> str:
-    """The training return by the steps since the network took over: the first bin, the fifth (the
-    end of the window it took over in), and the oldest bin with episodes, per reading and agent
-    (the fixed architectures from their start, at the same ages)."""
+    """The training return by the steps since the network took over, in the bins that start and
+    end the window it took over in and the one that ends the window after (with how many runs
+    reach it), per reading and agent, and the fixed architectures from their start at the same ages."""
     cost = _table(ctx, "switch_cost.csv")
     cost = cost[cost["outcome"] == "training"]
     width = int((cost["age_to"] - cost["age_from"]).iloc[0])  # every bin one width, a fifth of a window (analysis.switching)
-    ages = [(0, width), (4 * width, 5 * width)]
-    rows = []
+    ages = [(0, width), (4 * width, 5 * width), (9 * width, 10 * width)]
+    rows, seen = [], {}
     for (reading, agent), g in sorted(cost.groupby(["reading", "agent"], sort=False), key=lambda kv: kv[0][1] == FIXED):
-        filled = g[g["episodes"] > 0]
-        at = {(int(a), int(b)): m for a, b, m in zip(filled["age_from"], filled["age_to"], filled["mean"])}
-        last = filled.iloc[-1]
+        at = {(int(r["age_from"]), int(r["age_to"])): r for r in g[g["episodes"] > 0].to_dict("records")}
         fixed = agent == FIXED
-        rows.append(["(from their start)" if fixed else reading, "27 fixed architectures" if fixed else LABELS.get(agent, agent),
-                     *(num(at[a]) if a in at else "" for a in ages),
-                     f"{int(last['age_from'])}-{int(last['age_to'])}: {num(last['mean'])} ({int(last['runs'])} runs)"])
+        cells = [num(at[a]["mean"]) if a in at else "" for a in ages[:2]]
+        cells.append(f"{num(at[ages[2]]['mean'])} ({int(at[ages[2]]['runs'])} runs)" if ages[2] in at else "")
+        rows.append(["(from their start)" if fixed else reading, "27 fixed architectures" if fixed else LABELS.get(agent, agent), *cells])
+        for a in ages[:2]:
+            if a in at:
+                seen.setdefault((fixed, a), []).append(at[a]["mean"])
+    lead = " ".join(f"In steps {a}-{b} after taking over, the searching agents' networks average between {num(min(seen[False, (a, b)]))} "
+                    f"and {num(max(seen[False, (a, b)]))}, a fixed architecture at that age from scratch {num(seen[True, (a, b)][0])}."
+                    for a, b in ages[:2] if (False, (a, b)) in seen and (True, (a, b)) in seen)
     return ("**What a switch costs.** The training return by the environment steps since the network took over (`switch_cost.csv`, "
-            f"bins of {width} steps, a fifth of a window):\n\n"
-            + md_table(["reading", "agent", *(f"{a}-{b} steps" for a, b in ages), "oldest bin with episodes"], rows))
+            f"bins of {width} steps, a fifth of a window; fewer runs reach the later bins: those whose network was kept). " + lead
+            + "\n\n" + md_table(["reading", "agent", *(f"{a}-{b} steps" for a, b in ages)], rows))
 
 
 @block("mechanism-reread")

@@ -55,7 +55,7 @@ def test_the_fair_test_runs_end_to_end(tmp_path):
         nasdqn(work, "reread", "--config", config, "--per-run", "mechanism/per_run.csv", "--results", "results", "--out", f"reread_{out}")
     for name in ("per_run.csv", "contrasts.csv", "switch_cost.csv", "warm_starts.csv", "curves.csv", "answer.png"):
         assert (work / "out_a" / name).read_bytes() == (work / "out_b" / name).read_bytes(), name
-    for name in ("switch_cost.csv", "ranking_by_budget.csv", "curves.csv"):
+    for name in ("switch_cost.csv", "ranking_by_budget.csv", "curves.csv", "switch_cost.png"):
         assert (work / "reread_a" / name).read_bytes() == (work / "reread_b" / name).read_bytes(), name
     changed = pd.read_csv(work / "mechanism/per_run.csv")  # the runs are checked against the table they re-read
     changed.loc[0, "final_performance"] += 1.0

@@ -181,7 +181,7 @@ def answer_figure(per_run: pd.DataFrame, switch_cost: pd.DataFrame, stem: Path) 
     fig, axes = plt.subplots(2, len(tasks), figsize=(6.5 * len(tasks), 8.5), squeeze=False)
     for k, task in enumerate(tasks):
         _outcomes(axes[0, k], per_run[per_run["task"] == task], task)
-        _switch_panel(axes[1, k], switch_cost[(switch_cost["task"] == task) & (switch_cost["outcome"] == "training")])
+        switch_panel(axes[1, k], switch_cost[(switch_cost["task"] == task) & (switch_cost["outcome"] == "training")])
     fig.tight_layout()
     stem.parent.mkdir(parents=True, exist_ok=True)
     meta = {"png": {"Software": None}, "pdf": {"Creator": None, "Producer": None, "CreationDate": None}}
@@ -208,7 +208,9 @@ def _outcomes(ax, runs: pd.DataFrame, task: str) -> None:
     ax.legend(fontsize=7, loc="lower left")
 
 
-def _switch_panel(ax, cost: pd.DataFrame) -> None:
+def switch_panel(ax, cost: pd.DataFrame) -> None:
+    """Training return against the steps since the network took over, a line per (reading, agent),
+    the fixed architectures dashed up to the searching agents' oldest age (also the re-reading's figure)."""
     for (reading, agent), g in cost.groupby(["reading", "agent"], sort=True):
         g = g[g["episodes"] > 0]
         if agent == FIXED:

@@ -95,7 +95,9 @@ def _switch_cost(ctx: Context) -> str:
                     for a, b in ages[:2] if (False, (a, b)) in seen and (True, (a, b)) in seen)
     return ("**What a switch costs.** The training return by the environment steps since the network took over (`switch_cost.csv`, "
             f"bins of {width} steps, a fifth of a window; fewer runs reach the later bins: those whose network was kept). " + lead
-            + "\n\n" + md_table(["reading", "agent", *(f"{a}-{b} steps" for a, b in ages)], rows))
+            + "\n\n" + md_table(["reading", "agent", *(f"{a}-{b} steps" for a, b in ages)], rows)
+            + (f"\n\n![The first study: training return by the steps since the network took over, per reading]"
+               f"({ctx.link(FOLDER + '/switch_cost.png')})" if (ctx.repo / FOLDER / "switch_cost.png").exists() else ""))
 
 
 @block("mechanism-reread")

@@ -3,7 +3,8 @@ table, and, where its runs are on this machine (retrained: they are deterministi
 curves, how well a short run ranks the architectures, and compact curves of every run.
 
 Writes (deterministically) into the output folder: stratified.csv, seed_unit.csv,
-variance_shares.csv, and with the runs ranking_by_budget.csv (at 10%, 20% and 50% of the budget), switch_cost.csv and curves.csv.
+variance_shares.csv, and with the runs ranking_by_budget.csv (at 10%, 20% and 50% of the budget), switch_cost.csv,
+switch_cost.png (its training return, a panel per reading) and curves.csv.
 """
 from __future__ import annotations
 
@@ -89,4 +90,32 @@ def from_runs(cfg: dict, runs: Runs) -> dict[str, str | bytes]:
     curve_table = pd.concat(curves, ignore_index=True)
     return {"switch_cost.csv": text(cost_table[["reading", "agent", "outcome", "age_from", "age_to", "episodes", "runs", "mean"]]),
             "ranking_by_budget.csv": text(ranking),
-            "curves.csv": text(curve_table[["reading", "agent", "seed", "step", "mean_return", "episodes", "age"]])}
+            "curves.csv": text(curve_table[["reading", "agent", "seed", "step", "mean_return", "episodes", "age"]]),
+            "switch_cost.png": switch_cost_figure(cost_table)}
+
+
+def switch_cost_figure(cost: pd.DataFrame) -> bytes:
+    """switch_cost.csv's training return by age, a panel per reading, each with the fixed
+    architectures from their start (PNG, without time-dependent metadata)."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from nasdqn.outputs.fairtest import switch_panel
+
+    cost = cost[cost["outcome"] == "training"]
+    fixed = cost[cost["agent"] == FIXED]
+    readings = sorted(set(cost["reading"]) - set(fixed["reading"]))
+    fig, axes = plt.subplots(2, (len(readings) + 1) // 2, figsize=(5.5 * ((len(readings) + 1) // 2), 8), squeeze=False, sharey=True)
+    for ax, reading in zip(axes.flat, readings):
+        switch_panel(ax, pd.concat([cost[cost["reading"] == reading], fixed]))
+        ax.set_title(reading)
+        ax.set_xlabel("environment steps since the network took over")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()

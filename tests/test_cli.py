@@ -3,6 +3,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -121,64 +122,67 @@ def test_evaluate_and_render_refuse_bad_policy_files(tmp_path, kind):
         assert not (tmp_path / "x.gif").exists()
 
 
-def test_a_training_group_trains_once_and_gives_each_run_its_own_bytes(tmp_path):
-    """Two jobs of one group (different agents): the first trains both in one process, the
-    second copies its run out; both runs equal the runs trained alone."""
+GROUP = [("fixed_small", 0), ("nas_dqn", 1)]  # two runs of different agents in one training group
+
+
+def group_plan_file(tmp_path: Path, groups: list[dict] | None = None) -> Path:
+    """The workflow's groups file: by default one group "g1" of GROUP, its runs in tmp_path/group/."""
     from nasdqn.settings.config import load, resolved_agent_config
 
     cfg = load(SMOKE)
-    members = [("fixed_small", 0), ("nas_dqn", 1)]
-    plan = {"groups": [{"id": "g1", "members": [
-        {"dir": str(tmp_path / f"group/{a}"), "seed": s, "settings": resolved_agent_config(cfg, a)} for a, s in members]}]}
-    (tmp_path / "plan").mkdir()
-    (tmp_path / "plan/groups.json").write_text(json.dumps(plan))
+    if groups is None:
+        groups = [{"id": "g1", "members": [
+            {"dir": str(tmp_path / f"group/{a}"), "seed": s, "settings": resolved_agent_config(cfg, a)} for a, s in GROUP]}]
+    path = tmp_path / "plan/groups.json"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps({"groups": groups}))
+    return path
+
+
+def train_in_plan(tmp_path: Path, agent: str, seed: int) -> subprocess.CompletedProcess:
+    """A workflow's training job: the agent's resolved settings, its run directory and the groups file."""
+    from nasdqn.settings.config import load, resolved_agent_config
+
+    return run_cli("train", "--config-json", json.dumps(resolved_agent_config(load(SMOKE), agent)), "--agent", agent, "--seed", str(seed),
+                   "--out", str(tmp_path / f"group/{agent}"), "--group-plan", str(tmp_path / "plan/groups.json"))
+
+
+def test_a_training_group_trains_once_and_gives_each_run_its_own_bytes(tmp_path):
+    """Two jobs of one group (different agents): the first trains both in one process, the
+    second copies its run out; both runs equal the runs trained alone."""
+    group_plan_file(tmp_path)
     logs = []
-    for agent, seed in members:
-        settings = json.dumps(resolved_agent_config(cfg, agent))
-        proc = run_cli("train", "--config-json", settings, "--agent", agent, "--seed", str(seed),
-                       "--out", str(tmp_path / f"group/{agent}"), "--group-plan", str(tmp_path / "plan/groups.json"))
+    for agent, seed in GROUP:
+        proc = train_in_plan(tmp_path, agent, seed)
         assert proc.returncode == 0, proc.stderr
         logs.append(proc.stderr)
         assert run_cli("train", "--config", SMOKE, "--agent", agent, "--seed", str(seed), "--out", str(tmp_path / f"alone/{agent}")).returncode == 0
     assert "episode 12/12" in logs[0] and "copying it out" in logs[1]
-    for agent, _ in members:
+    for agent, _ in GROUP:
         for name in ("episodes.csv", "architectures.csv", "evaluations.csv", "policy.pt"):
             assert (tmp_path / f"group/{agent}/{name}").read_bytes() == (tmp_path / f"alone/{agent}/{name}").read_bytes(), name
         assert json.loads((tmp_path / f"group/{agent}/run.json").read_text())["runs_in_job"] == 2
     assert not (tmp_path / "plan/g1").exists()  # the staging area is gone once both runs are out
     # the plan of an earlier invocation: a member trained again later never retrains a finished group-mate
     shutil.rmtree(tmp_path / "group/nas_dqn")
-    proc = run_cli("train", "--config-json", json.dumps(resolved_agent_config(cfg, "nas_dqn")), "--agent", "nas_dqn", "--seed", "1",
-                   "--out", str(tmp_path / "group/nas_dqn"), "--group-plan", str(tmp_path / "plan/groups.json"))
+    proc = train_in_plan(tmp_path, "nas_dqn", 1)
     assert proc.returncode == 0 and "[nas_dqn seed 1] episode 12/12" in proc.stderr, proc.stderr
     assert json.loads((tmp_path / "group/nas_dqn/run.json").read_text())["runs_in_job"] == 1
     assert (tmp_path / "group/nas_dqn/episodes.csv").read_bytes() == (tmp_path / "alone/nas_dqn/episodes.csv").read_bytes()
-
 
 
 def test_a_killed_groups_staged_run_is_moved_out_by_its_own_job_in_the_next_plan(tmp_path):
     """The workflow killed after a group's first job: the next plan holds no group for the other
     run (it is not pending), and that run's own job copies it out of the old staging directory
     instead of training it."""
-    from nasdqn.settings.config import load, resolved_agent_config
-
-    cfg = load(SMOKE)
-    members = [("fixed_small", 0), ("nas_dqn", 1)]
-    plan = {"groups": [{"id": "g1", "members": [
-        {"dir": str(tmp_path / f"group/{a}"), "seed": s, "settings": resolved_agent_config(cfg, a)} for a, s in members]}]}
-    (tmp_path / "plan").mkdir()
-    (tmp_path / "plan/groups.json").write_text(json.dumps(plan))
-
-    def train(agent: str, seed: int) -> subprocess.CompletedProcess:
-        return run_cli("train", "--config-json", json.dumps(resolved_agent_config(cfg, agent)), "--agent", agent, "--seed", str(seed),
-                       "--out", str(tmp_path / f"group/{agent}"), "--group-plan", str(tmp_path / "plan/groups.json"))
-
-    assert train("fixed_small", 0).returncode == 0
+    group_plan_file(tmp_path)
+    assert train_in_plan(tmp_path, "fixed_small", 0).returncode == 0
     staged = (tmp_path / "plan/g1/1/episodes.csv").read_bytes()
-    (tmp_path / "plan/groups.json").write_text(json.dumps({"groups": []}))  # the next invocation's plan
-    proc = train("nas_dqn", 1)
+    group_plan_file(tmp_path, groups=[])  # the next invocation's plan
+    proc = train_in_plan(tmp_path, "nas_dqn", 1)
     assert proc.returncode == 0 and "of an earlier invocation; copying it out" in proc.stderr and "episode" not in proc.stderr, proc.stderr
     assert (tmp_path / "group/nas_dqn/episodes.csv").read_bytes() == staged and not (tmp_path / "plan/g1").exists()
+
 
 def test_version_and_config_overlays_and_set_on_the_command_line():
     import nasdqn

@@ -250,12 +250,8 @@ def train_in_group(group: dict, me: RunRecord, staging_root: Path, stale: str, p
             job.checkpoint.unlink(missing_ok=True)
         else:
             print(f"run trained by group {group['id']} ({len(members)} runs in one process); copying it out", file=sys.stderr)
-    with _locked(staging / "lock"):  # one copy at a time: a job of a later invocation may adopt (adopt_staged)
-        if (staging / str(mine) / "run.json").exists():
-            _move_run(staging / str(mine), me.dir)
-        elif not me.written():
-            raise UsageError(f"{staging / str(mine)}: the group's copy of {me.dir} is missing; rerun the workflow")
-        _drop_if_empty(staging)
+    if not _copy_out(staging / str(mine), me):
+        raise UsageError(f"{staging / str(mine)}: the group's copy of {me.dir} is missing; rerun the workflow")
 
 
 def adopt_staged(me: RunRecord, staging_root: Path) -> bool:
@@ -265,18 +261,23 @@ def adopt_staged(me: RunRecord, staging_root: Path) -> bool:
     staged = staged_runs(staging_root, code_digest("train")).get(me.fingerprint)
     if staged is None:
         return False
+    note = f"run trained by group {staged.parent.name} of an earlier invocation; copying it out"
+    return _copy_out(staged, me, note)
+
+
+def _copy_out(staged: Path, me: RunRecord, note: str | None = None) -> bool:
+    """Under the group's lock (one copy at a time: a group's own job and a later invocation's may
+    both come for a run): move the staged run into `me`'s directory if it is still there (saying
+    `note`), drop the group's staging directory once no run waits in it (its lock and checkpoint
+    with it), and tell whether `me`'s run is in place."""
     with _locked(staged.parent / "lock"):
-        if (staged / "run.json").exists():  # still there, under the lock
-            print(f"run trained by group {staged.parent.name} of an earlier invocation; copying it out", file=sys.stderr)
+        if (staged / "run.json").exists():
+            if note:
+                print(note, file=sys.stderr)
             _move_run(staged, me.dir)
-        _drop_if_empty(staged.parent)
+        if not any(p.is_dir() for p in staged.parent.iterdir()):
+            shutil.rmtree(staged.parent)
     return me.written()
-
-
-def _drop_if_empty(staging: Path) -> None:
-    """Remove a group's staging directory once no run waits in it (its lock and checkpoint with it)."""
-    if not any(p.is_dir() for p in staging.iterdir()):
-        shutil.rmtree(staging)
 
 
 def still_to_train(members: list[RunRecord], planned: list[dict], mine: int) -> list[RunRecord]:

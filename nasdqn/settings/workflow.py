@@ -32,11 +32,12 @@ def group_file(cfg: dict) -> str:
     return f"{TRAINING}/groups.json" if name is None else f"{TRAINING}/groups-{name}.json"
 
 
-def pending_runs(plan: StudyPlan, repo_root: str | Path = ".", staged: dict | None = None) -> set[str]:
+def pending_runs(plan: StudyPlan, repo_root: str | Path = ".", current: str | None = None, staged: dict | None = None) -> set[str]:
     """Directories of the runs to train now: run.json missing, or written by other training code
-    (its recorded digest of the train stage's sources is not today's), and no finished copy of it
-    waiting in a training group's staging directory (`staged`, plan.staged_runs: its job moves it out)."""
-    current = code_digest("train", repo_root)
+    (its recorded digest of the train stage's sources is not `current`, today's), and no finished
+    copy of it waiting in a training group's staging directory (`staged`, plan.staged_runs: its job
+    moves it out). A caller that has today's digest or the staged runs passes them."""
+    current = code_digest("train", repo_root) if current is None else current
     staged = staged_runs(Path(repo_root, TRAINING), current) if staged is None else staged
     out = set()
     for r in plan.unique_runs():
@@ -172,7 +173,7 @@ class StudyWorkflow:
     @cached_property
     def staged(self) -> dict[str, Path]:
         """Runs finished in a training group's staging directory that no job copied out (plan.staged_runs)."""
-        return staged_runs(Path(self.repo_root, TRAINING), code_digest("train", self.repo_root))
+        return staged_runs(Path(self.repo_root, TRAINING), self.code_digests["train"])
 
     @cached_property
     def pending(self) -> set[str]:
@@ -184,7 +185,7 @@ class StudyWorkflow:
                 return {m["dir"] for g in groups for m in g["members"]}
             except (OSError, ValueError, KeyError, TypeError):
                 pass  # none written (nothing was to train): its inputs are only those that exist
-        return pending_runs(self.plan, self.repo_root, self.staged)
+        return pending_runs(self.plan, self.repo_root, self.code_digests["train"], self.staged)
 
     @cached_property
     def groups(self) -> list[list[RunRecord]]:
